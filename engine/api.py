@@ -1,0 +1,163 @@
+"""The engine's facade: what the desktop and the command line call.
+
+Small, typed and documented on purpose: a newcomer reads this file to learn what the engine
+can do. Every long call follows the job contract of :mod:`engine.jobs` (progress callback and
+cancel token). Heavy modules are imported inside the functions so that importing this module
+stays fast (the window must open quickly).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from engine.jobs import CancelToken, Job, ProgressCallback
+from engine.sources.base import DatabaseSource, FileSource, LoadedTable, Source
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from engine.profile.result import TableProfile
+    from engine.profile.schema import Schema
+    from engine.project.fingerprint import DatasetFingerprint
+    from engine.project.store import Project
+    from engine.sources.database import TableInfo
+
+__all__ = [
+    "create_project",
+    "fingerprint_table",
+    "infer_schema",
+    "list_tables",
+    "load_table",
+    "open_project",
+    "preview_table",
+    "profile_table",
+    "sample_data_dir",
+    "source_for",
+    "test_connection",
+]
+
+
+def source_for(
+    location: str,
+    *,
+    table: str | None = None,
+    sql: str | None = None,
+    schema: str | None = None,
+    sheet: str | int | None = None,
+) -> Source:
+    """Build a :class:`Source` from what a user typed: a file path or a database URL.
+
+    A location containing ``://`` is a SQLAlchemy database URL and needs ``table`` or
+    ``sql``; anything else is a file path.
+    """
+    from engine.errors import InputError
+
+    if "://" in location:
+        if (table is None) == (sql is None):
+            raise InputError(
+                "A database needs either a table or a SQL query.",
+                "Give --table NAME or --sql \"SELECT ...\" (one of the two).",
+            )
+        return DatabaseSource(url=location, table=table, schema=schema, sql=sql)
+    if table is not None or sql is not None:
+        raise InputError(
+            f"{location!r} is a file, so --table and --sql do not apply.",
+            "Use them with a database URL such as sqlite:///path/to/file.db.",
+        )
+    return FileSource(path=location, sheet=sheet)
+
+
+def load_table(
+    source: Source,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    password: str | None = None,
+) -> LoadedTable:
+    """Read a whole table from a file or a database, detecting formats and types.
+
+    ``password`` is used for this connection only and never stored; without it, a saved
+    password is looked up in the OS keychain.
+    """
+    job = Job(progress, cancel)
+    if isinstance(source, DatabaseSource):
+        from engine.sources.database import load_query
+
+        return load_query(source, job, password=password)
+    from engine.sources.files import load_file
+
+    return load_file(source, job)
+
+
+def preview_table(source: Source, rows: int = 100, *, password: str | None = None) -> LoadedTable:
+    """Read the first ``rows`` rows quickly, with the same detection as a full load."""
+    if isinstance(source, DatabaseSource):
+        from engine.sources.database import preview_query
+
+        return preview_query(source, rows, password=password)
+    from engine.sources.files import preview_file
+
+    return preview_file(source, rows)
+
+
+def list_tables(url: str, *, password: str | None = None) -> list[TableInfo]:
+    """Schemas, tables and views of a database, with row estimates."""
+    from engine.sources.database import list_tables as _list_tables
+
+    return _list_tables(url, password=password)
+
+
+def test_connection(url: str, *, password: str | None = None) -> str:
+    """Connect read-only and describe the server in one sentence, or raise DatabaseError."""
+    from engine.sources.database import test_connection as _test_connection
+
+    return _test_connection(url, password=password)
+
+
+test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def infer_schema(frame: pd.DataFrame, previous: Schema | None = None) -> Schema:
+    """Give every column a kind and a role, with the reason; keep the user's overrides."""
+    from engine.profile.infer import infer_schema as _infer_schema
+
+    return _infer_schema(frame, previous)
+
+
+def profile_table(
+    frame: pd.DataFrame,
+    schema: Schema | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> TableProfile:
+    """Statistics, histograms and plain-words warnings for every column."""
+    from engine.profile.stats import profile_table as _profile_table
+
+    return _profile_table(frame, schema, progress, cancel)
+
+
+def fingerprint_table(frame: pd.DataFrame) -> DatasetFingerprint:
+    """Row count, column names and types, and a content hash of a table."""
+    from engine.project.fingerprint import fingerprint_frame
+
+    return fingerprint_frame(frame)
+
+
+def create_project(path: str | Path) -> Project:
+    """Create a new ``.gristmill`` project file (refuses to overwrite an existing file)."""
+    from engine.project.store import Project
+
+    return Project.create(Path(path))
+
+
+def open_project(path: str | Path) -> Project:
+    """Open a ``.gristmill`` project file, migrating it to the current format if needed."""
+    from engine.project.store import Project
+
+    return Project.open(Path(path))
+
+
+def sample_data_dir() -> Path:
+    """The folder of the bundled sample data (``resources/sample``)."""
+    return Path(__file__).resolve().parent.parent / "resources" / "sample"

@@ -1,0 +1,212 @@
+"""The ``gristmill`` command line, for people and for schedulers.
+
+Results go to stdout (plain text, or JSON with ``--json``), progress to stderr. Exit codes
+are stable: 0 success, 2 bad input or usage, 3 internal error, 130 interrupted. Later issues
+add subcommands (train, evaluate, export, score, drift); each lives in its own function here
+and calls :mod:`engine.api`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from engine import __version__
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+PASSWORD_ENV = "GRISTMILL_DB_PASSWORD"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with 2 on usage errors already; keep its message on one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"gristmill: {message}\n")
+        raise SystemExit(EXIT_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="gristmill",
+        description="Gristmill: build, export and monitor models offline.",
+    )
+    parser.add_argument("--version", action="version", version=f"gristmill {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback when something fails"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    profile = commands.add_parser(
+        "profile",
+        help="load a file or a database table and describe its columns",
+        description=(
+            "Load a file (CSV, TSV, TXT, Excel, Parquet, JSON lines) or a database table or "
+            "query, then print each column's kind, statistics and warnings."
+        ),
+    )
+    profile.add_argument(
+        "location",
+        metavar="PATH_OR_URL",
+        help="a data file, or a SQLAlchemy URL such as sqlite:///crm.db or "
+        "postgresql://ana@dbhost/crm (no password in the URL: see --ask-password)",
+    )
+    what = profile.add_mutually_exclusive_group()
+    what.add_argument("--table", help="database table or view to read")
+    what.add_argument("--sql", help="a single SELECT statement to read")
+    profile.add_argument("--schema", help="database schema of --table")
+    profile.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
+    profile.add_argument(
+        "--ask-password",
+        action="store_true",
+        help=f"prompt for the database password (else ${PASSWORD_ENV}, else the OS keychain)",
+    )
+    profile.add_argument("--json", action="store_true", help="print JSON instead of text")
+    profile.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress messages on stderr"
+    )
+    profile.set_defaults(handler=_run_profile)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gristmill`` console command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_INPUT
+    from engine.errors import GristmillError, InputError
+    from engine.jobs import Cancelled
+
+    try:
+        return int(args.handler(args))
+    except InputError as error:
+        _fail(str(error), args.debug)
+        return EXIT_INPUT
+    except (Cancelled, KeyboardInterrupt):
+        sys.stderr.write("gristmill: interrupted.\n")
+        return EXIT_INTERRUPTED
+    except GristmillError as error:
+        _fail(str(error), args.debug)
+        return EXIT_INTERNAL
+    except Exception as error:  # a bug: say so plainly, traceback with --debug
+        _fail(
+            f"internal error ({type(error).__name__}: {error}). "
+            "Please report it; run again with --debug for the details.",
+            args.debug,
+        )
+        return EXIT_INTERNAL
+
+
+def _fail(message: str, debug: bool) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+    sys.stderr.write(f"gristmill: error: {message}\n")
+
+
+class _StderrProgress:
+    """Progress lines on stderr: redrawn in place on a terminal, every 10% otherwise."""
+
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self._stream = stream
+        self._enabled = enabled
+        self._tty = stream.isatty()
+        self._last_decile = -1
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if not self._enabled:
+            return
+        if self._tty:
+            self._stream.write(f"\r{fraction:4.0%} {message[:70]:<70}")
+            self._stream.flush()
+            return
+        decile = int(fraction * 10)
+        if decile > self._last_decile:
+            self._last_decile = decile
+            self._stream.write(f"{fraction:4.0%} {message}\n")
+
+    def finish(self) -> None:
+        if self._enabled and self._tty:
+            self._stream.write("\r" + " " * 76 + "\r")
+            self._stream.flush()
+
+
+def _database_password(url: str, ask: bool) -> tuple[str, str | None]:
+    """The URL without its password, and the password from the URL, env, prompt or keychain."""
+    from engine.sources.credentials import get_password, split_password
+
+    clean_url, password = split_password(url)
+    if password is not None:
+        sys.stderr.write(
+            "gristmill: note: a password in the URL is visible in your shell history; "
+            f"prefer --ask-password or ${PASSWORD_ENV}.\n"
+        )
+        return clean_url, password
+    if ask:
+        import getpass
+
+        return clean_url, getpass.getpass("Database password: ")
+    if os.environ.get(PASSWORD_ENV):
+        return clean_url, os.environ[PASSWORD_ENV]
+    return clean_url, get_password(clean_url)
+
+
+def _run_profile(args: argparse.Namespace) -> int:
+    from engine import api
+
+    sheet: str | int | None = args.sheet
+    if isinstance(sheet, str) and sheet.isdigit():
+        sheet = int(sheet)
+    location = args.location
+    password = None
+    if "://" in location:
+        location, password = _database_password(location, args.ask_password)
+    source = api.source_for(
+        location, table=args.table, sql=args.sql, schema=args.schema, sheet=sheet
+    )
+    progress = _StderrProgress(sys.stderr, enabled=not args.quiet)
+    try:
+        loaded = api.load_table(source, progress, password=password)
+        schema = api.infer_schema(loaded.frame)
+        profile = api.profile_table(loaded.frame, schema, progress)
+    finally:
+        progress.finish()
+
+    if args.json:
+        document: dict[str, Any] = {
+            "gristmill_version": __version__,
+            "source": source.to_dict(),
+            "load": loaded.report.to_dict(),
+            "profile": profile.to_dict(),
+        }
+        json.dump(document, sys.stdout, indent=2, default=str, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+
+    from engine.profile.text_report import format_profile
+
+    out = sys.stdout
+    out.write(f"Source: {source.label}\n")
+    for note in loaded.report.notes:
+        out.write(f"  {note}\n")
+    for column, note in loaded.report.column_notes.items():
+        out.write(f"  {column}: {note}\n")
+    out.write("\n")
+    out.write(format_profile(profile))
+    out.write("\n")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

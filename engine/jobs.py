@@ -1,0 +1,104 @@
+"""The job contract every long engine call follows (DESIGN.md section 3, Jobs).
+
+A long call takes ``progress: ProgressCallback`` and ``cancel: CancelToken``. It reports at
+least every 2 seconds, checks the token at least as often, and raises :class:`Cancelled`
+when asked to stop, leaving nothing half-written. :class:`Job` bundles both so engine code
+can write ``job.step(0.4, "Reading rows")`` and get the check and the report in one call.
+
+The engine starts no threads; the desktop runs jobs on its own worker threads and cancels
+them from the GUI thread, which is why :class:`CancelToken` wraps a ``threading.Event``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+ProgressCallback = Callable[[float, str], None]
+"""``progress(fraction, message)``: fraction in [0, 1], message in plain words."""
+
+
+class Cancelled(Exception):  # noqa: N818 - the contract names it so (DESIGN.md)
+    """Raised inside a job when its :class:`CancelToken` was cancelled."""
+
+    def __init__(self, message: str = "Cancelled by the user.") -> None:
+        super().__init__(message)
+
+
+class CancelToken:
+    """A thread-safe flag a caller sets to ask a running job to stop."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next check."""
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        """Raise :class:`Cancelled` if :meth:`cancel` was called."""
+        if self._event.is_set():
+            raise Cancelled()
+
+
+def no_progress(fraction: float, message: str) -> None:
+    """A progress callback that ignores every report."""
+
+
+class Job:
+    """Progress reporting and cancellation for one engine call.
+
+    ``step`` checks the token on every call (cheap) and forwards the report at most every
+    ``min_interval`` seconds, so inner loops may call it freely. ``sub`` maps a slice of the
+    job's range onto a nested call, so a load that is the first half of a larger task
+    reports 0..0.5 of it.
+    """
+
+    def __init__(
+        self,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+        *,
+        start: float = 0.0,
+        end: float = 1.0,
+        min_interval: float = 0.1,
+    ) -> None:
+        self._progress = progress or no_progress
+        self.cancel = cancel or CancelToken()
+        self._start = start
+        self._end = end
+        self._min_interval = min_interval
+        self._last_report = float("-inf")
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if the job was cancelled."""
+        self.cancel.raise_if_cancelled()
+
+    def step(self, fraction: float, message: str, *, force: bool = False) -> None:
+        """Check for cancellation, then report ``fraction`` (0..1 of this job's range)."""
+        self.check()
+        now = time.monotonic()
+        if force or now - self._last_report >= self._min_interval:
+            self._last_report = now
+            clamped = min(max(fraction, 0.0), 1.0)
+            self._progress(self._start + (self._end - self._start) * clamped, message)
+
+    def sub(self, start: float, end: float) -> Job:
+        """A nested job covering ``start..end`` of this job's range (same token)."""
+        span = self._end - self._start
+        return Job(
+            self._progress,
+            self.cancel,
+            start=self._start + span * start,
+            end=self._start + span * end,
+            min_interval=self._min_interval,
+        )
+
+    def done(self, message: str = "Done") -> None:
+        """Report completion (always forwarded)."""
+        self.step(1.0, message, force=True)
