@@ -100,7 +100,9 @@ def test_importing_the_api_stays_light() -> None:
 
 
 def test_nothing_uses_pickle() -> None:
-    pattern = re.compile(r"^\s*(import|from)\s+(c?pickle|dill|joblib|cloudpickle)\b|to_pickle|read_pickle")
+    pattern = re.compile(
+        r"^\s*(import|from)\s+(c?pickle|dill|joblib|cloudpickle)\b|to_pickle|read_pickle"
+    )
     offenders = []
     for folder in ("engine", "desktop"):
         for path in (ROOT / folder).rglob("*.py"):

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from engine.jobs import CancelToken, Cancelled, Job
+from engine.jobs import Cancelled, CancelToken, Job
 
 
 def test_step_reports_fraction_mapped_into_sub_range() -> None:

@@ -1,0 +1,238 @@
+"""Read a sheet of an Excel workbook (.xlsx, .xlsm) with openpyxl in read-only mode.
+
+- Sheet: ``source.sheet`` as a name or a 0-based position; the first worksheet by default.
+- Header: the first row with any value, unless ``source.header_row`` (0-based sheet row)
+  says otherwise. Blank and repeated header names are renamed (engine.sources.columns).
+- Cells keep their Excel types (numbers, dates, booleans); each column gets one dtype
+  (engine.sources.cells). Entirely empty rows are skipped and so are trailing columns with
+  neither a header nor a value.
+- Formulas give their last computed value (``data_only``): files written by programs that
+  never computed them show those cells as missing.
+- Password-protected workbooks and old .xls files are refused with what to do instead.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from engine.errors import SourceError
+from engine.jobs import Cancelled
+from engine.sources.cells import column_from_cells
+from engine.sources.columns import clean_column_names
+
+if TYPE_CHECKING:
+    from engine.jobs import Job
+
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_PROGRESS_EVERY = 2000
+
+
+def check_workbook_file(path: Path) -> None:
+    """Refuse files openpyxl cannot read, with a message saying what to do."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head == OLE_SIGNATURE:
+        if _is_encrypted(path):
+            raise SourceError(
+                f"{path.name} is protected by a password.",
+                "Open it in Excel and save an unprotected copy (File > Info > Protect "
+                "Workbook > Encrypt with Password, then clear the password), then load that.",
+            )
+        raise SourceError(
+            f"{path.name} is an old Excel 97-2003 (.xls) workbook, which Gristmill cannot read.",
+            "Open it in Excel and save it as an Excel Workbook (.xlsx), then load that.",
+        )
+    if not zipfile.is_zipfile(path):
+        raise SourceError(
+            f"{path.name} is not a valid Excel workbook (.xlsx).",
+            "Check that the file is complete and opens in Excel, then save it again as .xlsx.",
+        )
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The names of the workbook's sheets, in order."""
+    check_workbook_file(path)
+    with _open(path) as workbook:
+        return list(workbook.sheetnames)
+
+
+def read_excel(
+    path: Path,
+    sheet: str | int | None,
+    header_row: int | None,
+    job: Job | None,
+    max_rows: int | None = None,
+) -> tuple[pd.DataFrame, list[str], dict[str, Any], dict[str, str]]:
+    """Read one sheet: ``(frame, notes, options, column_notes)``.
+
+    ``max_rows`` stops after that many data rows (previews).
+    """
+    check_workbook_file(path)
+    with _open(path) as workbook:
+        name = _pick_sheet(workbook, sheet, path)
+        frame_parts = _read_sheet(workbook, name, path, header_row, job, max_rows)
+    header, header_index, rows, skipped = frame_parts
+    if header is None:
+        others = [s for s in workbook.sheetnames if s != name]
+        hint = f"Choose another sheet: {', '.join(others)}." if others else None
+        raise SourceError(f"The sheet {name!r} of {path.name} is empty.", hint)
+    if not rows:
+        raise SourceError(
+            f"The sheet {name!r} of {path.name} has a header row (row {header_index + 1}) "
+            "but no data below it.",
+            "Choose the sheet or the header row that holds the table.",
+        )
+    frame, column_notes, notes = _to_frame(header, rows)
+    notes.insert(0, f"Sheet: {name!r}; header in row {header_index + 1}")
+    if skipped:
+        notes.append(f"{skipped:,} empty row{'s' if skipped != 1 else ''} skipped")
+    options = {"sheet": name, "header_row": header_index}
+    return frame, notes, options, column_notes
+
+
+def _read_sheet(
+    workbook: Any,
+    name: str,
+    path: Path,
+    header_row: int | None,
+    job: Job | None,
+    max_rows: int | None,
+) -> tuple[tuple[Any, ...] | None, int, list[tuple[Any, ...]], int]:
+    try:
+        worksheet = workbook[name]
+        total = worksheet.max_row if isinstance(worksheet.max_row, int) else None
+        if hasattr(worksheet, "reset_dimensions"):
+            # Some writers store a wrong used range; read every row that is really there.
+            worksheet.reset_dimensions()
+        return _read_rows(worksheet.iter_rows(values_only=True), header_row, job, total, max_rows)
+    except (SourceError, Cancelled):
+        raise
+    except Exception as error:  # openpyxl raises many kinds on damaged files
+        raise SourceError(
+            f"{path.name} could not be read as an Excel workbook ({type(error).__name__}).",
+            "Open it in Excel, save it again as .xlsx, and load the saved copy.",
+        ) from error
+
+
+@contextmanager
+def _open(path: Path) -> Iterator[Any]:
+    from openpyxl import load_workbook
+
+    # A file handle, not the path: openpyxl refuses paths whose suffix is not .xlsx.
+    with path.open("rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except Exception as error:  # BadZipFile, KeyError, InvalidFileException, XML errors...
+            raise SourceError(
+                f"{path.name} could not be opened as an Excel workbook "
+                f"({type(error).__name__}).",
+                "Check that it opens in Excel; if it does, save it again as .xlsx and load "
+                "the copy.",
+            ) from error
+        try:
+            yield workbook
+        finally:
+            workbook.close()
+
+
+def _pick_sheet(workbook: Any, sheet: str | int | None, path: Path) -> str:
+    names: list[str] = list(workbook.sheetnames)
+    listing = ", ".join(repr(n) for n in names)
+    if sheet is None:
+        worksheets = [ws.title for ws in workbook.worksheets]
+        if not worksheets:
+            raise SourceError(f"{path.name} has no worksheet (only charts).")
+        return worksheets[0]
+    if isinstance(sheet, int):
+        if 0 <= sheet < len(names):
+            return names[sheet]
+        raise SourceError(
+            f"{path.name} has no sheet number {sheet + 1}; it has {len(names)}: {listing}.",
+            "Choose one of these sheets.",
+        )
+    if sheet in names:
+        return sheet
+    folded = {n.strip().casefold(): n for n in names}
+    if str(sheet).strip().casefold() in folded:
+        return folded[str(sheet).strip().casefold()]
+    raise SourceError(
+        f"{path.name} has no sheet called {sheet!r}. Its sheets are: {listing}.",
+        "Choose one of these sheets.",
+    )
+
+
+def _read_rows(
+    rows: Any, header_row: int | None, job: Job | None, total: int | None, max_rows: int | None
+) -> tuple[tuple[Any, ...] | None, int, list[tuple[Any, ...]], int]:
+    """``(header, header_index, data_rows, empty_rows_skipped_inside_the_data)``."""
+    header: tuple[Any, ...] | None = None
+    header_index = -1
+    data: list[tuple[Any, ...]] = []
+    pending_empty = skipped = 0
+    for index, row in enumerate(rows):
+        if job is not None and index % _PROGRESS_EVERY == 0:
+            fraction = index / total if total and total > 1 else 0.0
+            of_total = f" of {total:,}" if total else ""
+            job.step(min(fraction, 0.99), f"Reading row {index:,}{of_total}")
+        empty = all(_blank(cell) for cell in row)
+        if header is None:
+            if (header_row is None and not empty) or index == header_row:
+                header, header_index = row, index
+            continue
+        if empty:
+            pending_empty += 1
+            continue
+        skipped += pending_empty
+        pending_empty = 0
+        data.append(row)
+        if max_rows is not None and len(data) >= max_rows:
+            break
+    return header, header_index, data, skipped
+
+
+def _to_frame(
+    header: tuple[Any, ...], rows: list[tuple[Any, ...]]
+) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    width = max(len(header), *(len(row) for row in rows))
+    padded = [tuple(row) + (None,) * (width - len(row)) for row in rows]
+    titles = tuple(header) + (None,) * (width - len(header))
+    # Columns with neither a header nor a value are formatting, not data.
+    keep = [
+        i
+        for i in range(width)
+        if not _blank(titles[i]) or any(row[i] is not None for row in padded)
+    ] or [0]
+    names, notes = clean_column_names([titles[i] for i in keep])
+    padded = [tuple(row[i] for i in keep) for row in padded]
+    columns: dict[str, pd.Series] = {}
+    column_notes: dict[str, str] = {}
+    for position, name in enumerate(names):
+        series, note = column_from_cells([row[position] for row in padded])
+        columns[name] = series
+        if note:
+            column_notes[name] = note
+    frame = pd.DataFrame(columns)
+    return frame, column_notes, notes
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _is_encrypted(path: Path) -> bool:
+    """True when an OLE container holds an 'EncryptedPackage' stream (an encrypted .xlsx)."""
+    overlap = len(_ENCRYPTED_STREAM)
+    tail = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            if _ENCRYPTED_STREAM in tail + chunk:
+                return True
+            tail = chunk[-overlap:]
+    return False
