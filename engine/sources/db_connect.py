@@ -1,0 +1,298 @@
+"""Open databases read-only, and turn driver errors into plain DatabaseErrors.
+
+Read-only is enforced by the database itself, for every connection we open:
+
+- SQLite: the file is opened with ``mode=ro`` (a missing file is an error; we never create
+  one), and a progress handler aborts a running statement when the job is cancelled.
+- PostgreSQL: ``default_transaction_read_only=on`` for the session (startup option).
+- MySQL/MariaDB: ``SET SESSION TRANSACTION READ ONLY`` when the connection opens.
+- DuckDB: the file is opened with ``read_only=True``.
+- SQL Server has no read-only session: only the SELECT check of :mod:`sql_guard` and the
+  login's rights protect it (documented for users: connect with a read-only login).
+
+We never commit; every connection ends in a rollback. Error messages never contain the
+password: connection errors are re-raised ``from None`` (the driver's text is scrubbed
+and summarised instead).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.pool import NullPool
+
+from engine.errors import DatabaseError
+from engine.jobs import Cancelled
+from engine.sources.db_url import Backend, backend_of, describe, normalize_url, without_password
+
+if TYPE_CHECKING:
+    from engine.jobs import Job
+
+CONNECT_TIMEOUT_S = 8
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+log = logging.getLogger(__name__)
+
+
+class Database:
+    """An open (read-only) engine plus what we need to explain errors about it."""
+
+    def __init__(self, engine: Engine, url: URL, backend: Backend, password: str | None) -> None:
+        self.engine = engine
+        self.url = url
+        self.backend = backend
+        self._password = password
+        self.where = describe(url)
+
+    @property
+    def dialect_name(self) -> str:
+        return self.engine.dialect.name
+
+    def error(self, exc: BaseException, what: str | None = None) -> DatabaseError:
+        """A plain DatabaseError for a driver error (``what``: the table or query involved)."""
+        return translate_error(exc, self, what)
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the password (if any) blanked out."""
+        if self._password:
+            from urllib.parse import quote_plus
+
+            for form in {self._password, quote_plus(self._password)}:
+                text = text.replace(form, "***")
+        return text
+
+
+def open_database(url: str, password: str | None = None, job: Job | None = None) -> Database:
+    """Build a read-only engine for ``url``; nothing connects until first use.
+
+    ``password`` overrides one in the URL; with neither, the OS keychain is asked (see
+    :mod:`engine.sources.credentials`).
+    """
+    parsed = normalize_url(url)
+    backend = backend_of(parsed)
+    if password is None and parsed.password is None and parsed.username:
+        from engine.sources.credentials import get_password
+
+        password = get_password(url)
+    if password is not None:
+        parsed = parsed.set(password=password)
+    elif parsed.password is not None:
+        password = str(parsed.password)
+    log.info("Opening %s read-only", without_password(parsed))
+    engine = _create_engine(parsed, backend, job)
+    return Database(engine, parsed, backend, password)
+
+
+@contextmanager
+def connect(
+    url: str, password: str | None = None, job: Job | None = None
+) -> Iterator[tuple[Database, Connection]]:
+    """Open a read-only connection; DBAPI errors escaping the block become DatabaseErrors."""
+    database = open_database(url, password, job)
+    try:
+        with database.engine.connect() as connection:
+            yield database, connection
+            connection.rollback()  # nothing to keep: we only read
+    except sa_exc.SQLAlchemyError as exc:
+        if job is not None and job.cancel.cancelled:
+            raise Cancelled() from None
+        raise database.error(exc) from _chain(exc)
+    finally:
+        database.engine.dispose()
+
+
+def _chain(exc: BaseException) -> BaseException | None:
+    """Keep the driver error as the cause only when it cannot hold connection secrets."""
+    return None if _is_connection_error(exc) else exc
+
+
+def _create_engine(url: URL, backend: Backend, job: Job | None) -> Engine:
+    _require_driver(url, backend)
+    options: dict[str, Any] = {"poolclass": NullPool}
+    if backend.drivername == "sqlite":
+        return _engine_or_driver_error(
+            lambda: sa.create_engine("sqlite://", creator=_sqlite_creator(url, job), **options),
+            backend,
+        )
+    if backend.drivername == "duckdb":
+        _existing_file(url, backend)
+        options["connect_args"] = {"read_only": True}
+    elif backend.drivername == "postgresql+psycopg":
+        session = "-c default_transaction_read_only=on"
+        extra = url.query.get("options")
+        if extra:
+            session = f"{extra if isinstance(extra, str) else ' '.join(extra)} {session}"
+            url = url.difference_update_query(["options"])
+        options["connect_args"] = {
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "options": session,
+            "application_name": "Gristmill",
+        }
+    elif backend.drivername in {"mysql+pymysql", "mariadb+pymysql"}:
+        options["connect_args"] = {
+            "connect_timeout": CONNECT_TIMEOUT_S,
+            "init_command": "SET SESSION TRANSACTION READ ONLY",
+        }
+    elif backend.drivername == "mssql+pyodbc":
+        options["connect_args"] = {"timeout": CONNECT_TIMEOUT_S}
+    return _engine_or_driver_error(lambda: sa.create_engine(url, **options), backend)
+
+
+def _require_driver(url: URL, backend: Backend) -> None:
+    """Import the dialect and its driver now, to name the pip extra if one is missing."""
+    _engine_or_driver_error(lambda: url.get_dialect().import_dbapi(), backend)
+
+
+def _engine_or_driver_error(make: Callable[[], Any], backend: Backend) -> Any:
+    try:
+        return make()
+    except (ImportError, sa_exc.NoSuchModuleError):
+        extra = f'pip install "gristmill[{backend.extra}]"' if backend.extra else None
+        raise DatabaseError(
+            f"The {backend.name} driver ({backend.package}) is not installed.",
+            f"Install it with: {extra}" if extra else "Reinstall Gristmill.",
+        ) from None
+
+
+def _existing_file(url: URL, backend: Backend) -> Path:
+    """The database file a URL names; it must exist (opening must never create one)."""
+    database = url.database or ""
+    if database.startswith("file:"):  # sqlite:///file:PATH?mode=ro&uri=true style
+        database = database[len("file:") :].split("?", 1)[0]
+    if database in {"", ":memory:"}:
+        raise DatabaseError(
+            f"An in-memory {backend.name} database is always empty.",
+            f"Give the path of a {backend.name} file, like {backend.drivername.split('+')[0]}"
+            ":///C:/data/crm.db.",
+        )
+    path = Path(database).expanduser()
+    if not path.exists():
+        raise DatabaseError(
+            f"There is no {backend.name} file at {path}.",
+            "Check the path; Gristmill opens existing databases and never creates one.",
+        )
+    if not path.is_file():
+        raise DatabaseError(f"{path} is a folder, not a {backend.name} database file.")
+    return path
+
+
+def _sqlite_creator(url: URL, job: Job | None) -> Callable[[], Any]:
+    import sqlite3
+
+    path = _existing_file(url, backend_of(url))
+    with path.open("rb") as handle:
+        header = handle.read(len(SQLITE_HEADER))
+    if header and header != SQLITE_HEADER:  # an empty file is a valid, empty database
+        raise DatabaseError(
+            f"The file {path.name} is not a SQLite database.",
+            "Choose a .db/.sqlite file, or open the file as a table file instead.",
+        )
+    uri = path.resolve().as_uri() + "?mode=ro"
+
+    def create() -> sqlite3.Connection:
+        raw = sqlite3.connect(uri, uri=True)
+        if job is not None:
+            token = job.cancel
+            # Called every N virtual-machine steps: a long statement stops on cancel.
+            raw.set_progress_handler(lambda: 1 if token.cancelled else 0, 10_000)
+        return raw
+
+    return create
+
+
+_UNREACHABLE = (
+    "connection refused", "could not connect", "timeout expired", "timed out",
+    "could not translate host name", "name or service not known", "no route to host",
+    "can't connect", "network is unreachable", "server closed the connection",
+    "login timeout", "is the server running",
+)
+_AUTH = (
+    "password authentication failed", "access denied for user", "login failed for user",
+    "no password supplied", "authentication failed", "fe_sendauth",
+)
+
+
+def _message(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    return str(original).strip()
+
+
+def _sqlstate(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None)
+    return str(getattr(original, "sqlstate", None) or "")
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    text = _message(exc).lower()
+    state = _sqlstate(exc)
+    return (
+        state.startswith(("08", "28"))
+        or any(marker in text for marker in _UNREACHABLE + _AUTH)
+    )
+
+
+def translate_error(exc: BaseException, database: Database, what: str | None) -> DatabaseError:
+    """A plain DatabaseError for a driver error; never repeats the password."""
+    text = database.scrub(_message(exc))
+    lower = text.lower()
+    state = _sqlstate(exc)
+    where = database.where
+    user = database.url.username or "(no user name)"
+    subject = what or "the data"
+    if state == "28P01" or state == "28000" or any(marker in lower for marker in _AUTH):
+        return DatabaseError(
+            f"{where} refused the user name or password (user {user}).",
+            "Check the user name and the password, then try again.",
+        )
+    if state == "3D000" or ("database" in lower and "does not exist" in lower):
+        return DatabaseError(
+            f"The database {database.url.database} does not exist on {where}.",
+            "Check the database name in the address.",
+        )
+    if state.startswith("08") or any(marker in lower for marker in _UNREACHABLE):
+        return DatabaseError(
+            f"Gristmill could not reach {where}.",
+            "Check that the server is running and that the host name and port are right; "
+            "a VPN or a firewall may be in the way.",
+        )
+    if state == "42501" or "permission denied" in lower or "command denied" in lower:
+        return DatabaseError(
+            f"{where} does not allow user {user} to read {subject} (permission denied).",
+            "Ask the database administrator to grant SELECT rights on it.",
+        )
+    if state == "42P01" or "no such table" in lower or "doesn't exist" in lower:
+        if what is None or what.startswith("table"):
+            return DatabaseError(
+                f"{subject[:1].upper()}{subject[1:]} does not exist in {where}.",
+                "It may have been renamed or dropped since the list was read; "
+                "refresh the list.",
+            )
+        return DatabaseError(
+            f"The query uses a table that does not exist in {where}: "
+            f"{_sentence(text.splitlines()[0])}",
+            "Check the table names in the query; refresh the list of tables.",
+        )
+    if state == "25006" or "read-only" in lower or "readonly" in lower:
+        return DatabaseError(
+            "The query tried to change the database; Gristmill opens databases read-only.",
+            "Write a query that only reads (SELECT).",
+        )
+    if "file is not a database" in lower:
+        return DatabaseError(f"{where} is not a SQLite database.")
+    first_line = text.splitlines()[0] if text else type(exc).__name__
+    return DatabaseError(
+        f"{where} reported an error while reading {subject}: {_sentence(first_line)}",
+        "Check the query." if what == "the query" else None,
+    )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."

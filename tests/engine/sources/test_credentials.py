@@ -1,0 +1,131 @@
+"""Passwords: OS keychain through keyring, or nothing at all where no keychain exists.
+
+The OS keychain cannot run on this headless machine, so a small in-memory keyring backend
+stands in for it (a test double of the keychain, installed with ``keyring.set_keyring``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import chainer, fail
+from keyring.errors import KeyringLocked, PasswordDeleteError
+
+from engine.errors import DatabaseError
+from engine.sources.credentials import (
+    SERVICE,
+    credential_key,
+    forget_password,
+    get_password,
+    keychain_available,
+    split_password,
+    store_password,
+)
+
+
+class MemoryKeyring(KeyringBackend):
+    """An in-memory keychain."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.entries:
+            raise PasswordDeleteError("not found")
+        del self.entries[(service, username)]
+
+
+class LockedKeyring(MemoryKeyring):
+    """A keychain that refuses every request (locked, or access denied)."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise KeyringLocked("locked")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise KeyringLocked("locked")
+
+
+@pytest.fixture
+def use_keyring() -> Iterator[object]:
+    previous = keyring.get_keyring()
+
+    def install(backend: KeyringBackend) -> KeyringBackend:
+        keyring.set_keyring(backend)
+        return backend
+
+    yield install
+    keyring.set_keyring(previous)
+
+
+URL = "postgresql+psycopg://ana@db.example:5432/crm"
+
+
+def test_a_password_is_stored_under_the_url_without_password(use_keyring) -> None:
+    memory = use_keyring(MemoryKeyring())
+    assert keychain_available()
+    assert store_password("postgres://ana:typed@db.example:5432/crm", "s3cret") is True
+    assert memory.entries == {(SERVICE, URL): "s3cret"}
+    # Any spelling of the same connection finds it.
+    assert get_password(URL) == "s3cret"
+    assert get_password("postgresql://ana@db.example:5432/crm") == "s3cret"
+    assert get_password("postgresql+psycopg://bob@db.example:5432/crm") is None
+    forget_password(URL)
+    assert get_password(URL) is None
+    forget_password(URL)  # forgetting twice is harmless
+
+
+def test_without_a_keychain_nothing_is_stored_and_the_app_asks(use_keyring) -> None:
+    use_keyring(fail.Keyring())
+    assert not keychain_available()
+    assert store_password(URL, "s3cret") is False
+    assert get_password(URL) is None
+    forget_password(URL)
+
+
+def test_a_chainer_with_no_backends_counts_as_no_keychain(use_keyring) -> None:
+    class EmptyChainer(chainer.ChainerBackend):
+        backends = ()  # type: ignore[assignment]  # what keyring has when it finds none
+
+    use_keyring(EmptyChainer())
+    assert not keychain_available()
+    assert get_password(URL) is None
+    assert store_password(URL, "s3cret") is False
+
+
+def test_a_locked_keychain_is_treated_as_no_keychain(use_keyring) -> None:
+    use_keyring(LockedKeyring())
+    assert store_password(URL, "s3cret") is False
+    assert get_password(URL) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "clean", "password"),
+    [
+        ("postgresql://ana:s3cret@db:5432/crm", "postgresql+psycopg://ana@db:5432/crm", "s3cret"),
+        ("postgres://ana@db/crm", "postgresql+psycopg://ana@db/crm", None),
+        ("mysql://ana:p%40ss%3Aw@db/crm", "mysql+pymysql://ana@db/crm", "p@ss:w"),
+        ("sqlite:///data/crm.db", "sqlite:///data/crm.db", None),
+    ],
+)
+def test_split_password_takes_the_password_out(typed: str, clean: str, password: str | None):
+    assert split_password(typed) == (clean, password)
+    assert credential_key(typed) == clean
+
+
+def test_an_unparsable_url_is_refused_without_repeating_it() -> None:
+    with pytest.raises(DatabaseError) as caught:
+        split_password("postgresql://ana:s3cret@db:notaport/crm")
+    assert "s3cret" not in str(caught.value)
+    assert caught.value.__cause__ is None
