@@ -1,0 +1,144 @@
+"""Opening a ``.gristmill`` file with SQLAlchemy, and SQLite errors in plain words.
+
+Every connection gets the same settings (see the store's docstring for why):
+``journal_mode=DELETE`` and ``synchronous=FULL`` so a crash rolls back to the last commit,
+``foreign_keys=ON`` so removing a source removes what hangs off it, and a busy timeout so a
+second window waits briefly instead of failing at once. Python's sqlite3 module opens
+transactions lazily and commits before DDL on its own; it is switched to autocommit and
+SQLAlchemy emits ``BEGIN`` itself, so a transaction (migrations included) is exactly the
+``with`` block that opened it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from engine.errors import ProjectError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+SIGNATURE = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite database file."""
+
+BUSY_TIMEOUT_SECONDS = 5.0
+
+
+def make_engine(path: Path) -> Engine:
+    """A SQLAlchemy engine on the SQLite file at ``path`` with the project's settings."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import QueuePool
+
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            str(path),
+            timeout=BUSY_TIMEOUT_SECONDS,
+            isolation_level=None,  # autocommit: SQLAlchemy sends BEGIN itself (below)
+            check_same_thread=False,  # the pool hands each connection to one thread at a time
+        )
+        try:
+            connection.execute("PRAGMA journal_mode = DELETE")
+            connection.execute("PRAGMA synchronous = FULL")
+            connection.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    engine = create_engine(f"sqlite:///{path}", creator=connect, poolclass=QueuePool)
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Raise :class:`ProjectError` unless ``path`` is a file that starts like a SQLite database."""
+    if not path.exists():
+        raise ProjectError(
+            f"There is no project file at {path}.", "It may have been moved or renamed."
+        )
+    if not path.is_file():
+        raise ProjectError(f"{path} is a folder, not a project file.", "Choose a .gristmill file.")
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(len(SIGNATURE))
+    except OSError as error:
+        raise ProjectError(f"Cannot read {path.name}: {error.strerror}.") from None
+    if header != SIGNATURE:
+        reason = "it is empty" if not header else "it is not a Gristmill project file"
+        raise ProjectError(
+            f"{path.name} cannot be opened: {reason}.",
+            "Choose a .gristmill file made by Gristmill.",
+        )
+
+
+@contextmanager
+def raw_connection(engine: Engine) -> Iterator[sqlite3.Connection]:
+    """The sqlite3 connection under a pooled SQLAlchemy connection (for the backup API)."""
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        yield raw
+
+
+@contextmanager
+def guard(path: Path, action: str) -> Iterator[None]:
+    """Turn SQLite and SQLAlchemy database errors into a :class:`ProjectError` in plain words.
+
+    ``action`` completes "Could not ..." (e.g. "save the column types").
+    """
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    try:
+        yield
+    except DBAPIError as error:
+        raise _explain(path, action, str(error.orig)) from error
+    except sqlite3.Error as error:
+        raise _explain(path, action, str(error)) from error
+    except SQLAlchemyError as error:
+        raise ProjectError(f"Could not {action} in {path.name}: {error}.") from error
+    except OSError as error:  # copies and backups: a full disk, a missing folder, no rights
+        if "full" in str(error.strerror or "").lower():
+            raise _explain(path, action, "disk full") from error
+        raise ProjectError(
+            f"Could not {action}: {error.strerror or error}.",
+            "Check that the folder exists and that you may write in it.",
+        ) from error
+
+
+def _explain(path: Path, action: str, detail: str) -> ProjectError:
+    text = detail.lower()
+    name = path.name
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return ProjectError(
+            f"Could not {action}: {name} is damaged and cannot be read.",
+            "Open a backup copy of the project, or create a new project.",
+        )
+    if "locked" in text or "busy" in text:
+        return ProjectError(
+            f"Could not {action}: {name} is in use by another Gristmill window or program.",
+            "Close the other window and try again.",
+        )
+    if "readonly" in text or "read-only" in text:
+        return ProjectError(
+            f"Could not {action}: {name} is read-only.",
+            "Use Save As to keep a copy you can change, or change the file's permissions.",
+        )
+    if "full" in text:
+        return ProjectError(
+            f"Could not {action}: the disk holding {name} is full.",
+            "Free some space and try again; the project still holds what was last saved.",
+        )
+    if "unable to open" in text:
+        return ProjectError(
+            f"Could not {action}: {name} cannot be opened.",
+            "Check that the folder exists and that you may read and write in it.",
+        )
+    return ProjectError(f"Could not {action} in {name}: {detail}.")

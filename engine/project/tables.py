@@ -1,0 +1,118 @@
+"""The tables of a ``.gristmill`` file, as SQLAlchemy 2 ORM models.
+
+These models describe the *current* schema and are what the store reads and writes. They
+never create tables: :mod:`engine.project.migrations` does, with frozen SQL, and a test checks
+that a file built by the migrations matches these models column for column.
+
+Adding a table for a later step (problem, recipes, runs, models, drift history):
+1. declare its model here (its own class, ``ForeignKey(..., ondelete="CASCADE")`` to what it
+   belongs to, times as UTC ISO text, JSON as text, bytes as ``LargeBinary``);
+2. append a migration that creates it to ``MIGRATIONS`` in migrations.py.
+
+Conventions: times are UTC ISO 8601 text (``2024-05-01T09:30:00.000000+00:00``), structured
+values are JSON text, bytes are BLOBs. Nothing is ever pickled.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every project table."""
+
+
+class MetaRow(Base):
+    """One row (id 1): which schema version the file has and who created it."""
+
+    __tablename__ = "meta"
+    __table_args__ = (CheckConstraint("id = 1", name="meta_single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schema_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_with: Mapped[str] = mapped_column(Text, nullable=False)  # app version
+    created_at: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class SettingRow(Base):
+    """Project-wide key/value settings (e.g. the active source); values are JSON."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    value_json: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class SourceRow(Base):
+    """A data source: a file or a database query, as ``Source.to_dict()`` JSON (no password)."""
+
+    __tablename__ = "sources"
+    # AUTOINCREMENT: a removed source's id is never handed out again, so a stale reference
+    # (a setting, a later run) cannot silently point at a different source.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(Text, nullable=False)  # "file" or "database"
+    source_json: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class SchemaRow(Base):
+    """The confirmed column kinds and roles of a source (``Schema.to_dict()`` JSON)."""
+
+    __tablename__ = "schemas"
+
+    source_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    schema_json: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class FingerprintRow(Base):
+    """The fingerprint of a source's table when it was last loaded."""
+
+    __tablename__ = "fingerprints"
+
+    source_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    columns_json: Mapped[str] = mapped_column(Text, nullable=False)  # [[name, dtype], ...]
+    content_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class SnapshotRow(Base):
+    """A copy of a source's table as zstd Parquet, so the project reopens without the file.
+
+    The bytes live in :class:`SnapshotChunkRow` (a BLOB each, a few MiB), so a large table
+    never has to be one SQLite value; ``sha256`` covers the joined bytes.
+    """
+
+    __tablename__ = "snapshots"
+
+    source_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    format: Mapped[str] = mapped_column(Text, nullable=False)  # "parquet"
+    compression: Mapped[str] = mapped_column(Text, nullable=False)  # "zstd"
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    chunk_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class SnapshotChunkRow(Base):
+    """One piece of a snapshot's Parquet bytes, in order of ``seq`` (0, 1, ...)."""
+
+    __tablename__ = "snapshot_chunks"
+
+    source_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("snapshots.source_id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

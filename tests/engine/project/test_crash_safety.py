@@ -1,0 +1,190 @@
+"""A process killed in the middle of a write leaves the last committed state, exactly.
+
+A child process commits a known state, then starts a big write transaction; once it is
+inside that transaction (told by a SQLAlchemy event, not by timing) it says so on stdout and
+waits. The parent kills it with SIGKILL, then opens the file: it must hold exactly the
+committed state. No sleeps: every step waits for a line from the other side.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.project.fingerprint import fingerprint_frame
+from engine.project.migrations import CURRENT_VERSION
+from engine.project.store import Project
+
+ROOT = Path(__file__).resolve().parents[3]
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+
+COMMON = """
+import sys
+from pathlib import Path
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+def stop_inside(marker, after=1):
+    seen = 0
+    @event.listens_for(Engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        nonlocal seen
+        if marker in statement:
+            seen += 1
+            if seen == after:
+                print("INSIDE", flush=True)
+                sys.stdin.readline()  # wait here, mid-transaction, until killed
+
+path = Path(sys.argv[1])
+"""
+
+SNAPSHOT_CHILD = COMMON + """
+import numpy as np
+import pandas as pd
+from engine.project import snapshot
+from engine.project.fingerprint import fingerprint_frame
+from engine.project.store import Project
+from engine.sources.base import FileSource
+from tests.engine.project.test_crash_safety import committed_frame
+
+snapshot.CHUNK_BYTES = 256 * 1024
+project = Project.create(path)
+source_id = project.add_source("data", FileSource("data.csv"))
+project.save_snapshot(source_id, committed_frame())
+project.save_fingerprint(source_id, fingerprint_frame(committed_frame()))
+project.set_setting("active_source_id", source_id)
+project.add_source("second", FileSource("other.csv"))
+project.rename_source(source_id, "renamed")
+print("COMMITTED", flush=True)
+sys.stdin.readline()
+# About 16 MB of random doubles (64 chunks): far more than SQLite's 2 MB page cache, so
+# pages are spilled into the file itself before the 32nd chunk is inserted.
+big = pd.DataFrame({"x": np.random.default_rng(0).random(2_000_000)})
+stop_inside("INSERT INTO snapshot_chunks", after=32)
+project.save_snapshot(source_id, big)
+print("FINISHED", flush=True)
+"""
+
+MIGRATION_CHILD = COMMON + """
+from engine.project.store import Project
+from tests.engine.project.test_migrations import _old_file
+
+_old_file(path, 1)
+print("COMMITTED", flush=True)
+sys.stdin.readline()
+stop_inside("CREATE TABLE snapshots")
+Project.open(path)
+print("FINISHED", flush=True)
+"""
+
+
+def committed_frame() -> pd.DataFrame:
+    """About 4 MB of Parquet: the big write frees its pages and reuses them at once, so an
+    unprotected crash would leave this snapshot overwritten in place."""
+    rows = 500_000
+    return pd.DataFrame(
+        {
+            "x": np.random.default_rng(1).random(rows),
+            "id": pd.array([1, 2, None, 4] * (rows // 4), dtype="Int64"),
+            "name": pd.Series(["a", None, "c", "d"] * (rows // 4), dtype="str"),
+        }
+    )
+
+
+def _dump(path: Path) -> list[str]:
+    connection = sqlite3.connect(path)
+    try:
+        return list(connection.iterdump())
+    finally:
+        connection.close()
+
+
+def _integrity(path: Path) -> str:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def _kill_inside_transaction(script: str, path: Path) -> tuple[list[str], int]:
+    """Run the child to its committed state, let it start the big write, kill it there.
+
+    Returns the dump of the file as committed before the big write, and the file's size at
+    the moment of the kill.
+    """
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(path)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdin is not None
+        line = child.stdout.readline().strip()
+        assert line == "COMMITTED", child.stderr.read() if child.stderr else line
+        committed = _dump(path)  # the child is idle between transactions: a stable state
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        line = child.stdout.readline().strip()
+        assert line == "INSIDE", child.stderr.read() if child.stderr else line
+        size = path.stat().st_size
+        journal = path.with_name(path.name + "-journal")
+        assert journal.exists() and journal.stat().st_size > 0  # the write is under way
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait() == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        for stream in (child.stdin, child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
+    assert journal.exists()  # a hot journal: the file itself may hold half-written pages
+    return committed, size
+
+
+def test_killed_while_writing_a_snapshot_reopens_with_the_last_committed_state(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "crash.gristmill"
+    committed, size_at_kill = _kill_inside_transaction(SNAPSHOT_CHILD, path)
+    assert size_at_kill > 2 * 1024 * 1024  # pages of the unfinished write reached the file
+    with Project.open(path) as project:
+        records = project.list_sources()
+        assert [r.name for r in records] == ["renamed", "second"]
+        pd.testing.assert_frame_equal(project.load_snapshot(records[0].id), committed_frame())
+        assert records[0].fingerprint == fingerprint_frame(committed_frame())
+        assert project.get_setting("active_source_id") == records[0].id
+    assert _dump(path) == committed  # exactly the committed state, nothing more
+    assert _integrity(path) == "ok"
+    assert not path.with_name(path.name + "-journal").exists()
+    assert path.stat().st_size < size_at_kill  # the half-written pages were rolled back
+
+
+def test_killed_while_migrating_reopens_as_the_old_version_and_migrates_again(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.gristmill"
+    _kill_inside_transaction(MIGRATION_CHILD, path)
+    connection = sqlite3.connect(path)
+    version = connection.execute("SELECT schema_version FROM meta").fetchone()[0]
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    assert version == 1
+    assert "fingerprints" not in tables  # created earlier in the same, unfinished transaction
+    assert _integrity(path) == "ok"
+    with Project.open(path) as project:
+        assert project.schema_version == CURRENT_VERSION
+        assert [r.name for r in project.list_sources()] == ["Churn"]
