@@ -1,0 +1,101 @@
+"""``gristmill-desktop``: start the window.
+
+Order matters for a fast start: the command line is parsed and ``--version`` answered
+before Qt is imported; pandas and the rest of the engine's heavy modules are imported only
+when a project is opened. Logging goes to a rotating file in the user's log folder; every
+uncaught exception, from any thread, ends up in one error dialog and the window carries on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+LOG_FILE = "gristmill.log"
+LOG_BYTES = 1_000_000
+LOG_BACKUPS = 5
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The window's command line: ``[--sample] [PROJECT] [--version]``."""
+    from engine import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="gristmill-desktop",
+        description="Open Gristmill's window, optionally on a project.",
+    )
+    parser.add_argument("project", nargs="?", type=Path, help="a .gristmill project to open")
+    parser.add_argument(
+        "--sample", action="store_true", help="open the bundled sample project (made once)"
+    )
+    parser.add_argument("--version", action="version", version=f"Gristmill {__version__}")
+    args = parser.parse_args(argv)
+    if args.sample and args.project is not None:
+        parser.error("give either a PROJECT or --sample, not both")
+    return args
+
+
+def log_folder() -> Path:
+    """Where the log files go (platformdirs' user log folder for "Gristmill")."""
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir("Gristmill", appauthor=False))
+
+
+def setup_logging(folder: Path) -> Path | None:
+    """Log to a rotating file in ``folder``; returns the folder, or None if it is not writable."""
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            folder / LOG_FILE, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+        )
+    except OSError as error:  # a read-only home must not stop the window from opening
+        print(f"Gristmill: cannot write logs in {folder}: {error}", file=sys.stderr)
+        return None
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
+    )
+    root.addHandler(handler)
+    return folder
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the window until it closes; returns the process exit code."""
+    args = parse_args(argv)
+    log_dir = setup_logging(log_folder())
+    log = logging.getLogger("desktop")
+    from engine import __version__
+
+    log.info("Gristmill %s starting", __version__)
+
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.dialogs.error_dialog import ErrorReporter
+    from desktop.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName("Gristmill")
+    app.setApplicationName("Gristmill")
+    app.setApplicationVersion(__version__)
+    reporter = ErrorReporter(log_dir, app)
+    reporter.install()
+
+    window = MainWindow(log_dir=log_dir)
+    window.show()
+    if args.sample:
+        window.open_sample()
+    elif args.project is not None:
+        window.open_project(args.project)
+    code = app.exec()
+    log.info("Gristmill closed (exit code %s)", code)
+    return int(code)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Dialogs: the error dialog (more arrive with later steps)."""

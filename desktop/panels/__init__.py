@@ -1,0 +1,1 @@
+"""One panel per lifecycle step (Data in this version)."""

@@ -1,0 +1,316 @@
+"""The Data step: the project's sources, the table itself and its profile.
+
+Every engine call runs as a task (:mod:`desktop.tasks`): opening a source reads its kept copy
+(or the original) and profiles it; "Add file…" loads the file, then profiles it and saves
+source, column types, fingerprint and a copy of the table into the project. Each step is
+saved the moment it completes; a cancelled step leaves the project as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.tasks import Task, TaskRunner
+from desktop.widgets.profile_view import ProfileView
+from desktop.widgets.table_model import DataFrameModel
+from engine.jobs import CancelToken, Job, ProgressCallback
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from engine.profile.result import TableProfile
+    from engine.project.store import Project, SourceRecord
+
+FILE_FILTER = (
+    "Tables (*.csv *.tsv *.txt *.tab *.xlsx *.xlsm *.parquet *.pq *.jsonl *.ndjson *.json);;"
+    "All files (*)"
+)
+_SOURCE_ID = Qt.ItemDataRole.UserRole
+
+
+class DataPanel(QWidget):
+    """Sources on the left, the data grid and the profile on the right."""
+
+    source_shown = Signal(bool)  # True when a source's table is on screen
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._project: Project | None = None
+        self._opening: Task | None = None
+
+        self.sources = QListWidget()
+        self.sources.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.sources.currentItemChanged.connect(self._source_selected)
+        self.add_button = QPushButton("Add file…")
+        self.add_button.setToolTip(
+            "Read a CSV, Excel, Parquet or JSON lines file into the project."
+        )
+        self.add_button.clicked.connect(self.choose_file)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("<b>Data sources</b>"))
+        left.addWidget(self.sources, 1)
+        left.addWidget(self.add_button)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+
+        self.summary = QLabel("Add a file to start.")
+        self.summary.setWordWrap(True)
+        self.grid_model = DataFrameModel(parent=self)
+        self.grid = QTableView()
+        self.grid.setModel(self.grid_model)
+        self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Fixed row heights: the view never measures rows, which keeps a million rows smooth.
+        self.grid.verticalHeader().setDefaultSectionSize(22)
+        self.grid.verticalHeader().setSectionResizeMode(
+            self.grid.verticalHeader().ResizeMode.Fixed
+        )
+        self.profile_view = ProfileView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.profile_view, "Profile")
+        self.tabs.addTab(self.grid, "Data")
+        right = QVBoxLayout()
+        right.addWidget(self.summary)
+        right.addWidget(self.tabs, 1)
+        right_widget = QWidget()
+        right_widget.setLayout(right)
+
+        splitter = QSplitter()
+        splitter.addWidget(left_widget)
+        splitter.addWidget(right_widget)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([220, 900])
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self.set_project(None)
+
+    # -- project ---------------------------------------------------------------------------
+
+    def set_project(self, project: Project | None) -> None:
+        """Show ``project``'s sources and open the one last shown (or the first)."""
+        self._project = project
+        self.add_button.setEnabled(project is not None)
+        self._show(None, None, "Add a file to start." if project else "No project is open.")
+        self.refresh_sources()
+
+    def refresh_sources(self, select: int | None = None, *, open_selected: bool = True) -> None:
+        """Reload the list of sources; select ``select`` (an id), else the active one.
+
+        The selected source is opened (read and profiled) unless ``open_selected`` is False.
+        """
+        self.sources.blockSignals(True)
+        self.sources.clear()
+        records: list[SourceRecord] = self._project.list_sources() if self._project else []
+        if select is None and self._project is not None:
+            from engine.project.store import ACTIVE_SOURCE
+
+            select = self._project.get_setting(ACTIVE_SOURCE)
+        chosen: QListWidgetItem | None = None
+        for record in records:
+            item = QListWidgetItem(record.name)
+            item.setData(_SOURCE_ID, record.id)
+            rows = f"{record.fingerprint.rows:,} rows, " if record.fingerprint else ""
+            item.setToolTip(f"{record.source.label}\n{rows}added {record.created_at:%Y-%m-%d}")
+            self.sources.addItem(item)
+            if chosen is None or record.id == select:
+                chosen = item
+        if chosen is not None:
+            self.sources.setCurrentItem(chosen)
+        self.sources.blockSignals(False)
+        if chosen is not None and open_selected:
+            self._source_selected(chosen)
+
+    def _source_selected(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
+        if item is None or self._project is None:
+            return
+        source_id = int(item.data(_SOURCE_ID))
+        record = next(r for r in self._project.list_sources() if r.id == source_id)
+        self.open_source(record)
+
+    def open_source(self, record: SourceRecord) -> None:
+        """Read a source's table and profile it, in a task; the result replaces the view."""
+        assert self._project is not None
+        project = self._project
+        if self._opening is not None:
+            self._opening.cancel()  # the user chose another source: drop the earlier one
+        self.summary.setText(f"Opening {record.name}…")
+
+        def finished(result: tuple[pd.DataFrame, TableProfile]) -> None:
+            if self._opening is task and self._project is project:
+                self._opening = None
+                self._show(*result, _describe(record.name, *result))
+                from engine.project.store import ACTIVE_SOURCE
+
+                project.set_setting(ACTIVE_SOURCE, record.id)
+
+        def ended(*_args: object) -> None:
+            if self._opening is task:
+                self._opening = None
+                self.summary.setText(f"{record.name} was not opened.")
+
+        task = self._runner.run(
+            f"Opening {record.name}",
+            lambda progress, cancel: open_source_job(project, record, progress, cancel),
+            finished,
+            on_failed=ended,
+            on_cancelled=ended,
+        )
+        self._opening = task
+
+    # -- adding a file ---------------------------------------------------------------------
+
+    def choose_file(self) -> None:
+        """Ask for a file, then add it (the "Add file…" button)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Add a data file", "", FILE_FILTER)
+        if path:
+            self.add_file(Path(path))
+
+    def add_file(self, path: Path) -> Task:
+        """Load ``path`` in a task, then profile it and save it into the project in another."""
+        from engine.api import load_table, source_for
+
+        assert self._project is not None
+        project = self._project
+        source = source_for(str(path))
+        self.summary.setText(f"Reading {path.name}…")
+
+        def loaded(table: Any) -> None:
+            if self._project is not project:
+                return
+            self._runner.run(
+                f"Profiling {path.name}",
+                lambda progress, cancel: save_source_job(
+                    project, path.stem, source, table, progress, cancel
+                ),
+                saved,
+                on_failed=stopped,
+                on_cancelled=stopped,
+            )
+
+        def saved(result: tuple[int, pd.DataFrame, TableProfile]) -> None:
+            source_id, frame, profile = result
+            if self._project is project:
+                self.refresh_sources(select=source_id, open_selected=False)
+                name = self.sources.currentItem().text()
+                self._show(frame, profile, _describe(name, frame, profile))
+
+        def stopped(*_args: object) -> None:
+            self.summary.setText(f"{path.name} was not added.")
+
+        return self._runner.run(
+            f"Reading {path.name}",
+            lambda progress, cancel: load_table(source, progress, cancel),
+            loaded,
+            on_failed=stopped,
+            on_cancelled=stopped,
+        )
+
+    # -- display ---------------------------------------------------------------------------
+
+    def _show(
+        self, frame: pd.DataFrame | None, profile: TableProfile | None, summary: str
+    ) -> None:
+        self.grid_model.set_frame(frame)
+        self._fit_columns()
+        self.profile_view.set_profile(profile)
+        self.summary.setText(summary)
+        self.source_shown.emit(frame is not None)
+
+    def _fit_columns(self, sample_rows: int = 50, widest: int = 320) -> None:
+        # Sized from the header and the first rows only: measuring every row of a large
+        # table would format all of it.
+        metrics = self.grid.fontMetrics()
+        model = self.grid_model
+        rows = min(model.rowCount(), sample_rows)
+        for column in range(model.columnCount()):
+            texts = [str(model.headerData(column, Qt.Orientation.Horizontal))]
+            texts += [str(model.index(row, column).data()) for row in range(rows)]
+            width = max(metrics.horizontalAdvance(text) for text in texts) + 24
+            self.grid.setColumnWidth(column, min(width, widest))
+
+    @property
+    def has_data(self) -> bool:
+        """True when a source's table is on screen."""
+        return self.grid_model.frame is not None
+
+
+def _describe(name: str, frame: pd.DataFrame, profile: TableProfile) -> str:
+    warnings = len(profile.all_warnings)
+    text = f"<b>{name}</b>: {len(frame):,} rows, {frame.shape[1]} columns"
+    if warnings:
+        text += f", {warnings} warning{'s' if warnings != 1 else ''} to check"
+    return text + ". Saved in the project."
+
+
+# -- engine jobs (run on a worker thread; no Qt below this line) ----------------------------
+
+
+def open_source_job(
+    project: Project, record: SourceRecord, progress: ProgressCallback, cancel: CancelToken
+) -> tuple[pd.DataFrame, TableProfile]:
+    """Read a source's kept copy (or the source itself) and profile it."""
+    from engine import api
+
+    job = Job(progress, cancel)
+    frame = None
+    if record.has_snapshot:
+        frame = project.load_snapshot(record.id, job.sub(0.0, 0.4).step, cancel)
+    if frame is None:
+        frame = api.load_table(record.source, job.sub(0.0, 0.4).step, cancel).frame
+    schema = project.load_schema(record.id) or api.infer_schema(frame)
+    profile = api.profile_table(frame, schema, job.sub(0.4, 1.0).step, cancel)
+    job.done("Ready")
+    return frame, profile
+
+
+def save_source_job(
+    project: Project,
+    name: str,
+    source: Any,
+    table: Any,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> tuple[int, pd.DataFrame, TableProfile]:
+    """Profile a loaded table, then save it into the project (all or nothing)."""
+    from engine import api
+    from engine.project.store import ACTIVE_SOURCE
+
+    job = Job(progress, cancel)
+    frame = table.frame
+    schema = api.infer_schema(frame)
+    profile = api.profile_table(frame, schema, job.sub(0.0, 0.5).step, cancel)
+    fingerprint = api.fingerprint_table(frame)
+    job.step(0.5, "Saving into the project", force=True)
+    taken = {record.name for record in project.list_sources()}
+    unique, number = name, 2
+    while unique in taken:
+        unique, number = f"{name} ({number})", number + 1
+    source_id = project.add_source(unique, source)
+    try:
+        project.save_schema(source_id, schema)
+        project.save_fingerprint(source_id, fingerprint)
+        project.save_snapshot(source_id, frame, job.sub(0.5, 1.0).step, cancel)
+        project.set_setting(ACTIVE_SOURCE, source_id)
+    except BaseException:
+        project.remove_source(source_id)  # all or nothing: no source without its data
+        raise
+    job.done("Saved")
+    return source_id, frame, profile

@@ -1,0 +1,1 @@
+"""Reusable widgets and Qt models (data grid, profile, job status, navigation)."""

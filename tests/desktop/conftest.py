@@ -1,0 +1,35 @@
+"""pytest-qt set-up for the window's tests: offscreen Qt, and no trace left in the user's home.
+
+The environment is set before anything imports Qt: Qt reads ``QT_QPA_PLATFORM`` when the
+application starts, and QSettings and platformdirs read the XDG folders.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_HOME = Path(tempfile.mkdtemp(prefix="gristmill-desktop-tests-"))
+for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+    os.environ[_name] = str(_HOME / _name.lower())
+
+import pytest  # noqa: E402 - after the environment on purpose
+from PySide6.QtCore import QSettings  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    """A QSettings file of the test's own (recent projects, window geometry)."""
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture(scope="session")
+def sample_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One sample project for the whole session: it is made once, like in real use."""
+    from engine.sample_project import ensure_sample_project
+
+    folder = tmp_path_factory.mktemp("sample")
+    ensure_sample_project(folder)
+    return folder

@@ -1,0 +1,186 @@
+"""The main window: the sample project, adding files, errors, and closing during a job."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtWidgets import QMessageBox
+
+from desktop.dialogs import error_dialog
+from desktop.main_window import MainWindow
+from desktop.widgets.lifecycle_nav import STEPS
+from engine.api import create_project, sample_data_dir
+from engine.jobs import CancelToken, Job, ProgressCallback
+
+WAIT = 30_000  # ms; generous for a loaded 2-core CI machine, never slept
+
+
+@pytest.fixture
+def window(qtbot, settings: QSettings, sample_folder: Path, tmp_path: Path) -> MainWindow:
+    window = MainWindow(settings=settings, sample_folder=sample_folder, log_dir=tmp_path / "log")
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.runner.cancel_all()
+    window.runner.wait_all(10.0)
+    qtbot.waitUntil(lambda: not window.runner.running, timeout=WAIT)
+
+
+@pytest.fixture
+def messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record message boxes instead of blocking on them."""
+    shown: list[str] = []
+
+    def record(parent: object, title: str, text: str, *args: object) -> int:
+        shown.append(text)
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "warning", record)
+    monkeypatch.setattr(QMessageBox, "critical", record)
+    return shown
+
+
+@pytest.fixture
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Record error dialogs instead of showing them modally."""
+    shown: list[tuple[str, str]] = []
+
+    def record(self: error_dialog.ErrorDialog) -> int:
+        shown.append((self.message_label.text(), self.details))
+        return 0
+
+    monkeypatch.setattr(error_dialog.ErrorDialog, "exec", record)
+    return shown
+
+
+def _loop_until_cancelled(progress: ProgressCallback, cancel: CancelToken) -> None:
+    job = Job(progress, cancel)
+    while True:
+        job.step(0.5, "Working")
+
+
+def _open_empty_project(window: MainWindow, tmp_path: Path) -> None:
+    window._set_project(create_project(tmp_path / "mine.gristmill"))
+
+
+def test_opens_the_sample_project_with_its_sources_and_profile(
+    qtbot, window: MainWindow, settings: QSettings
+) -> None:
+    assert window.nav.status("Data") == "to do"
+    window.open_sample()
+    qtbot.waitUntil(lambda: window.data_panel.has_data, timeout=WAIT)
+    panel = window.data_panel
+    assert [panel.sources.item(i).text() for i in range(panel.sources.count())] == [
+        "Customer churn"
+    ]
+    assert panel.grid_model.rowCount() == 5_000
+    profile = panel.profile_view.profile_model
+    assert profile.rowCount() == 16
+    names = [profile.index(row, 0).data() for row in range(profile.rowCount())]
+    assert "monthly income" in names and "churned" in names
+    kinds = {profile.index(r, 0).data(): profile.index(r, 1).data() for r in range(16)}
+    assert kinds["customer_id"] == "identifier"
+    assert kinds["region"] == "categorical"
+    assert "5,000 rows" in panel.summary.text()
+    assert window.nav.status("Data") == "done"
+    for step in STEPS[1:]:
+        assert window.nav.status(step) == "waiting"
+        assert "later version" in window.nav.item(STEPS.index(step)).toolTip()
+    assert "Sample - customer churn" in window.windowTitle()
+    assert window.recent_projects()[0].endswith("Sample - customer churn.gristmill")
+    assert window.runner.running == []
+
+
+def test_adding_a_file_loads_profiles_and_saves_it(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    _open_empty_project(window, tmp_path)
+    data = tmp_path / "next quarter.csv"
+    shutil.copy(sample_data_dir() / "churn_next_quarter.csv", data)
+    window.data_panel.add_file(data)
+    qtbot.waitUntil(lambda: window.data_panel.has_data, timeout=WAIT)
+    assert window.data_panel.grid_model.rowCount() == 2_000
+    records = window.project.list_sources()
+    assert [r.name for r in records] == ["next quarter"]
+    assert records[0].has_snapshot and records[0].fingerprint.rows == 2_000
+    assert window.project.load_schema(records[0].id) is not None
+    assert window.nav.status("Data") == "done"
+
+
+def test_a_bad_file_shows_a_message_and_the_window_survives(
+    qtbot, window: MainWindow, tmp_path: Path, messages: list[str], dialogs: list
+) -> None:
+    _open_empty_project(window, tmp_path)
+    bad = tmp_path / "broken.csv"
+    bad.write_bytes(b"")
+    window.data_panel.add_file(bad)
+    qtbot.waitUntil(lambda: bool(messages), timeout=WAIT)
+    assert "broken.csv" in messages[0]
+    assert dialogs == []  # an engine error is a plain message, not the bug dialog
+    qtbot.waitUntil(lambda: not window.runner.running, timeout=WAIT)
+    assert window.project.list_sources() == []
+    assert "not added" in window.data_panel.summary.text()
+    # Still usable: a good file goes in afterwards.
+    window.data_panel.add_file(sample_data_dir() / "churn_next_quarter.csv")
+    qtbot.waitUntil(lambda: window.data_panel.has_data, timeout=WAIT)
+
+
+def test_a_bug_in_a_job_opens_the_error_dialog(
+    qtbot, window: MainWindow, messages: list[str], dialogs: list
+) -> None:
+    def buggy(progress: ProgressCallback, cancel: CancelToken) -> None:
+        raise KeyError("no such column")
+
+    window.runner.run("Something buggy", buggy)
+    qtbot.waitUntil(lambda: bool(dialogs), timeout=WAIT)
+    message, details = dialogs[0]
+    assert "no such column" in message
+    assert "KeyError" in details
+    assert messages == []
+    assert window.isVisible()
+
+
+def test_cancel_while_adding_a_file_adds_nothing(
+    qtbot, window: MainWindow, tmp_path: Path, messages: list[str]
+) -> None:
+    _open_empty_project(window, tmp_path)
+    # Hold the only worker so the load is still queued when Cancel is pressed.
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    window.runner._pool = pool
+    release = threading.Event()
+    pool.start(release.wait)
+    task = window.data_panel.add_file(sample_data_dir() / "churn.csv")
+    assert window.job_status.isVisible()
+    window.job_status.cancel_button.click()
+    release.set()
+    qtbot.waitUntil(lambda: not window.runner.running, timeout=WAIT)
+    assert task.cancel_token.cancelled
+    assert window.project.list_sources() == []
+    assert "not added" in window.data_panel.summary.text()
+    assert messages == []
+    assert not window.job_status.isVisible()
+    pool.waitForDone(10_000)
+
+
+def test_closing_while_a_job_runs_asks_cancels_and_waits(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+
+    def answer(parent: object, title: str, text: str, *args: object) -> int:
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes if len(asked) > 1 else QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    with qtbot.waitSignal(window.runner.progress, timeout=WAIT):
+        task = window.runner.run("Counting sheep", _loop_until_cancelled)
+    assert not window.close()  # "No": the window stays and the job goes on
+    assert window.isVisible() and not task.cancel_token.cancelled
+    assert window.close()  # "Yes": cancelled, waited for, closed
+    assert task.cancel_token.cancelled and task.done
+    assert "Counting sheep" in asked[0]
