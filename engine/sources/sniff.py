@@ -1,0 +1,322 @@
+"""Detect how a delimited text file is written, from its first bytes.
+
+:func:`detect_csv_format` is a pure function: give it the first ~1 MB of a file and it says
+which encoding, delimiter, quote character, header, decimal mark and thousands separator the
+file uses, with a note in plain words for each decision. The reader
+(:mod:`engine.sources.csv_reader`) then parses the whole file with those settings.
+
+Why not ``csv.Sniffer``: it guesses from character frequencies and is easily fooled by a
+decimal comma or a delimiter inside quoted text. Here quoted text is removed first, then the
+candidate delimiters are counted line by line and the most consistent one wins.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import SourceError
+from engine.sources.text_encoding import detect_encoding
+
+__all__ = [
+    "DELIMITERS",
+    "SAMPLE_BYTES",
+    "CsvFormat",
+    "detect_csv_format",
+    "number_pattern",
+    "thousands_class",
+]
+
+SAMPLE_BYTES = 1 << 20
+"""How much of a file the detection reads (the reader passes this many bytes)."""
+
+DELIMITERS = ("\t", ";", "|", ",")
+"""Candidates, in the order that breaks a tie (a comma also appears inside numbers)."""
+
+DELIMITER_NAMES = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab", "|": "vertical bar (|)"}
+
+SPACES = " \u00a0\u202f\u2009"
+"""Characters written between thousands: space, no-break space, narrow no-break, thin space."""
+
+MISSING = frozenset(("", "na", "n/a", "nan", "null", "none", "-", "#n/a", "?"))
+_MAX_LINES = 5000
+_MAX_RECORDS = 2000
+_HEAD_CHARS = 256 * 1024  # characters examined for quotes, delimiter, header, numbers
+_NUMBER_ROWS = 500  # rows whose numbers vote on the decimal mark
+
+_DOT_GROUPS = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
+_COMMA_GROUPS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_SPACE_GROUPS = re.compile(rf"^[+-]?\d{{1,3}}(?:[{SPACES}]\d{{3}})+(?P<tail>[.,]\d+)?$")
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d*,\d+$")
+_DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
+_AMBIGUOUS = re.compile(r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$")  # 1.234 / 1,234: mark or grouping?
+_DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?.*)?$")
+
+
+@dataclass(frozen=True)
+class CsvFormat:
+    """How a delimited text file is written; ``notes`` explain each decision in plain words.
+
+    ``thousands`` is ``None``, ``"."``, ``","`` or ``" "`` (any kind of space, including the
+    no-break spaces spreadsheets write). ``mixed_encoding`` means mostly UTF-8 with a few
+    bytes from another encoding, which are read as Windows-1252. ``header`` holds the fields of
+    the first record, ``field_count`` how many fields the header (or first record) has.
+    """
+
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    quotechar: str = '"'
+    has_header: bool = True
+    decimal: str = "."
+    thousands: str | None = None
+    notes: tuple[str, ...] = ()
+    mixed_encoding: bool = False
+    header: tuple[str, ...] = field(default=())
+    field_count: int = 0
+
+    @property
+    def plain_numbers(self) -> bool:
+        """True when numbers are written as a parser expects by default (``1234.5``)."""
+        return self.decimal == "." and self.thousands is None
+
+    def options(self) -> dict[str, Any]:
+        """The detected options, to show the user and to reuse on a later load."""
+        return {
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "quotechar": self.quotechar,
+            "has_header": self.has_header,
+            "decimal": self.decimal,
+            "thousands": self.thousands,
+        }
+
+
+def detect_csv_format(
+    sample: bytes,
+    *,
+    complete: bool = False,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    header_row: int | None = None,
+) -> CsvFormat:
+    """Detect the format of a delimited text file from its first bytes.
+
+    ``complete`` says the sample is the whole file (otherwise its last, possibly cut, line
+    is ignored). ``encoding``, ``delimiter`` and ``header_row`` override detection when the
+    user chose them. Raises :class:`SourceError` for an empty or binary sample; messages
+    start with "This file" so the caller can put the file's name in front.
+    """
+    found = detect_encoding(sample, complete=complete, encoding=encoding)
+    notes = [found.note]
+    text = found.text
+    if not complete and "\n" in text:
+        text = text[: text.rfind("\n") + 1]  # the last line may be cut in the middle
+    if not text.strip():
+        raise SourceError("This file is empty.", "Choose a file that holds a table.")
+    head = _head(text)  # enough lines to decide; the whole sample is only decoded
+    quotechar = _detect_quotechar(head)
+    if delimiter is None:
+        delimiter, delimiter_note = _detect_delimiter(head, quotechar)
+        notes.append(delimiter_note)
+    else:
+        notes.append(f"Delimiter: {DELIMITER_NAMES.get(delimiter, repr(delimiter))}, as chosen.")
+    records = _records(head, delimiter, quotechar)
+    if header_row:
+        records = records[header_row:]
+    if not records:
+        raise SourceError("This file is empty.", "Choose a file that holds a table.")
+    body = records[1:]
+    decimal, thousands, number_note = _detect_numbers(body or records)
+    if number_note:
+        notes.append(number_note)
+    has_header = True if header_row is not None else _detect_header(records, decimal, thousands)
+    if not has_header:
+        notes.append(
+            "The first row holds values, not column names; the columns are called "
+            f"column_1 to column_{len(records[0])}."
+        )
+    return CsvFormat(
+        encoding=found.encoding,
+        delimiter=delimiter,
+        quotechar=quotechar,
+        has_header=has_header,
+        decimal=decimal,
+        thousands=thousands,
+        notes=tuple(notes),
+        mixed_encoding=found.mixed,
+        header=tuple(records[0]),
+        field_count=len(records[0]),
+    )
+
+
+def _head(text: str) -> str:
+    """The first ``_HEAD_CHARS`` characters, cut at a line end when there is one."""
+    if len(text) <= _HEAD_CHARS:
+        return text
+    end = text.rfind("\n", 0, _HEAD_CHARS)
+    return text[: end + 1] if end > 0 else text
+
+
+def number_pattern(decimal: str, thousands: str | None) -> str:
+    """A regular expression (Python and RE2 syntax) matching one number in this format."""
+    mark = re.escape(decimal)
+    if thousands is None:
+        integer = r"\d+"
+    else:
+        integer = rf"(?:\d{{1,3}}(?:{thousands_class(thousands)}\d{{3}})+|\d+)"
+    return rf"^[+-]?(?:{integer}(?:{mark}\d*)?|{mark}\d+)(?:[eE][+-]?\d+)?$"
+
+
+def thousands_class(thousands: str) -> str:
+    """Characters accepted between thousands: the detected one, and spaces (SI style)."""
+    return "[" + ("" if thousands == " " else re.escape(thousands)) + SPACES + "]"
+
+
+def _detect_quotechar(text: str) -> str:
+    """``'`` only when fields clearly open with it and never with ``"``."""
+    starts = re.compile(r"(?:^|[,;\t|])(['\"])", re.MULTILINE)
+    counts = Counter(match.group(1) for match in itertools.islice(starts.finditer(text), 20000))
+    return "'" if counts["'"] > 0 and counts['"'] == 0 and counts["'"] >= 2 else '"'
+
+
+def _detect_delimiter(text: str, quotechar: str) -> tuple[str, str]:
+    """The candidate found the same number of times on the most lines, outside quotes."""
+    q = re.escape(quotechar)
+    unquoted = re.sub(f"{q}(?:[^{q}]|{q}{q})*{q}", "", text)
+    lines = [line for line in unquoted.split("\n")[:_MAX_LINES] if line.strip()]
+    if not lines:  # nothing but quoted values: one column
+        return ",", "No delimiter found: the file holds a single column."
+    best: tuple[bool, float, int] | None = None
+    chosen = ","
+    for rank, candidate in enumerate(DELIMITERS):
+        counts = Counter(line.count(candidate) for line in lines)
+        mode, frequency = max(counts.items(), key=lambda item: (item[1], item[0]))
+        if mode == 0:
+            continue
+        # The first line (header or not) must be split too: decimal commas in the rows
+        # below a header of names never make the comma the delimiter.
+        score = (candidate in lines[0], frequency / len(lines), -rank)
+        if best is None or score > best:
+            best, chosen = score, candidate
+    if best is None:
+        return ",", "No delimiter found: the file holds a single column."
+    return chosen, f"Delimiter: {DELIMITER_NAMES[chosen]}."
+
+
+def _records(text: str, delimiter: str, quotechar: str) -> list[list[str]]:
+    """The first records, parsed as the full reader will, blank lines skipped."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
+    records: list[list[str]] = []
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                records.append(row)
+                if len(records) >= _MAX_RECORDS:
+                    break
+    except csv.Error:  # e.g. a quote never closed within the sample: use what was read
+        pass
+    return records
+
+
+def _detect_numbers(rows: list[list[str]]) -> tuple[str, str | None, str | None]:
+    """Decimal mark and thousands separator, from the values that can only be read one way."""
+    votes: Counter[str] = Counter()
+    for row in rows[:_NUMBER_ROWS]:
+        for cell in row:
+            value = cell.strip()
+            # Plain integers say nothing about the format; most cells are skipped here.
+            if value.isdigit() or not value or not (value[0].isdigit() or value[0] in "+-,."):
+                continue
+            _vote(value, votes)
+    comma = votes["comma_decimal"] + votes["dot_groups"]
+    dot = votes["dot_decimal"] + votes["comma_groups"]
+    guessed = False
+    if comma > dot:
+        decimal = ","
+    elif dot > 0 or votes["ambiguous"] == 0:
+        decimal = "."
+    else:
+        decimal, guessed = ".", True
+    thousands: str | None = None
+    if decimal == "," and votes["dot_groups"] + votes["ambiguous"] >= max(votes["space"], 1):
+        thousands = "."
+    elif decimal == "." and votes["comma_groups"] > 0 and votes["comma_groups"] >= votes["space"]:
+        thousands = ","
+    elif votes["space"] > 0:
+        thousands = " "
+    if decimal == "." and thousands is None:
+        note = None
+        if guessed:
+            note = (
+                "Numbers such as 1,234 or 1.234 could be read two ways; they were read with "
+                "'.' as the decimal mark. Check a few values."
+            )
+        return decimal, thousands, note
+    words = {".": "'.'", ",": "','", " ": "a space"}
+    example = {
+        (",", "."): "1.234,56",
+        (",", " "): "1 234,56",
+        (",", None): "1234,56",
+        (".", ","): "1,234.56",
+        (".", " "): "1 234.56",
+    }[(decimal, thousands)]
+    note = f"Numbers are written with {words[decimal]} as the decimal mark"
+    if thousands is not None:
+        note += f" and {words[thousands]} between thousands"
+    return decimal, thousands, f"{note} (like {example})."
+
+
+def _vote(value: str, votes: Counter[str]) -> None:
+    """Count what one numeric-looking value says about the number format."""
+    spaced = _SPACE_GROUPS.match(value)
+    if spaced:
+        votes["space"] += 1
+        tail = spaced.group("tail")
+        if tail:
+            votes["comma_decimal" if tail[0] == "," else "dot_decimal"] += 1
+    elif _AMBIGUOUS.match(value):
+        votes["ambiguous"] += 1
+    elif _DOT_GROUPS.match(value):
+        votes["dot_groups"] += 1
+        if "," in value:
+            votes["comma_decimal"] += 1
+    elif _COMMA_GROUPS.match(value):
+        votes["comma_groups"] += 1
+        if "." in value:
+            votes["dot_decimal"] += 1
+    elif _COMMA_DECIMAL.match(value):
+        votes["comma_decimal"] += 1
+    elif _DOT_DECIMAL.match(value):
+        votes["dot_decimal"] += 1
+
+
+def _detect_header(records: list[list[str]], decimal: str, thousands: str | None) -> bool:
+    """False when the first row is data: it fits every typed column, as the rows below do."""
+    number = re.compile(number_pattern(decimal, thousands))
+    first, body = records[0], records[1:]
+    if not body:
+        return not all(number.match(cell.strip()) for cell in first)
+    typed = repeated = 0
+    for position, cell in enumerate(first):
+        values = [
+            row[position].strip()
+            for row in body
+            if position < len(row) and row[position].strip().lower() not in MISSING
+        ]
+        if not values:
+            continue
+        for pattern in (number, _DATE_LIKE):
+            if sum(1 for value in values if pattern.match(value)) >= 0.9 * len(values):
+                typed += 1
+                if cell.strip() and not pattern.match(cell.strip()):
+                    return True  # a word above a column of numbers or dates: a header
+                break
+        else:
+            repeated += cell.strip() != "" and cell.strip() in set(values)
+    # The first row fits every typed column, or repeats values found below it: it is data.
+    return typed == 0 and repeated == 0
