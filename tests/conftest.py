@@ -24,11 +24,20 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 
-# pytest puts tests/ first on sys.path for this conftest; tests/engine (no __init__.py) would
-# then be imported as a namespace package "engine" in place of the real one, unless the
-# project root is on sys.path too (a regular package beats a namespace one wherever it is).
-if str(TESTS.parent) not in sys.path:
-    sys.path.append(str(TESTS.parent))
+QT_PACKAGES = frozenset({"PySide6", "shiboken6", "PyQt5", "PyQt6"})
+
+
+class _QtBlocker:
+    """Makes every Qt import fail, to prove the engine runs where PySide6 is absent."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name.split(".")[0] in QT_PACKAGES:
+            raise ImportError(f"{name} is blocked: the engine must run without Qt")
+
+
+# tests/test_codebase.py runs tests/engine again in a child process with this variable set.
+if os.environ.get("GRISTMILL_BLOCK_QT") == "1":
+    sys.meta_path.insert(0, _QtBlocker())
 
 
 def _pg_server() -> ModuleType:

@@ -85,6 +85,23 @@ raise SystemExit(main(['profile', 'resources/sample/churn.csv', '--json', '--qui
     assert '"churned"' in result.stdout
 
 
+@pytest.mark.slow
+def test_engine_suite_passes_without_qt() -> None:
+    """The whole engine test suite, in a child process where importing PySide6 fails."""
+    env = {**os.environ, "GRISTMILL_BLOCK_QT": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/engine", "-p", "no:pytest-qt",
+         "-p", "no:cacheprovider", "-q", "-x", "--no-header"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    summary = result.stdout.strip().splitlines()[-1:] or [result.stderr]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "passed" in summary[0] and "failed" not in summary[0], summary
+
+
 def test_importing_the_api_stays_light() -> None:
     """The window must open fast: the facade may not drag in pandas, sklearn or onnx."""
     script = (
