@@ -1,30 +1,27 @@
 """What the project stores about a data source, and the rules it is stored by.
 
 A source is kept as its ``to_dict()`` JSON. Database URLs lose any password here again, even
-if the source forgot to drop it (in the user part of the URL or as a ``password=``/``pwd=``
-query option): the project file must never hold one. Names are trimmed, not blank and unique.
+if the source forgot to drop it (through :func:`engine.sources.db_url.redact_url`, the one
+password remover): the project file must never hold one. Names are trimmed, not blank and unique.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from engine.errors import InputError, ProjectError
+from engine.errors import DatabaseError, InputError, ProjectError
 from engine.project.fingerprint import DatasetFingerprint
 from engine.project.tables import FingerprintRow, SourceRow
 from engine.sources.base import Source, source_from_dict
+from engine.sources.db_url import redact_url
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-_SECRET_QUERY_KEYS = {"password", "passwd", "pwd"}
-_EMBEDDED_SECRET = re.compile(r"(?i)\b(pwd|passwd|password)\s*=\s*(\{[^}]*\}|[^;]*);?")
 
 
 @dataclass(frozen=True)
@@ -62,37 +59,13 @@ def storable(source: Source) -> dict[str, Any]:
 
 
 def _url_without_secrets(url: str) -> str:
-    from sqlalchemy.engine import URL, make_url
-
     try:
-        parsed = make_url(url)
-    except Exception:  # never echo an unreadable URL: it may hold a secret
+        return redact_url(url)
+    except DatabaseError:  # its message never echoes the URL, but ours says what to do here
         raise InputError(
             "The database address cannot be read, so it cannot be saved in the project.",
             "Check the address (for example postgresql+psycopg://user@host:5432/database).",
         ) from None
-    # URL.set(password=None) means "leave the password as it is", so build a new URL.
-    cleaned = URL.create(
-        drivername=parsed.drivername,
-        username=parsed.username,
-        password=None,
-        host=parsed.host,
-        port=parsed.port,
-        database=parsed.database,
-        query={
-            key: _without_embedded_secrets(value)
-            for key, value in parsed.query.items()
-            if key.lower() not in _SECRET_QUERY_KEYS
-        },
-    )
-    return cleaned.render_as_string(hide_password=False)
-
-
-def _without_embedded_secrets(value: str | tuple[str, ...]) -> str | tuple[str, ...]:
-    """Drop ``PWD=...;`` parts of a raw connection string passed as a query option."""
-    if isinstance(value, tuple):
-        return tuple(_EMBEDDED_SECRET.sub("", item) for item in value)
-    return _EMBEDDED_SECRET.sub("", value)
 
 
 def clean_name(name: str) -> str:

@@ -92,11 +92,13 @@ def source_from_dict(data: dict[str, Any]) -> Source:
 
 
 def _url_without_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    """``url`` with every password removed (user part, query options, ODBC string)."""
+    from engine.errors import DatabaseError
+    from engine.sources.db_url import redact_url
 
     try:
-        return make_url(url).render_as_string(hide_password=True).replace(":***@", "@")
-    except Exception:  # an unparsable URL: show nothing that could be a secret
+        return redact_url(url)
+    except DatabaseError:  # an unparsable URL: show nothing that could be a secret
         return "<unparsable database URL>"
 
 

@@ -1,8 +1,9 @@
 """Database passwords: the OS keychain, or nothing (DESIGN.md: passwords never enter a file).
 
 Passwords go to the keychain through ``keyring`` under the service ``"gristmill"``, keyed by
-the database URL *without* its password (``postgresql+psycopg://ana@db:5432/crm``), so the
-saved connection in the project file and the keychain entry find each other. Where no
+the database URL *without* any password (``postgresql+psycopg://ana@db:5432/crm``, see
+:func:`engine.sources.db_url.split_password`), so the saved connection in the project file
+and the keychain entry find each other. Where no
 keychain exists (a headless Linux box has only keyring's "fail" backend), nothing is stored
 and :func:`get_password` returns ``None``: the app then asks for the password each time.
 Nothing here logs or raises a password.
@@ -14,30 +15,32 @@ import logging
 
 from sqlalchemy.engine import URL
 
-from engine.sources.db_url import parse_url, without_password
+# split_password lives with the other URL rules; it is re-exported here, where callers that
+# deal with passwords look for it.
+from engine.sources.db_url import split_password
+
+__all__ = [
+    "SERVICE",
+    "credential_key",
+    "forget_password",
+    "get_password",
+    "keychain_available",
+    "split_password",
+    "store_password",
+]
 
 SERVICE = "gristmill"
 
 log = logging.getLogger(__name__)
 
 
-def split_password(url: str) -> tuple[str, str | None]:
-    """Take a typed password out of ``url``: return (URL without password, password or None).
-
-    The driver is normalised too (``postgres://`` -> ``postgresql+psycopg://``) so the URL
-    is the keychain key. Raises :class:`~engine.errors.DatabaseError` for a URL that cannot be
-    parsed, without quoting it.
-    """
-    parsed = parse_url(url)
-    password = parsed.password
-    if password is not None:
-        password = str(password)  # sqlalchemy may hand back a masked-string wrapper
-    return without_password(parsed), password
-
-
 def credential_key(url: str | URL) -> str:
-    """The keychain key of a connection: its URL without password, driver normalised."""
-    return without_password(url)
+    """The keychain key of a connection: its URL without any password, driver normalised.
+
+    The same connection typed with its password in the user part, in ``?password=`` or not
+    at all gives the same key.
+    """
+    return split_password(url)[0]
 
 
 def keychain_available() -> bool:

@@ -138,15 +138,32 @@ def _statement(
     """The SELECT to run and how to name it in messages ("table sales.orders")."""
     if source.table:
         name = _qualified(source)
-        if not sa.inspect(connection).has_table(source.table, schema=source.schema):
+        inspector = sa.inspect(connection)
+        if not inspector.has_table(source.table, schema=source.schema):
             raise DatabaseError(
                 f"The table {name} does not exist in {database.where}.",
-                "It may have been renamed or dropped since the list was read; "
-                "refresh the list of tables.",
+                _missing_table_hint(inspector, source.table, source.schema),
             )
         table = sa.table(source.table, schema=source.schema)
         return sa.select(sa.literal_column("*")).select_from(table), f"table {name}"
     return sa.text(_escape_colons(check_select(str(source.sql)))), "the query"
+
+
+def _missing_table_hint(inspector: Any, table: str, schema: str | None) -> str:
+    """Name the closest existing tables, so a typo is easy to fix."""
+    import difflib
+
+    try:
+        names = inspector.get_table_names(schema=schema) + inspector.get_view_names(schema=schema)
+    except sa.exc.SQLAlchemyError:  # the listing itself may be refused: keep the plain hint
+        names = []
+    close = difflib.get_close_matches(table, names, n=3, cutoff=0.6)
+    if close:
+        return f"Did you mean {' or '.join(repr(n) for n in close)}? Refresh the list of tables."
+    return (
+        "It may have been renamed or dropped since the list was read; "
+        "refresh the list of tables."
+    )
 
 
 # text() reads ":name" as a bind parameter; a user's SQL has none, so escape each one

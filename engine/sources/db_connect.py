@@ -1,4 +1,4 @@
-"""Open databases read-only, and turn driver errors into plain DatabaseErrors.
+"""Open databases read-only (driver errors become DatabaseErrors in :mod:`db_errors`).
 
 Read-only is enforced by the database itself, for every connection we open:
 
@@ -12,7 +12,9 @@ Read-only is enforced by the database itself, for every connection we open:
 
 We never commit; every connection ends in a rollback. Error messages never contain the
 password: connection errors are re-raised ``from None`` (the driver's text is scrubbed
-and summarised instead).
+and summarised instead, see :mod:`engine.sources.db_errors`). A password typed into the URL
+(user part, ``?password=``, ``?PWD=``, ODBC ``odbc_connect``) is taken out of it by
+:func:`engine.sources.db_url.split_password` and handed to the driver separately.
 """
 
 from __future__ import annotations
@@ -30,7 +32,17 @@ from sqlalchemy.pool import NullPool
 
 from engine.errors import DatabaseError
 from engine.jobs import Cancelled
-from engine.sources.db_url import Backend, backend_of, describe, normalize_url, without_password
+from engine.sources.db_errors import is_connection_error, translate_error
+from engine.sources.db_url import (
+    Backend,
+    backend_of,
+    describe,
+    normalize_url,
+    redact_url,
+    scrub_secrets,
+    split_password,
+    with_password,
+)
 
 if TYPE_CHECKING:
     from engine.jobs import Job
@@ -60,13 +72,8 @@ class Database:
         return translate_error(exc, self, what)
 
     def scrub(self, text: str) -> str:
-        """``text`` with the password (if any) blanked out."""
-        if self._password:
-            from urllib.parse import quote_plus
-
-            for form in {self._password, quote_plus(self._password)}:
-                text = text.replace(form, "***")
-        return text
+        """``text`` with the password (if any) and anything that looks like one blanked out."""
+        return scrub_secrets(text, passwords=(self._password,))
 
 
 def open_database(url: str, password: str | None = None, job: Job | None = None) -> Database:
@@ -75,17 +82,17 @@ def open_database(url: str, password: str | None = None, job: Job | None = None)
     ``password`` overrides one in the URL; with neither, the OS keychain is asked (see
     :mod:`engine.sources.credentials`).
     """
-    parsed = normalize_url(url)
-    backend = backend_of(parsed)
-    if password is None and parsed.password is None and parsed.username:
+    clean, typed = split_password(url)
+    bare = normalize_url(clean)
+    backend = backend_of(bare)
+    if password is None:
+        password = typed
+    if password is None and bare.username:
         from engine.sources.credentials import get_password
 
-        password = get_password(url)
-    if password is not None:
-        parsed = parsed.set(password=password)
-    elif parsed.password is not None:
-        password = str(parsed.password)
-    log.info("Opening %s read-only", without_password(parsed))
+        password = get_password(clean)
+    log.info("Opening %s read-only", redact_url(bare))
+    parsed = with_password(bare, password)
     engine = _create_engine(parsed, backend, job)
     return Database(engine, parsed, backend, password)
 
@@ -110,7 +117,7 @@ def connect(
 
 def _chain(exc: BaseException) -> BaseException | None:
     """Keep the driver error as the cause only when it cannot hold connection secrets."""
-    return None if _is_connection_error(exc) else exc
+    return None if is_connection_error(exc) else exc
 
 
 def _create_engine(url: URL, backend: Backend, job: Job | None) -> Engine:
@@ -205,94 +212,3 @@ def _sqlite_creator(url: URL, job: Job | None) -> Callable[[], Any]:
         return raw
 
     return create
-
-
-_UNREACHABLE = (
-    "connection refused", "could not connect", "timeout expired", "timed out",
-    "could not translate host name", "name or service not known", "no route to host",
-    "can't connect", "network is unreachable", "server closed the connection",
-    "login timeout", "is the server running",
-)
-_AUTH = (
-    "password authentication failed", "access denied for user", "login failed for user",
-    "no password supplied", "authentication failed", "fe_sendauth",
-)
-
-
-def _message(exc: BaseException) -> str:
-    original = getattr(exc, "orig", None) or exc
-    return str(original).strip()
-
-
-def _sqlstate(exc: BaseException) -> str:
-    original = getattr(exc, "orig", None)
-    return str(getattr(original, "sqlstate", None) or "")
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    text = _message(exc).lower()
-    state = _sqlstate(exc)
-    return (
-        state.startswith(("08", "28"))
-        or any(marker in text for marker in _UNREACHABLE + _AUTH)
-    )
-
-
-def translate_error(exc: BaseException, database: Database, what: str | None) -> DatabaseError:
-    """A plain DatabaseError for a driver error; never repeats the password."""
-    text = database.scrub(_message(exc))
-    lower = text.lower()
-    state = _sqlstate(exc)
-    where = database.where
-    user = database.url.username or "(no user name)"
-    subject = what or "the data"
-    if state == "28P01" or state == "28000" or any(marker in lower for marker in _AUTH):
-        return DatabaseError(
-            f"{where} refused the user name or password (user {user}).",
-            "Check the user name and the password, then try again.",
-        )
-    if state == "3D000" or ("database" in lower and "does not exist" in lower):
-        return DatabaseError(
-            f"The database {database.url.database} does not exist on {where}.",
-            "Check the database name in the address.",
-        )
-    if state.startswith("08") or any(marker in lower for marker in _UNREACHABLE):
-        return DatabaseError(
-            f"Gristmill could not reach {where}.",
-            "Check that the server is running and that the host name and port are right; "
-            "a VPN or a firewall may be in the way.",
-        )
-    if state == "42501" or "permission denied" in lower or "command denied" in lower:
-        return DatabaseError(
-            f"{where} does not allow user {user} to read {subject} (permission denied).",
-            "Ask the database administrator to grant SELECT rights on it.",
-        )
-    if state == "42P01" or "no such table" in lower or "doesn't exist" in lower:
-        if what is None or what.startswith("table"):
-            return DatabaseError(
-                f"{subject[:1].upper()}{subject[1:]} does not exist in {where}.",
-                "It may have been renamed or dropped since the list was read; "
-                "refresh the list.",
-            )
-        return DatabaseError(
-            f"The query uses a table that does not exist in {where}: "
-            f"{_sentence(text.splitlines()[0])}",
-            "Check the table names in the query; refresh the list of tables.",
-        )
-    if state == "25006" or "read-only" in lower or "readonly" in lower:
-        return DatabaseError(
-            "The query tried to change the database; Gristmill opens databases read-only.",
-            "Write a query that only reads (SELECT).",
-        )
-    if "file is not a database" in lower:
-        return DatabaseError(f"{where} is not a SQLite database.")
-    first_line = text.splitlines()[0] if text else type(exc).__name__
-    return DatabaseError(
-        f"{where} reported an error while reading {subject}: {_sentence(first_line)}",
-        "Check the query." if what == "the query" else None,
-    )
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "!", "?")) else f"{text}."

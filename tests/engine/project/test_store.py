@@ -266,6 +266,27 @@ def test_no_password_reaches_the_file(project: Project, source: DatabaseSource) 
     assert PASSWORD.encode() not in project.path.read_bytes()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://ana:p%40ss:w/rd@db/crm?sslmode=require",
+        "postgresql+psycopg://ana@db/crm?PassWd=p%40ss%3Aw%2Frd&sslmode=require",
+        "postgresql+psycopg://ana@db/crm?sslmode=require&Password=p%40ss%3Aw%2Frd",
+    ],
+    ids=["encoded-in-url", "encoded-passwd-query", "encoded-Password-query"],
+)
+def test_no_encoded_password_with_special_characters_reaches_the_file(
+    project: Project, url: str
+) -> None:
+    project.add_source("db", _LeakySource(url, table="t"))
+    [record] = project.list_sources()
+    assert record.source.url == "postgresql+psycopg://ana@db/crm?sslmode=require"
+    project.close()
+    content = project.path.read_bytes()
+    for form in ("p@ss:w/rd", "p%40ss:w/rd", "p%40ss%3Aw%2Frd", "p%40ss"):
+        assert form.encode() not in content
+
+
 def test_an_unreadable_database_address_is_refused_without_echoing_it(project: Project) -> None:
     source = _LeakySource(f"not a url {PASSWORD}", table="t")
     with pytest.raises(InputError) as caught:

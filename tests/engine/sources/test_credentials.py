@@ -86,6 +86,14 @@ def test_a_password_is_stored_under_the_url_without_password(use_keyring) -> Non
     forget_password(URL)  # forgetting twice is harmless
 
 
+def test_the_keychain_key_never_holds_a_password_typed_in_the_query(use_keyring) -> None:
+    memory = use_keyring(MemoryKeyring())
+    typed = "postgresql://ana@db.example:5432/crm?PassWord=p%40ss%3Aw%2Frd"
+    assert store_password(typed, "s3cret") is True
+    assert memory.entries == {(SERVICE, URL): "s3cret"}
+    assert get_password(typed) == get_password(URL) == "s3cret"
+
+
 def test_without_a_keychain_nothing_is_stored_and_the_app_asks(use_keyring) -> None:
     use_keyring(fail.Keyring())
     assert not keychain_available()
@@ -117,6 +125,10 @@ def test_a_locked_keychain_is_treated_as_no_keychain(use_keyring) -> None:
         ("postgres://ana@db/crm", "postgresql+psycopg://ana@db/crm", None),
         ("mysql://ana:p%40ss%3Aw@db/crm", "mysql+pymysql://ana@db/crm", "p@ss:w"),
         ("sqlite:///data/crm.db", "sqlite:///data/crm.db", None),
+        ("postgres://ana@db/crm?password=s3cret", "postgresql+psycopg://ana@db/crm", "s3cret"),
+        ("mysql://ana@db/crm?PASSWD=p%40ss%3Aw%2Frd&charset=utf8mb4",
+         "mysql+pymysql://ana@db/crm?charset=utf8mb4", "p@ss:w/rd"),
+        ("mssql://ana@dsn?Pwd=s3cret", "mssql+pyodbc://ana@dsn", "s3cret"),
     ],
 )
 def test_split_password_takes_the_password_out(typed: str, clean: str, password: str | None):

@@ -5,11 +5,14 @@ Each run works in a fresh schema (and a role without read rights) that is droppe
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
 import socket
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import keyring
 import pandas as pd
@@ -225,6 +228,40 @@ def test_a_wrong_password_is_refused_without_showing_it(pg: Pg) -> None:
         everything = "".join(traceback.format_exception(caught.value))
         assert wrong not in everything
         assert caught.value.hint and wrong not in caught.value.hint
+
+
+def _with_query_password(url: str, key: str, password: str) -> str:
+    return f"{url}?sslmode=disable&{key}={quote(password, safe='')}"
+
+
+def test_a_password_in_the_query_string_connects_and_never_shows(
+    pg: Pg, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = _with_query_password(pg.url, "password", pg.password)
+    source = DatabaseSource(url, table="customers", schema=pg.schema)
+    with caplog.at_level(logging.DEBUG):
+        loaded = load_query(source, Job())  # the password reaches the driver...
+    assert len(loaded.frame) == 3000
+    shown = [source.label, json.dumps(source.to_dict()), json.dumps(loaded.report.to_dict()),
+             caplog.text]
+    assert any("Opening" in record.getMessage() for record in caplog.records)
+    for text in shown:  # ...and nothing else
+        assert pg.password not in text and quote(pg.password, safe="") not in text
+    assert "sslmode=disable" in source.label
+
+
+@pytest.mark.parametrize("key", ["password", "PWD"])
+def test_a_wrong_password_in_the_query_string_is_refused_without_showing_it(
+    pg: Pg, key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = "Wr0ng@:/" + secrets.token_hex(6)  # characters that must be URL-encoded
+    url = _with_query_password(pg.url, key, wrong)
+    with caplog.at_level(logging.DEBUG), pytest.raises(
+        DatabaseError, match="refused the user name or password"
+    ) as caught:
+        list_tables(url)
+    everything = "".join(traceback.format_exception(caught.value)) + caplog.text
+    assert wrong not in everything and quote(wrong, safe="") not in everything
 
 
 def test_an_unreachable_server_is_a_clear_error(pg: Pg) -> None:
