@@ -13,9 +13,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, TextIO
 
 from engine import __version__
+from engine.errors import InputError
+from engine.sources.base import FileSource
 
 EXIT_OK = 0
 EXIT_INPUT = 2
@@ -44,9 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="show the full traceback when something fails"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Accept --debug after the subcommand as well; SUPPRESS keeps the top-level value when the
+    # subcommand does not repeat it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
 
     profile = commands.add_parser(
         "profile",
+        parents=[common],
         help="load a file or a database table and describe its columns",
         description=(
             "Load a file (CSV, TSV, TXT, Excel, Parquet, JSON lines) or a database table or "
@@ -63,7 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--table", help="database table or view to read")
     what.add_argument("--sql", help="a single SELECT statement to read")
     profile.add_argument("--schema", help="database schema of --table")
-    profile.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
+    profile.add_argument(
+        "--sheet", help="Excel sheet, by name or number (1 = first; default: the first sheet)"
+    )
+    profile.add_argument(
+        "--header-row",
+        type=_positive_int,
+        metavar="N",
+        help="the row (1 = first line) that holds the column names (default: detected)",
+    )
+    profile.add_argument("--encoding", help="text encoding, e.g. utf-8, cp1252 (default: detected)")
+    profile.add_argument(
+        "--delimiter",
+        choices=[",", ";", "tab", "|"],
+        help="field delimiter of a text file (default: detected)",
+    )
     profile.add_argument(
         "--ask-password",
         action="store_true",
@@ -77,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a row number from 1 up, got {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``gristmill`` console command; returns the exit code."""
     parser = build_parser()
@@ -84,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_INPUT
-    from engine.errors import GristmillError, InputError
+    from engine.errors import GristmillError
     from engine.jobs import Cancelled
 
     try:
@@ -95,13 +126,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (Cancelled, KeyboardInterrupt):
         sys.stderr.write("gristmill: interrupted.\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (e.g. `gristmill profile ... | head`): not an error. Point
+        # stdout at devnull so the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except GristmillError as error:
         _fail(str(error), args.debug)
         return EXIT_INTERNAL
     except Exception as error:  # a bug: say so plainly, traceback with --debug
+        from engine.sources.db_url import scrub_secrets
+
+        # A driver's exception may quote a connection string: scrub before printing.
+        detail = scrub_secrets(f"{type(error).__name__}: {error}", getattr(args, "location", None))
         _fail(
-            f"internal error ({type(error).__name__}: {error}). "
-            "Please report it; run again with --debug for the details.",
+            f"internal error ({detail}). Please report it; run again with --debug for the "
+            "details.",
             args.debug,
         )
         return EXIT_INTERNAL
@@ -162,26 +203,60 @@ def _database_password(url: str, ask: bool) -> tuple[str, str | None]:
     return clean_url, get_password(clean_url)
 
 
+def _sheet_choice(location: str, sheet: str | None) -> str | int | None:
+    """A sheet by name, or by 1-based number when no sheet has that name."""
+    if sheet is None or not sheet.isdigit() or "://" in location:
+        return sheet
+    from engine.sources.files import list_sheets
+
+    try:
+        names = list_sheets(location)
+    except InputError:
+        names = []  # the load itself will explain what is wrong with the file
+    if sheet in names:
+        return sheet
+    if int(sheet) < 1:
+        raise InputError("Sheet numbers start at 1.", f"Give --sheet 1 up to --sheet {len(names)}.")
+    return int(sheet) - 1
+
+
 def _run_profile(args: argparse.Namespace) -> int:
     from engine import api
 
-    sheet: str | int | None = args.sheet
-    if isinstance(sheet, str) and sheet.isdigit():
-        sheet = int(sheet)
     location = args.location
     password = None
     if "://" in location:
         location, password = _database_password(location, args.ask_password)
     source = api.source_for(
-        location, table=args.table, sql=args.sql, schema=args.schema, sheet=sheet
+        location,
+        table=args.table,
+        sql=args.sql,
+        schema=args.schema,
+        sheet=_sheet_choice(location, args.sheet),
     )
-    progress = _StderrProgress(sys.stderr, enabled=not args.quiet)
+    file_options = {
+        "header_row": None if args.header_row is None else args.header_row - 1,
+        "encoding": args.encoding,
+        "delimiter": "\t" if args.delimiter == "tab" else args.delimiter,
+    }
+    if isinstance(source, FileSource):
+        source = replace(source, **file_options)
+    elif any(value is not None for value in file_options.values()):
+        raise InputError(
+            "--header-row, --encoding and --delimiter apply to files, not to databases."
+        )
+
+    loading = _StderrProgress(sys.stderr, enabled=not args.quiet)
     try:
-        loaded = api.load_table(source, progress, password=password)
-        schema = api.infer_schema(loaded.frame)
-        profile = api.profile_table(loaded.frame, schema, progress)
+        loaded = api.load_table(source, loading, password=password)
     finally:
-        progress.finish()
+        loading.finish()
+    profiling = _StderrProgress(sys.stderr, enabled=not args.quiet)
+    try:
+        schema = api.infer_schema(loaded.frame)
+        profile = api.profile_table(loaded.frame, schema, profiling)
+    finally:
+        profiling.finish()
 
     if args.json:
         document: dict[str, Any] = {
@@ -190,7 +265,8 @@ def _run_profile(args: argparse.Namespace) -> int:
             "load": loaded.report.to_dict(),
             "profile": profile.to_dict(),
         }
-        json.dump(document, sys.stdout, indent=2, default=str, ensure_ascii=False)
+        # allow_nan=False: NaN and Infinity are not JSON; the profile must never contain them.
+        json.dump(document, sys.stdout, indent=2, default=str, ensure_ascii=False, allow_nan=False)
         sys.stdout.write("\n")
         return EXIT_OK
 
