@@ -28,6 +28,7 @@ from engine.errors import SourceError
 from engine.jobs import Cancelled, Job
 from engine.sources.base import FileSource, LoadedTable, LoadReport
 from engine.sources.columns import clean_column_names
+from engine.sources.files import check_path
 from engine.sources.sniff import SAMPLE_BYTES, CsvFormat, detect_csv_format
 from engine.sources.text_encoding import (
     FALLBACK_ERRORS,
@@ -57,12 +58,11 @@ with progress by bytes read and a cancel check on every 256 KB.
 
 def read_csv(source: FileSource, job: Job) -> LoadedTable:
     """Read a whole delimited text file, reporting progress by bytes read; cancellable."""
-    path = _checked_path(source)
+    path = check_path(Path(source.path))
     size = path.stat().st_size
     job.step(0.0, f"Reading {path.name}", force=True)
     fmt = _detect(source, path, size)
-    skip = source.header_row or 0
-    frame, notes = _parse(path, fmt, job.sub(0.0, READ_SHARE), size=size, skip=skip)
+    frame, notes = _parse(path, fmt, job.sub(0.0, READ_SHARE), size=size)
     table = _finish(source, path, fmt, frame, notes, job.sub(READ_SHARE, 1.0))
     job.done(f"Read {len(table.frame):,} rows from {path.name}")
     return table
@@ -70,26 +70,15 @@ def read_csv(source: FileSource, job: Job) -> LoadedTable:
 
 def preview_csv(source: FileSource, rows: int = 100) -> LoadedTable:
     """Read the first ``rows`` rows with the same detection as :func:`read_csv`."""
-    path = _checked_path(source)
+    path = check_path(Path(source.path))
     size = path.stat().st_size
     fmt = _detect(source, path, size)
     job = Job()
-    frame, notes = _parse(path, fmt, job, size=size, nrows=rows, skip=source.header_row or 0)
-    return _finish(source, path, fmt, frame, notes, job)
-
-
-def _checked_path(source: FileSource) -> Path:
-    path = Path(source.path)
-    if not path.exists():
-        raise SourceError(f"{str(path)!r} does not exist.", "Check the path and try again.")
-    if not path.is_file():
-        raise SourceError(f"{str(path)!r} is a folder, not a file.", "Choose a file inside it.")
-    return path
+    frame, notes = _parse(path, fmt, job, size=size, nrows=rows)
+    return _finish(source, path, fmt, frame, notes, job, nrows=rows)
 
 
 def _detect(source: FileSource, path: Path, size: int) -> CsvFormat:
-    if size == 0:
-        raise SourceError(f"{path.name!r} is empty (0 bytes).", "Choose a file that holds a table.")
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     try:
@@ -132,14 +121,13 @@ def _parse(
     *,
     size: int,
     nrows: int | None = None,
-    skip: int = 0,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Parse with pandas; repair stray bytes by reading again; explain parser errors."""
     import pandas as pd
 
     notes: list[str] = []
     try:
-        return _parse_once(path, fmt, job, size=size, nrows=nrows, start=0.0, skip=skip), notes
+        return _parse_once(path, fmt, job, size=size, nrows=nrows, start=0.0), notes
     except UnicodeDecodeError:
         if fmt.encoding != "utf-8" or fmt.mixed_encoding:
             raise SourceError(
@@ -156,7 +144,7 @@ def _parse(
         raise
     # Valid UTF-8 in the sample, stray bytes further down: read again, repairing them.
     fmt = replace(fmt, mixed_encoding=True)
-    frame = _parse_once(path, fmt, job, size=size, nrows=nrows, start=0.5, skip=skip)
+    frame = _parse_once(path, fmt, job, size=size, nrows=nrows, start=0.5)
     return frame, notes
 
 
@@ -168,7 +156,6 @@ def _parse_once(
     size: int,
     nrows: int | None,
     start: float,
-    skip: int,
 ) -> pd.DataFrame:
     import pandas as pd
     from pandas.errors import ParserWarning
@@ -180,12 +167,14 @@ def _parse_once(
         "header": 0 if fmt.has_header else None,
         "names": names,  # our own names: the real ones are cleaned afterwards
         "index_col": False,  # never take the first column as an index
-        "skiprows": skip or None,
+        "skiprows": fmt.skip_lines or None,  # title lines, or the header row chosen
         "nrows": nrows,
         "engine": "c",
     }
     if not fmt.plain_numbers:
         options["dtype"] = str
+    elif fmt.text_columns:  # codes with leading zeros (01234) would lose them as numbers
+        options["dtype"] = {names[i]: str for i in fmt.text_columns if i < len(names)}
     reset_fallback_count()
     utf8 = fmt.encoding in {"utf-8", "utf-8-sig"} and not fmt.mixed_encoding
     with warnings.catch_warnings():
@@ -259,9 +248,11 @@ def _finish(
     frame: pd.DataFrame,
     parse_notes: list[str],
     job: Job,
+    nrows: int | None = None,
 ) -> LoadedTable:
     """Name the columns, convert numbers and recognise dates and yes/no values."""
-    from engine.sources.csv_numbers import convert_numbers
+    from engine.sources.csv_layout import short_rows_note
+    from engine.sources.csv_numbers import convert_numbers, convert_units
     from engine.sources.values import normalize_columns
 
     if len(frame) == 0:
@@ -281,9 +272,15 @@ def _finish(
         )
     header = list(fmt.header) + [""] * (frame.shape[1] - len(fmt.header))
     last_blank = frame.shape[1] > 1 and not header[frame.shape[1] - 1].strip()
+    expected = fmt.field_count
     if last_blank and frame.iloc[:, -1].isna().all():  # every line ends with a delimiter
         frame = frame.iloc[:, :-1]
+        expected -= 1
         notes.append("Every line ends with a delimiter; the empty last column was left out.")
+    if expected > 1 and frame.iloc[:, -1].isna().any():  # every short row leaves one there
+        short = short_rows_note(path, fmt, expected, job, nrows)
+        if short:
+            notes.append(short)
     if fmt.has_header:
         names, name_notes = clean_column_names(header[: frame.shape[1]])
         notes.extend(name_notes)
@@ -292,7 +289,12 @@ def _finish(
     frame.columns = names
     column_notes: dict[str, str] = {}
     if not fmt.plain_numbers:
-        frame, column_notes = convert_numbers(frame, fmt, job.sub(0.0, 0.3))
+        frame, column_notes = convert_numbers(frame, fmt, job.sub(0.0, 0.2))
+    elif fmt.text_columns:  # read as text above: say why they stay text
+        only = [i for i in fmt.text_columns if i < frame.shape[1]]
+        frame, column_notes = convert_numbers(frame, fmt, job.sub(0.0, 0.2), only=only)
+    frame, unit_notes = convert_units(frame, fmt, job.sub(0.2, 0.3))
+    column_notes.update(unit_notes)
     frame, value_notes = normalize_columns(frame, job.sub(0.3, 1.0))
     column_notes.update(value_notes)
     report = LoadReport(

@@ -2,7 +2,8 @@
 
 - Sheet: ``source.sheet`` as a name or a 0-based position; the first worksheet by default.
 - Header: the first row with any value, unless ``source.header_row`` (0-based sheet row)
-  says otherwise. Blank and repeated header names are renamed (engine.sources.columns).
+  says otherwise. A first row with a single value (a report title) above a row of names is
+  skipped with a note. Blank and repeated header names are renamed (engine.sources.columns).
 - Cells keep their Excel types (numbers, dates, booleans); each column gets one dtype
   (engine.sources.cells). Entirely empty rows are skipped and so are trailing columns with
   neither a header nor a value.
@@ -78,10 +79,21 @@ def read_excel(
     with _open(path) as workbook:
         name = _pick_sheet(workbook, sheet, path)
         frame_parts = _read_sheet(workbook, name, path, header_row, job, max_rows)
-    header, header_index, rows, skipped = frame_parts
+    header, header_index, rows, skipped, titles = frame_parts
     if header is None:
         others = [s for s in workbook.sheetnames if s != name]
-        hint = f"Choose another sheet: {', '.join(others)}." if others else None
+        if header_row is not None:
+            raise SourceError(
+                f"The sheet {name!r} of {path.name} has nothing in row {header_row + 1} "
+                "or below.",
+                "Choose the row that holds the column names.",
+            )
+        hint = (
+            f"Choose another sheet: {', '.join(others)}."
+            if others
+            else "Check that this is the right workbook; if it is, put the table on this "
+            "sheet (column names in the first row), save it, and load it again."
+        )
         raise SourceError(f"The sheet {name!r} of {path.name} is empty.", hint)
     if not rows:
         raise SourceError(
@@ -91,6 +103,14 @@ def read_excel(
         )
     frame, column_notes, notes = _to_frame(header, rows)
     notes.insert(0, f"Sheet: {name!r}; header in row {header_index + 1}")
+    if titles:
+        shown = "; ".join(repr(str(title)[:60]) for title in titles[:2])
+        plural = "s" if len(titles) != 1 else ""
+        notes.insert(
+            1,
+            f"Skipped {len(titles)} title row{plural} above the header (row "
+            f"{header_index + 1}): {shown}. If this is wrong, choose the header row.",
+        )
     if skipped:
         notes.append(f"{skipped:,} empty row{'s' if skipped != 1 else ''} skipped")
     options = {"sheet": name, "header_row": header_index}
@@ -104,7 +124,7 @@ def _read_sheet(
     header_row: int | None,
     job: Job | None,
     max_rows: int | None,
-) -> tuple[tuple[Any, ...] | None, int, list[tuple[Any, ...]], int]:
+) -> tuple[tuple[Any, ...] | None, int, list[tuple[Any, ...]], int, list[Any]]:
     try:
         worksheet = workbook[name]
         total = worksheet.max_row if isinstance(worksheet.max_row, int) else None
@@ -170,12 +190,13 @@ def _pick_sheet(workbook: Any, sheet: str | int | None, path: Path) -> str:
 
 def _read_rows(
     rows: Any, header_row: int | None, job: Job | None, total: int | None, max_rows: int | None
-) -> tuple[tuple[Any, ...] | None, int, list[tuple[Any, ...]], int]:
-    """``(header, header_index, data_rows, empty_rows_skipped_inside_the_data)``."""
+) -> tuple[tuple[Any, ...] | None, int, list[tuple[Any, ...]], int, list[Any]]:
+    """``(header, header_index, data_rows, empty_rows_skipped_inside_the_data, titles)``."""
     header: tuple[Any, ...] | None = None
     header_index = -1
     data: list[tuple[Any, ...]] = []
     pending_empty = skipped = 0
+    title: tuple[int, tuple[Any, ...]] | None = None  # a single-value first row, on hold
     for index, row in enumerate(rows):
         if job is not None and index % _PROGRESS_EVERY == 0:
             fraction = index / total if total and total > 1 else 0.0
@@ -183,9 +204,21 @@ def _read_rows(
             job.step(min(fraction, 0.99), f"Reading row {index:,}{of_total}")
         empty = all(_blank(cell) for cell in row)
         if header is None:
-            if (header_row is None and not empty) or index == header_row:
+            if header_row is None and not empty and title is None and _filled(row) == 1:
+                title = (index, row)  # a title, if a row of names follows; else the header
+            elif header_row is None and not empty and title is not None:
+                if _is_header(row):
+                    header, header_index = row, index
+                    continue
+                header, header_index = title[1], title[0]
+                title = None
+            elif (header_row is None and not empty) or index == header_row:
                 header, header_index = row, index
-            continue
+                continue
+            else:
+                continue
+            if header is None:
+                continue
         if empty:
             pending_empty += 1
             continue
@@ -194,7 +227,10 @@ def _read_rows(
         data.append(row)
         if max_rows is not None and len(data) >= max_rows:
             break
-    return header, header_index, data, skipped
+    if header is None and title is not None:  # a single row with a single value
+        header, header_index, title = title[1], title[0], None
+    titles = [] if title is None else [next(c for c in title[1] if not _blank(c))]
+    return header, header_index, data, skipped, titles
 
 
 def _to_frame(
@@ -220,6 +256,18 @@ def _to_frame(
             column_notes[name] = note
     frame = pd.DataFrame(columns)
     return frame, column_notes, notes
+
+
+def _filled(row: tuple[Any, ...]) -> int:
+    return sum(1 for cell in row if not _blank(cell))
+
+
+def _is_header(row: tuple[Any, ...]) -> bool:
+    """Two or more names, all text, with no gap between them."""
+    filled = [i for i, cell in enumerate(row) if not _blank(cell)]
+    if len(filled) < 2 or filled[-1] - filled[0] + 1 != len(filled):
+        return False
+    return all(isinstance(row[i], str) for i in filled)
 
 
 def _blank(cell: Any) -> bool:

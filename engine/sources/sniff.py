@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import SourceError
+from engine.sources.csv_layout import detect_header, find_title_lines, leading_zero_columns
 from engine.sources.text_encoding import detect_encoding
 
 __all__ = [
@@ -43,7 +44,6 @@ DELIMITER_NAMES = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab", "|": "ve
 SPACES = " \u00a0\u202f\u2009"
 """Characters written between thousands: space, no-break space, narrow no-break, thin space."""
 
-MISSING = frozenset(("", "na", "n/a", "nan", "null", "none", "-", "#n/a", "?"))
 _MAX_LINES = 5000
 _MAX_RECORDS = 2000
 _HEAD_CHARS = 256 * 1024  # characters examined for quotes, delimiter, header, numbers
@@ -55,7 +55,6 @@ _SPACE_GROUPS = re.compile(rf"^[+-]?\d{{1,3}}(?:[{SPACES}]\d{{3}})+(?P<tail>[.,]
 _COMMA_DECIMAL = re.compile(r"^[+-]?\d*,\d+$")
 _DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
 _AMBIGUOUS = re.compile(r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$")  # 1.234 / 1,234: mark or grouping?
-_DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?.*)?$")
 
 
 @dataclass(frozen=True)
@@ -66,6 +65,9 @@ class CsvFormat:
     no-break spaces spreadsheets write). ``mixed_encoding`` means mostly UTF-8 with a few
     bytes from another encoding, which are read as Windows-1252. ``header`` holds the fields of
     the first record, ``field_count`` how many fields the header (or first record) has.
+    ``skip_lines`` is the number of lines above the header (title lines, or the header row
+    the user chose); ``text_columns`` the positions of columns holding codes with leading
+    zeros (``01234``), which must be read as text.
     """
 
     encoding: str = "utf-8"
@@ -78,6 +80,8 @@ class CsvFormat:
     mixed_encoding: bool = False
     header: tuple[str, ...] = field(default=())
     field_count: int = 0
+    skip_lines: int = 0
+    text_columns: tuple[int, ...] = ()
 
     @property
     def plain_numbers(self) -> bool:
@@ -125,16 +129,28 @@ def detect_csv_format(
         notes.append(delimiter_note)
     else:
         notes.append(f"Delimiter: {DELIMITER_NAMES.get(delimiter, repr(delimiter))}, as chosen.")
-    records = _records(head, delimiter, quotechar)
-    if header_row:
-        records = records[header_row:]
+    records, starts = _records(head, delimiter, quotechar)
+    if header_row is not None:  # the user's choice: a 0-based line of the file
+        first = next((i for i, start in enumerate(starts) if start >= header_row), len(records))
+    else:
+        first, title_note = find_title_lines(records, starts)
+        if title_note:
+            notes.append(title_note)
+    skip_lines = starts[first] if first < len(records) else 0
+    records = records[first:]
+    if not records and header_row:
+        raise SourceError(
+            f"This file has nothing on line {header_row + 1} or below.",
+            "Choose a header row within the file.",
+        )
     if not records:
         raise SourceError("This file is empty.", "Choose a file that holds a table.")
     body = records[1:]
     decimal, thousands, number_note = _detect_numbers(body or records)
     if number_note:
         notes.append(number_note)
-    has_header = True if header_row is not None else _detect_header(records, decimal, thousands)
+    number = re.compile(number_pattern(decimal, thousands))
+    has_header = True if header_row is not None else detect_header(records, number)
     if not has_header:
         notes.append(
             "The first row holds values, not column names; the columns are called "
@@ -151,6 +167,8 @@ def detect_csv_format(
         mixed_encoding=found.mixed,
         header=tuple(records[0]),
         field_count=len(records[0]),
+        skip_lines=skip_lines,
+        text_columns=leading_zero_columns(records[1:] if has_header else records),
     )
 
 
@@ -208,19 +226,24 @@ def _detect_delimiter(text: str, quotechar: str) -> tuple[str, str]:
     return chosen, f"Delimiter: {DELIMITER_NAMES[chosen]}."
 
 
-def _records(text: str, delimiter: str, quotechar: str) -> list[list[str]]:
-    """The first records, parsed as the full reader will, blank lines skipped."""
+def _records(text: str, delimiter: str, quotechar: str) -> tuple[list[list[str]], list[int]]:
+    """The first records, parsed as the full reader will, blank lines skipped; and the
+    0-based line on which each starts."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
     records: list[list[str]] = []
+    starts: list[int] = []
+    start = 0
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
                 records.append(row)
+                starts.append(start)
                 if len(records) >= _MAX_RECORDS:
                     break
+            start = reader.line_num
     except csv.Error:  # e.g. a quote never closed within the sample: use what was read
         pass
-    return records
+    return records, starts
 
 
 def _detect_numbers(rows: list[list[str]]) -> tuple[str, str | None, str | None]:
@@ -293,30 +316,3 @@ def _vote(value: str, votes: Counter[str]) -> None:
         votes["comma_decimal"] += 1
     elif _DOT_DECIMAL.match(value):
         votes["dot_decimal"] += 1
-
-
-def _detect_header(records: list[list[str]], decimal: str, thousands: str | None) -> bool:
-    """False when the first row is data: it fits every typed column, as the rows below do."""
-    number = re.compile(number_pattern(decimal, thousands))
-    first, body = records[0], records[1:]
-    if not body:
-        return not all(number.match(cell.strip()) for cell in first)
-    typed = repeated = 0
-    for position, cell in enumerate(first):
-        values = [
-            row[position].strip()
-            for row in body
-            if position < len(row) and row[position].strip().lower() not in MISSING
-        ]
-        if not values:
-            continue
-        for pattern in (number, _DATE_LIKE):
-            if sum(1 for value in values if pattern.match(value)) >= 0.9 * len(values):
-                typed += 1
-                if cell.strip() and not pattern.match(cell.strip()):
-                    return True  # a word above a column of numbers or dates: a header
-                break
-        else:
-            repeated += cell.strip() != "" and cell.strip() in set(values)
-    # The first row fits every typed column, or repeats values found below it: it is data.
-    return typed == 0 and repeated == 0

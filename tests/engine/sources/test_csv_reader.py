@@ -164,7 +164,7 @@ def test_mixed_encoding_inside_the_sample_loads_with_a_note(tmp_path: Path) -> N
 
 
 def test_empty_file(tmp_path: Path) -> None:
-    with pytest.raises(SourceError, match=r"'data.csv' is empty \(0 bytes\)"):
+    with pytest.raises(SourceError, match=r"data.csv is empty \(0 bytes\)"):
         _load(_write(tmp_path, b""))
 
 
@@ -222,11 +222,15 @@ def test_quote_never_closed(tmp_path: Path) -> None:
         _load(_write(tmp_path, 'a,b\n1,"x\n2,3\n'))
 
 
-def test_missing_file_and_folder(tmp_path: Path) -> None:
-    with pytest.raises(SourceError, match="does not exist"):
-        _load(tmp_path / "nope.csv")
-    with pytest.raises(SourceError, match="is a folder"):
+def test_missing_file_and_folder_use_the_shared_path_check(tmp_path: Path) -> None:
+    # One wording for every reader: the messages of engine.sources.files.check_path.
+    _write(tmp_path, "a\n1\n", "sales.csv")
+    with pytest.raises(SourceError, match="There is no file at") as caught:
+        _load(tmp_path / "sale.csv")
+    assert "sales.csv" in str(caught.value.hint)  # the shared check suggests close names
+    with pytest.raises(SourceError, match="is a folder, not a file") as caught:
         _load(tmp_path)
+    assert "sales.csv" in str(caught.value.hint)
 
 
 def test_a_million_distinct_strings(tmp_path: Path) -> None:
@@ -315,3 +319,108 @@ def test_one_call_path_gives_the_same_table_and_honours_cancel(
     ragged = _write(tmp_path, "a,b\n1,2\n3,4,5\n", "ragged.csv")
     with pytest.raises(SourceError, match="line 3 has 3 values"):
         read_csv(FileSource(str(ragged)), Job())
+
+
+# Leading zeros, short rows, title lines, currency and percent (review gaps 4, 7, 8, 22) ------
+
+
+def test_leading_zero_codes_stay_text_in_a_plain_file(tmp_path: Path) -> None:
+    data = (
+        "id,zip,phone,article,ratio,count\n"
+        "1,01234,0612345000,00037,0.5,0\n"
+        "2,75001,0712345678,12345,0,10\n"
+        "3,13002,0699999999,00100,1.25,3\n"
+    )
+    table = read_csv(FileSource(str(_write(tmp_path, data))), Job())
+    frame = table.frame
+    assert frame["zip"].tolist() == ["01234", "75001", "13002"]
+    assert frame["phone"].tolist() == ["0612345000", "0712345678", "0699999999"]
+    assert frame["article"].tolist() == ["00037", "12345", "00100"]
+    assert frame["id"].dtype == np.int64 and frame["count"].dtype == np.int64  # 0 is a number
+    assert frame["ratio"].tolist() == [0.5, 0.0, 1.25]  # 0.5 is a number
+    assert "'01234' start with 0" in table.report.column_notes["zip"]
+
+
+def test_leading_zero_codes_stay_text_in_a_decimal_comma_file(tmp_path: Path) -> None:
+    rows = ["zip;amount;rate"] + [f"{75000 + i};{i},5;0,{i}" for i in range(1, 3000)]
+    rows.append("01234;1,5;0")  # beyond the detection sample: the full column is checked
+    table = read_csv(FileSource(str(_write(tmp_path, "\n".join(rows) + "\n"))), Job())
+    frame = table.frame
+    assert frame["zip"].iloc[-1] == "01234" and frame["zip"].iloc[0] == "75001"
+    assert frame["amount"].iloc[-1] == 1.5
+    assert frame["rate"].iloc[:2].tolist() == [0.1, 0.2]
+    assert "zip" in table.report.column_notes
+
+
+def test_rows_with_fewer_values_load_with_a_note(tmp_path: Path) -> None:
+    data = "a,b,c\n1,2,3\n4,5\n6,7,\n8\n9,10,11\n"
+    table = read_csv(FileSource(str(_write(tmp_path, data))), Job())
+    assert table.frame["a"].tolist() == [1, 4, 6, 8, 9]
+    assert table.frame["c"].isna().tolist() == [False, True, True, True, False]
+    short = [note for note in table.report.notes if "fewer values" in note]
+    # "6,7," has its three values (the last one empty): only lines 3 and 5 are short.
+    assert short and short[0].startswith("2 rows have fewer values than the 3 columns")
+    assert "lines 3, 5" in short[0]
+    preview = preview_csv(FileSource(str(_write(tmp_path, data))), rows=2)
+    notes = preview.report.notes
+    assert any("1 row has fewer values" in note and "line 3" in note for note in notes)
+
+
+def test_complete_rows_and_trailing_delimiters_get_no_short_row_note(tmp_path: Path) -> None:
+    for data in ("a,b,c\n1,2,\n3,,\n", "a;b;\n1;2;\n3;;\n"):
+        _, notes = _load(_write(tmp_path, data))
+        assert not any("fewer values" in note for note in notes), data
+
+
+@pytest.mark.parametrize(
+    ("data", "count", "line"),
+    [
+        ("Sales report 2024\n\nid,region,amount\n1,North,10.5\n2,South,11\n3,East,12\n", 1, 3),
+        ("Sales report\nExported 2024-01-31 by Ana\nid;region;amount\n1;North;10,5\n"
+         "2;South;11\n3;East;12\n", 2, 3),
+        ("Sales report,,\nid,region,amount\n1,North,10.5\n2,South,11\n3,East,12\n", 1, 2),
+    ],
+    ids=["title-and-blank", "two-titles", "spreadsheet-title"],
+)
+def test_title_lines_above_the_header_are_skipped_with_a_note(
+    tmp_path: Path, data: str, count: int, line: int
+) -> None:
+    frame, notes = _load(_write(tmp_path, data))
+    assert list(frame.columns) == ["id", "region", "amount"]
+    assert frame["amount"].tolist() == [10.5, 11.0, 12.0]
+    plural = "s" if count > 1 else ""
+    expected = f"Skipped {count} title line{plural} above the header (line {line})"
+    assert any(note.startswith(expected) for note in notes), notes
+
+
+def test_an_explicit_header_row_is_honoured_over_title_detection(tmp_path: Path) -> None:
+    path = _write(tmp_path, "Report\nid,v\n1,2\n3,4\n")
+    with pytest.raises(SourceError, match="more values than the 1 columns"):
+        _load(path, header_row=0)  # the user said the header is line 1: no guessing
+    frame, notes = _load(path, header_row=1)
+    assert frame.to_dict("list") == {"id": [1, 3], "v": [2, 4]}
+    assert not any("title" in note for note in notes)
+
+
+def test_currency_and_percent_columns_become_numbers(tmp_path: Path) -> None:
+    data = (
+        'item,price,rate,mixed,label\n'
+        'a,"$1,000.50",12%,$5,5%\n'
+        'b,$20,3.5 %,7,high\n'
+        'c,,100%,$1,\n'
+    )
+    table = read_csv(FileSource(str(_write(tmp_path, data))), Job())
+    frame, notes = table.frame, table.report.column_notes
+    assert frame["price"].tolist()[:2] == [1000.5, 20.0] and math.isnan(frame["price"].iloc[2])
+    assert frame["rate"].tolist() == [12.0, 3.5, 100.0]  # percent units, not fractions
+    assert "percent units" in notes["rate"] and "'12%' is read as 12" in notes["rate"]
+    assert "$" in notes["price"]
+    assert frame["mixed"].tolist() == ["$5", "7", "$1"]  # not every value has the sign
+    assert frame["label"].tolist()[:2] == ["5%", "high"]
+
+
+def test_currency_in_a_decimal_comma_file(tmp_path: Path) -> None:
+    data = "item;price;share\na;1.234,50 €;12,5%\nb;€ 12,00;0,5%\nc;-3,5 €;100%\n"
+    frame, _ = _load(_write(tmp_path, data))
+    assert frame["price"].tolist() == [1234.5, 12.0, -3.5]
+    assert frame["share"].tolist() == [12.5, 0.5, 100.0]

@@ -77,6 +77,46 @@ def test_excel_default_header_is_the_first_non_empty_row(tmp_path: Path) -> None
     assert frame["b"].tolist() == [2]
 
 
+def test_excel_title_row_above_the_header_is_skipped_with_a_note(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "t.xlsx",
+        {"S": [[], ["Customer export 2024"], [], ["id", "amount", "city"], [1, 2.5, "Lyon"]]},
+    )
+    table = _load(path)
+    assert list(table.frame.columns) == ["id", "amount", "city"]
+    assert table.frame["amount"].tolist() == [2.5]  # a number, not text under a title
+    assert table.report.options["header_row"] == 3
+    assert any(
+        note.startswith("Skipped 1 title row above the header (row 4): 'Customer export 2024'")
+        for note in table.report.notes
+    )
+
+
+def test_excel_single_column_table_is_not_taken_for_a_title(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "t.xlsx", {"S": [["name"], ["Ana"], ["Bo"]]})
+    table = _load(path)
+    assert table.frame["name"].tolist() == ["Ana", "Bo"]
+    assert not any("title" in note for note in table.report.notes)
+
+
+def test_excel_text_codes_with_leading_zeros_stay_text(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "t.xlsx",
+        {"S": [["zip", "phone", "n"], ["01234", "0612345000", 1], ["00037", "0712345678", 2]]},
+    )
+    frame = _load(path).frame
+    assert frame["zip"].tolist() == ["01234", "00037"]
+    assert frame["phone"].tolist() == ["0612345000", "0712345678"]
+
+
+def test_empty_only_sheet_says_what_to_do(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "empty.xlsx", {"Sheet": []})
+    with pytest.raises(SourceError) as caught:
+        _load(path)
+    assert caught.value.message == "The sheet 'Sheet' of empty.xlsx is empty."
+    assert caught.value.hint and "put the table on this sheet" in caught.value.hint
+
+
 def test_excel_sheet_by_name_or_position_and_missing_sheet(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "t.xlsx", {"First": [["x"], [1]], "Second": [["y"], [2]]})
     assert _load(path, sheet="Second").frame["y"].tolist() == [2]

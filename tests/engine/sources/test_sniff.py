@@ -181,3 +181,38 @@ def test_random_bytes_give_a_format_or_a_source_error(data: bytes) -> None:
         return
     assert isinstance(fmt, CsvFormat)
     assert fmt.delimiter in {",", ";", "\t", "|"}
+
+
+def test_title_lines_are_found_above_the_header() -> None:
+    fmt = detect_csv_format(b"Customer export\n\nid,name,amount\n1,a,2.5\n2,b,3\n", complete=True)
+    assert fmt.header == ("id", "name", "amount")
+    assert (fmt.skip_lines, fmt.has_header, fmt.field_count) == (2, True, 3)
+    assert any(n.startswith("Skipped 1 title line above the header (line 3)") for n in fmt.notes)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a,b\n1,2,\n3,4,\n5,6,\n",  # rows end with a delimiter: the header is no title
+        b"name\nx\ny\nz\n",  # one column
+        b"id,v\n1\n2,3\n4,5\n",  # a short first row below a full header
+    ],
+)
+def test_no_title_is_found_where_there_is_none(data: bytes) -> None:
+    fmt = detect_csv_format(data, complete=True)
+    assert fmt.skip_lines == 0
+    assert not any("title" in note for note in fmt.notes)
+
+
+def test_header_row_is_a_line_of_the_file_and_disables_title_detection() -> None:
+    data = b"Report\n\nid,v\n1,2\n"
+    assert detect_csv_format(data, complete=True, header_row=2).header == ("id", "v")
+    chosen = detect_csv_format(data, complete=True, header_row=0)
+    assert (chosen.header, chosen.skip_lines) == (("Report",), 0)
+    with pytest.raises(SourceError, match="nothing on line 9"):
+        detect_csv_format(data, complete=True, header_row=8)
+
+
+def test_columns_with_leading_zero_numbers_are_marked_as_text() -> None:
+    fmt = detect_csv_format(b"id,zip,x,y\n1,01234,0,0.5\n2,75001,7,-0.25\n", complete=True)
+    assert fmt.text_columns == (1,)
