@@ -40,6 +40,19 @@ PERSONAL_DATA = "personal_data"
 SKEWED = "skewed"
 DUPLICATE_ROWS = "duplicate_rows"
 DUPLICATE_COLUMN = "duplicate_column"
+INFINITE_VALUES = "infinite_values"
+
+LEFT_OUT = "left out of modelling"
+"""The words a warning uses when, and only when, the column's role is "ignored"."""
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 row``, ``2 rows``, ``1,000 rows``: the count and the noun in the right number."""
+    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def _is_are(count: int) -> str:
+    return "is" if count == 1 else "are"
 
 
 def format_number(value: float | int | None) -> str:
@@ -71,12 +84,18 @@ class ColumnFacts:
     maximum: float | None = None
     minimum: float | None = None
     personal: PersonalData | None = None
+    infinite: tuple[int, int] = (0, 0)  # how many values are +inf and -inf
 
 
 def column_findings(facts: ColumnFacts) -> list[ProfileWarning]:
-    """Every warning that applies to one column, most important first."""
+    """Every warning that applies to one column, most important first.
+
+    A warning says the column is "left out of modelling" exactly when its role is
+    "ignored"; when the user chose to keep such a column, the warning says so instead.
+    """
     found: list[ProfileWarning] = []
     name = facts.name
+    ignored = facts.role is ColumnRole.IGNORED
 
     def add(code: str, message: str) -> None:
         found.append(ProfileWarning(code, message, name))
@@ -85,7 +104,9 @@ def column_findings(facts: ColumnFacts) -> list[ProfileWarning]:
     if facts.personal is not None:
         add(PERSONAL_DATA, personal_message(facts.personal, facts.role))
     if total and facts.count == 0:
-        add(MOSTLY_MISSING, "Every value is missing: the column is left out of modelling.")
+        add(MOSTLY_MISSING, "Every value is missing: " + (
+            f"the column is {LEFT_OUT}." if ignored else
+            "there is nothing to learn from it. You chose to use it anyway."))
         return found
     share = facts.missing / total if total else 0.0
     if share > MOSTLY_MISSING_SHARE:
@@ -93,8 +114,12 @@ def column_findings(facts: ColumnFacts) -> list[ProfileWarning]:
             "information: consider leaving it out, or keep it only if being blank means "
             "something (e.g. 'never ordered').")
     elif facts.missing:
-        add(SOME_MISSING, f"{facts.missing:,} values ({share:.1%}) are missing. They will be "
-            "filled in before modelling; check that a blank does not mean something special.")
+        add(SOME_MISSING, f"{plural(facts.missing, 'value')} ({share:.1%}) "
+            f"{_is_are(facts.missing)} missing. They will be filled in before modelling; check "
+            "that a blank does not mean something special.")
+    infinite = infinite_message(*facts.infinite)
+    if infinite:
+        add(INFINITE_VALUES, infinite)
     if facts.distinct == 1:
         shown = "" if facts.personal or facts.top_value is None else f" ({facts.top_value[:30]})"
         if facts.missing:
@@ -102,24 +127,18 @@ def column_findings(facts: ColumnFacts) -> list[ProfileWarning]:
                 "it is filled in can matter to a model.")
         else:
             add(CONSTANT, f"Has the same value{shown} in every row: there is nothing to learn "
-                "from it, so it is left out of modelling.")
-    id_like = facts.kind is ColumnKind.IDENTIFIER or (
-        facts.kind is ColumnKind.CATEGORICAL
-        and facts.count >= ID_LIKE_MIN_COUNT
-        and facts.distinct >= ID_LIKE_SHARE * facts.count
-    )
-    if id_like:
+                "from it, " + (f"so it is {LEFT_OUT}." if ignored else
+                               "yet you chose to use it for modelling."))
+    if facts.kind is ColumnKind.IDENTIFIER:
         every = "Every value" if facts.distinct == facts.count else \
-            f"Almost every value ({facts.distinct / facts.count:.0%})"
+            f"Almost every value ({facts.distinct / max(facts.count, 1):.0%})"
         add(ID_LIKE, f"{every} is different, like an ID or a code: it cannot help predict new "
-            "rows (a model would only memorise it), so it is left out of modelling.")
-    if facts.kind is ColumnKind.CATEGORICAL and facts.distinct > MANY_CATEGORIES and not id_like:
-        add(MANY_CATEGORIES_CODE, f"{facts.distinct:,} different values: too many categories "
-            "to use one by one. Rare values will be grouped together; grouping them yourself "
-            "into fewer meaningful categories usually works better.")
-    elif facts.kind is ColumnKind.TEXT and facts.distinct >= HUGE_CARDINALITY:
-        add(MANY_CATEGORIES_CODE, f"{facts.distinct:,} different values: far too many to "
-            "treat as categories. It can only be used as free text, or left out.")
+            "rows (a model would only memorise it), " + (
+                f"so it is {LEFT_OUT}." if ignored else
+                "yet you chose to use it for modelling."))
+    many = _many_categories_message(facts)
+    if many:
+        add(MANY_CATEGORIES_CODE, many)
     skew = facts.skewness
     if (facts.kind is ColumnKind.NUMERIC and skew is not None
             and abs(skew) > SKEWNESS_LIMIT and facts.distinct >= SKEW_MIN_DISTINCT):
@@ -129,6 +148,44 @@ def column_findings(facts: ColumnFacts) -> list[ProfileWarning]:
             f"range {format_number(facts.minimum)} to {format_number(facts.maximum)}). Linear "
             "models may do better on its logarithm; tree-based models do not mind.")
     return found
+
+
+def mostly_distinct(count: int, distinct: int) -> bool:
+    """Nearly every value differs, in enough values for that to mean something."""
+    return count >= ID_LIKE_MIN_COUNT and distinct >= ID_LIKE_SHARE * count
+
+
+def _many_categories_message(facts: ColumnFacts) -> str | None:
+    """Too many different values for categories (text that is not an ID)."""
+    distinct, count = facts.distinct, facts.count
+    if facts.kind is ColumnKind.CATEGORICAL and mostly_distinct(count, distinct):
+        return f"{plural(distinct, 'different value')} in {plural(count, 'value')}: almost " \
+            "every value is different, so as categories each would be seen about once and " \
+            "teach a model nothing. Group them into fewer meaningful categories, or leave " \
+            "the column out."
+    if facts.kind is ColumnKind.CATEGORICAL and distinct > MANY_CATEGORIES:
+        return f"{distinct:,} different values: too many categories to use one by one. Rare " \
+            "values will be grouped together; grouping them yourself into fewer meaningful " \
+            "categories usually works better."
+    if facts.kind is ColumnKind.TEXT and (
+        distinct >= HUGE_CARDINALITY or mostly_distinct(count, distinct)
+    ):
+        return f"{distinct:,} different values: far too many to treat as categories. It can " \
+            "only be used as free text, or left out."
+    return None
+
+
+def infinite_message(positive: int, negative: int) -> str | None:
+    """The warning for infinite numbers (e.g. from a division by zero), or ``None``."""
+    total = positive + negative
+    if not total:
+        return None
+    parts = [f"{positive:,} +inf"] if positive else []
+    parts += [f"{negative:,} -inf"] if negative else []
+    them = "it is" if total == 1 else "they are"
+    return f"{plural(total, 'value')} {_is_are(total)} infinite ({', '.join(parts)}): " \
+        f"{them} left out of the statistics (minimum, maximum, mean...). Infinity usually " \
+        "comes from a division by zero; replace it with a number or a blank before modelling."
 
 
 def personal_message(found: PersonalData, role: ColumnRole) -> str:
@@ -146,11 +203,14 @@ def duplicate_rows_finding(rows: int, duplicated: int) -> ProfileWarning | None:
     """Table-wide warning for rows that repeat an earlier row exactly."""
     if not duplicated:
         return None
+    one = duplicated == 1
     return ProfileWarning(
         DUPLICATE_ROWS,
-        f"{duplicated:,} rows ({duplicated / rows:.1%}) are exact copies of an earlier row. "
-        "If they are not real repeats (e.g. an export run twice), remove them: copies make a "
-        "model look better in evaluation than it will be.",
+        f"{plural(duplicated, 'row')} ({duplicated / rows:.1%}) "
+        f"{'is an exact copy' if one else 'are exact copies'} of an earlier row. "
+        f"If {'it is not a real repeat' if one else 'they are not real repeats'} (e.g. an "
+        "export run twice), remove " + ("it" if one else "them") + ": copies make a model "
+        "look better in evaluation than it will be.",
     )
 
 

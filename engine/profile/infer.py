@@ -8,7 +8,8 @@ The rules aim at real business tables (CRM exports, spreadsheets, database table
   (true/false), a handful of distinct values (categories), and all-different values with an
   ID-like name or counting 1, 2, 3... (identifiers);
 - text is categorical when values repeat, an identifier when nearly every value is a
-  different short code, and free text when values are long and wordy;
+  different short code, and free text when values are long and wordy, or nearly all
+  different without looking like codes;
 - identifiers, constant columns, empty columns and likely personal data get the role
   "ignored", with the reason.
 
@@ -28,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api import types as ptypes
 
+from engine.profile.findings import mostly_distinct, plural
 from engine.profile.personal_data import detect_personal_data
 from engine.profile.schema import ColumnKind, ColumnRole, ColumnSchema, Schema
 
@@ -188,8 +190,11 @@ def _is_constant(series: pd.Series, count: int) -> bool:
     if count != len(series):
         return False
     probe = series.iloc[sample_positions(len(series))]
-    # The sample settles most columns; only a column constant in the sample is counted fully.
-    return probe.nunique() <= 1 and series.nunique() <= 1
+    try:
+        # The sample settles most columns; only a column constant in the sample is counted.
+        return probe.nunique() <= 1 and series.nunique() <= 1
+    except TypeError:  # unhashable cells (lists, dicts): compare their text
+        return series.map(str).nunique() <= 1
 
 
 def _kind(name: str, series: pd.Series) -> tuple[ColumnKind, str]:
@@ -203,7 +208,8 @@ def _kind(name: str, series: pd.Series) -> tuple[ColumnKind, str]:
         return _numeric_kind(name, series)
     if isinstance(series.dtype, pd.CategoricalDtype):
         distinct = int(series.nunique())
-        return ColumnKind.CATEGORICAL, f"stored as categories ({distinct:,} distinct values)"
+        return ColumnKind.CATEGORICAL, f"stored as categories " \
+            f"({plural(distinct, 'distinct value')})"
     return _text_kind(name, series)
 
 
@@ -216,33 +222,53 @@ def _datetime_reason(series: pd.Series) -> str:
     return "dates and times" if with_time else "dates"
 
 
-def _numeric_kind(name: str, series: pd.Series) -> tuple[ColumnKind, str]:
+def _numeric_values(series: pd.Series) -> np.ndarray:
+    """The non-missing finite numbers; whole-number dtypes keep their exact integers.
+
+    Integers above 2**53 would collide as float64 (2**60 and 2**60 + 1 are the same float),
+    so distinct counts and the 1, 2, 3... test use the integers themselves.
+    """
+    if ptypes.is_integer_dtype(series.dtype):
+        present = series.dropna()
+        unsigned = str(present.dtype).lower().startswith("uint")
+        return present.to_numpy(dtype="uint64" if unsigned else "int64")
     values = series.to_numpy(dtype="float64", na_value=np.nan)
-    values = values[np.isfinite(values)]  # infinities say nothing about the kind
+    return values[np.isfinite(values)]  # infinities say nothing about the kind
+
+
+def _numeric_kind(name: str, series: pd.Series) -> tuple[ColumnKind, str]:
+    values = _numeric_values(series)
     if len(values) == 0:
         return ColumnKind.NUMERIC, "numbers"
-    # Cheap test on a sample first: most float columns have decimals in the first values.
-    probe = values[sample_positions(len(values))]
-    if not whole_numbers(probe) or not whole_numbers(values):
-        return ColumnKind.NUMERIC, "numbers with decimals"
-    distinct = int(pd.unique(values).size)
+    if values.dtype.kind == "f":
+        # Cheap test on a sample first: most float columns have decimals in the first values.
+        probe = values[sample_positions(len(values))]
+        if not whole_numbers(probe) or not whole_numbers(values):
+            return ColumnKind.NUMERIC, "numbers with decimals"
+        if max(abs(float(values.min())), abs(float(values.max()))) >= 2.0**53:
+            # Beyond 2**53 every float is whole: they are not counts or codes.
+            return ColumnKind.NUMERIC, "very large numbers"
+    uniques = pd.unique(values)
+    distinct = int(uniques.size)
     tokens = set(name_tokens(name))
     if distinct == len(values) and len(values) >= 2:
         if looks_like_id_name(name):
             return ColumnKind.IDENTIFIER, "every value is a different whole number and the " \
                 "name says ID: identifier"
-        ordered = np.sort(values)
-        if len(values) >= MIN_IDENTIFIER_ROWS and ordered[-1] - ordered[0] == len(values) - 1:
+        # Python numbers: the span of int64 extremes does not fit an int64.
+        span = float(values.max()) - float(values.min()) if values.dtype.kind == "f" else \
+            int(values.max()) - int(values.min())
+        if len(values) >= MIN_IDENTIFIER_ROWS and span == len(values) - 1:
             return ColumnKind.IDENTIFIER, "every value is different and they count up " \
                 "1, 2, 3...: a row number (identifier)"
-    if distinct == 2 and set(np.unique(values).tolist()) == {0.0, 1.0}:
+    if distinct == 2 and set(uniques.tolist()) == {0, 1}:
         return ColumnKind.BOOLEAN, "only 0 and 1: treated as true/false values"
     limit = MAX_CODED_CATEGORIES if tokens & _CODE_TOKENS else MAX_INTEGER_CATEGORIES
     if 1 < distinct <= limit and distinct < len(values):
         why = "the name says codes" if limit == MAX_CODED_CATEGORIES else "few values"
         return ColumnKind.CATEGORICAL, f"whole numbers with {distinct} distinct values " \
             f"({why}): treated as categories"
-    return ColumnKind.NUMERIC, f"whole numbers ({distinct:,} distinct values)"
+    return ColumnKind.NUMERIC, f"whole numbers ({plural(distinct, 'distinct value')})"
 
 
 def _text_kind(name: str, series: pd.Series) -> tuple[ColumnKind, str]:
@@ -273,8 +299,13 @@ def _text_kind(name: str, series: pd.Series) -> tuple[ColumnKind, str]:
     if wordy and distinct > MAX_TEXT_CATEGORIES and share > 0.5:
         return ColumnKind.TEXT, f"free text: long values with many words (about {words:.0f} " \
             "words each)"
-    return ColumnKind.CATEGORICAL, f"text with {distinct:,} distinct values: treated as " \
-        "categories"
+    if distinct > MAX_TEXT_CATEGORIES and mostly_distinct(count, distinct):
+        # Nearly all different but not an ID (several words, or long): as categories each
+        # would be seen once, so it is text; the profile warns about its many values.
+        return ColumnKind.TEXT, f"{share:.0%} of the values are different, with spaces or " \
+            "too long for a code: treated as free text"
+    return ColumnKind.CATEGORICAL, f"text with {plural(distinct, 'distinct value')}: " \
+        "treated as categories"
 
 
 def _length_and_words(sample: list[str]) -> tuple[float, float]:

@@ -19,7 +19,8 @@ class ProfileWarning:
     ``column`` is ``None`` for table-wide warnings (e.g. duplicate rows).
     """
 
-    code: str  # constant, mostly_missing, id_like, many_categories, personal_data, ...
+    code: str  # constant, mostly_missing, id_like, many_categories, personal_data,
+    # infinite_values, ... (constants in engine.profile.findings)
     message: str  # one plain sentence: what it is and what it means for modelling
     column: str | None = None
 
@@ -37,7 +38,11 @@ class Histogram:
 
 @dataclass(frozen=True)
 class ColumnProfile:
-    """Statistics of one column. Numeric fields are ``None`` where they do not apply."""
+    """Statistics of one column.
+
+    Numeric fields are ``None`` where they do not apply, or when the value does not fit a
+    float (the standard deviation of -1.7e308 and 1.7e308): the profile is strict JSON.
+    """
 
     name: str
     kind: ColumnKind

@@ -1,25 +1,25 @@
 """Profile a table: per-column statistics, histograms and plain-words warnings.
 
 One pass per column, vectorised: ``pd.factorize`` gives missing, distinct and top values
-(and the codes that the duplicate checks fold in); numpy gives moments, quantiles and
-histograms. Each step on a 1M-row column takes well under a second, and the job is checked
-between steps, so cancelling takes effect quickly.
+(and the codes that the duplicate checks fold in); :mod:`engine.profile.distributions` gives
+moments, quantiles and histograms. Each step on a 1M-row column takes well under a second,
+and the job is checked between steps, so cancelling takes effect quickly.
 
-Everything stored in the result is plain Python (floats, ints, ISO strings), so
-``json.dumps(profile.to_dict())`` works.
+Everything stored in the result is plain Python (finite floats or ``None``, ints, ISO
+strings), so ``json.dumps(profile.to_dict(), allow_nan=False)`` works. Infinite numbers are
+left out of the statistics and counted in a warning.
 """
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as ptypes
 
 from engine.errors import InputError
 from engine.jobs import CancelToken, Job, ProgressCallback
+from engine.profile.distributions import datetime_stats, numeric_stats
 from engine.profile.findings import (
     ColumnFacts,
     DuplicateTracker,
@@ -28,15 +28,12 @@ from engine.profile.findings import (
     duplicate_rows_finding,
     same_values,
 )
-from engine.profile.infer import dtype_family, infer_column, sample_strings, whole_numbers
+from engine.profile.infer import dtype_family, infer_column, sample_strings
 from engine.profile.personal_data import PersonalData, detect_personal_data
-from engine.profile.result import ColumnProfile, Histogram, TableProfile
+from engine.profile.result import ColumnProfile, TableProfile
 from engine.profile.schema import ColumnKind, ColumnSchema, Schema
 
-QUANTILES = {"p01": 0.01, "p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95,
-             "p99": 0.99}
 TOP_VALUES = 10
-HISTOGRAM_BINS = 20
 _LISTED_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN, ColumnKind.TEXT,
                  ColumnKind.IDENTIFIER)
 # Values of these are secrets in themselves: their top values are not copied into the profile.
@@ -126,13 +123,20 @@ def _profile_column(
     family = dtype_family(series.dtype)
     fields: dict = {}
     skewness = None
+    infinite = (0, 0)
     if family in ("numeric", "timedelta") and kind is not ColumnKind.BOOLEAN:
         if family == "timedelta":
             values = series.dt.total_seconds().to_numpy(dtype="float64", na_value=np.nan)
         else:
             values = series.to_numpy(dtype="float64", na_value=np.nan)
         # Statistics of the finite numbers: one infinity would make every moment infinite.
-        fields, skewness = numeric_stats(values[np.isfinite(values)])
+        # The infinities are counted, and a warning says they were left out.
+        finite = np.isfinite(values)
+        if not finite.all():
+            infinite = (int(np.count_nonzero(values == np.inf)),
+                        int(np.count_nonzero(values == -np.inf)))
+            values = values[finite]
+        fields, skewness = numeric_stats(values)
     elif family == "boolean" or kind is ColumnKind.BOOLEAN:
         fields = _boolean_stats(series, count)
     elif family == "datetime":
@@ -153,7 +157,7 @@ def _profile_column(
         distinct=distinct, top_value=_label(uniques[0]) if distinct else None,
         skewness=skewness, median=_float(fields.get("quantiles", {}).get("p50")),
         minimum=_float(fields.get("minimum")), maximum=_float(fields.get("maximum")),
-        personal=personal,
+        personal=personal, infinite=infinite,
     )
     profile = ColumnProfile(
         name=column.name, kind=kind, count=count, missing=missing, distinct=distinct,
@@ -171,7 +175,8 @@ def _float(value: object) -> float | None:
 
 
 def _label(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
+    # 3.0 reads "3"; but 1.7e308 stays short (as an integer it has 309 digits).
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return str(value)
 
@@ -192,63 +197,6 @@ def top_values(codes: np.ndarray, uniques: pd.Index, limit: int = TOP_VALUES) ->
     return [(_label(uniques[i]), int(counts[i])) for i in order]
 
 
-def numeric_stats(values: np.ndarray) -> tuple[dict, float | None]:
-    """Range, moments, quantiles and histogram of non-missing numbers; and the skewness."""
-    if len(values) == 0:
-        return {}, None
-    minimum, maximum = float(values.min()), float(values.max())
-    mean = float(values.mean())
-    centred = values - mean
-    squared = centred * centred  # products and dot: ``centred**3`` would cost 10x more
-    variance = float(squared.sum()) / len(values)
-    std = math.sqrt(variance * len(values) / (len(values) - 1)) if len(values) > 1 else 0.0
-    third = float(np.dot(squared, centred)) / len(values)
-    skewness = third / variance**1.5 if variance > 0 else 0.0
-    cuts = np.quantile(values, list(QUANTILES.values()))
-    quantiles = {key: float(cut) for key, cut in zip(QUANTILES, cuts, strict=True)}
-    integer = whole_numbers(values)
-    histogram = numeric_histogram(values, quantiles, minimum, maximum, integer)
-    fields = {"minimum": minimum, "maximum": maximum, "mean": mean, "std": std,
-              "quantiles": quantiles, "histogram": histogram}
-    return fields, skewness
-
-
-def histogram_edges(
-    minimum: float, maximum: float, low: float, high: float, integer: bool,
-    bins: int = HISTOGRAM_BINS,
-) -> np.ndarray:
-    """About ``bins`` equal bins over the robust range ``low..high``.
-
-    When ``low..high`` (the 1st to 99th percentile) is much narrower than the full range,
-    the outer bins are stretched to the minimum and maximum: outliers are counted, but
-    they do not squash every other value into one bar. Small whole-number ranges get one
-    bin per value.
-    """
-    if integer and maximum - minimum < bins:
-        return np.arange(minimum - 0.5, maximum + 1.0)
-    if not (maximum - minimum > 2 * (high - low) and high > low):
-        low, high = minimum, maximum
-    edges = np.linspace(low, high, bins + 1)
-    edges[0], edges[-1] = minimum, maximum
-    return edges
-
-
-def count_into(values: np.ndarray, edges: np.ndarray) -> list[int]:
-    """Counts per bin: ``[edge_i, edge_i+1)``, the last bin closed; every value counted."""
-    index = np.searchsorted(edges[1:-1], values, side="right")
-    return [int(c) for c in np.bincount(index, minlength=len(edges) - 1)]
-
-
-def numeric_histogram(
-    values: np.ndarray, quantiles: dict[str, float], minimum: float, maximum: float,
-    integer: bool,
-) -> Histogram:
-    if minimum == maximum:
-        return Histogram([minimum, maximum], [len(values)])
-    edges = histogram_edges(minimum, maximum, quantiles["p01"], quantiles["p99"], integer)
-    return Histogram([float(edge) for edge in edges], count_into(values, edges))
-
-
 _TRUE_SPELLINGS = {"true", "yes", "y", "t", "oui", "ja", "si", "1"}
 
 
@@ -262,40 +210,3 @@ def _boolean_stats(series: pd.Series, count: int) -> dict:
     else:  # yes/no spelled as text
         flags = present.astype(str).str.strip().str.lower().isin(_TRUE_SPELLINGS).to_numpy()
     return {"mean": float(flags.mean())}
-
-
-def datetime_stats(series: pd.Series) -> dict:
-    """Range, quantiles and a histogram by time, as ISO strings (UTC for zoned times)."""
-    if isinstance(series.dtype, pd.ArrowDtype) or not ptypes.is_datetime64_any_dtype(
-        series.dtype
-    ):
-        # pyarrow timestamps and dates (e.g. from Parquet): to numpy datetimes, zones to UTC.
-        series = pd.to_datetime(pd.Series(series.array.astype(object)), utc=True)
-    if getattr(series.dt, "tz", None) is not None:
-        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    array = series.to_numpy()
-    unit = np.datetime_data(array.dtype)[0]
-    raw = array.view("int64")
-    raw = raw[raw != np.iinfo(np.int64).min]
-    if len(raw) == 0:
-        return {}
-    per_day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))
-    dates_only = bool(np.all(raw % per_day == 0))
-
-    def iso(value: float) -> str:
-        stamp = pd.Timestamp(np.datetime64(round(value), unit))
-        return stamp.date().isoformat() if dates_only else stamp.isoformat()
-
-    minimum, maximum = int(raw.min()), int(raw.max())
-    cuts = np.quantile(raw, list(QUANTILES.values()), method="nearest")
-    quantiles = {key: iso(cut) for key, cut in zip(QUANTILES, cuts, strict=True)}
-    if minimum == maximum:
-        histogram = Histogram([iso(minimum), iso(maximum)], [len(raw)])
-    else:
-        edges = histogram_edges(minimum, maximum, float(cuts[0]), float(cuts[-1]), False)
-        if dates_only:  # whole days, so the edges read as plain dates
-            edges = np.unique(np.round(edges / per_day) * per_day)
-            edges[0], edges[-1] = minimum, maximum
-        histogram = Histogram([iso(edge) for edge in edges], count_into(raw, edges))
-    return {"minimum": iso(minimum), "maximum": iso(maximum), "quantiles": quantiles,
-            "histogram": histogram}

@@ -8,6 +8,7 @@ characters; only ASCII is used for layout so any terminal shows it.
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from engine.profile.findings import (
@@ -15,12 +16,14 @@ from engine.profile.findings import (
     DUPLICATE_COLUMN,
     DUPLICATE_ROWS,
     ID_LIKE,
+    INFINITE_VALUES,
     MANY_CATEGORIES_CODE,
     MOSTLY_MISSING,
     PERSONAL_DATA,
     SKEWED,
     SOME_MISSING,
     format_number,
+    plural,
 )
 from engine.profile.result import ColumnProfile, ProfileWarning, TableProfile
 from engine.profile.schema import ColumnKind, ColumnRole
@@ -33,10 +36,20 @@ GROUP_TITLES = {
     CONSTANT: "Constant columns",
     MOSTLY_MISSING: "Mostly missing",
     MANY_CATEGORIES_CODE: "Very many categories",
+    INFINITE_VALUES: "Infinite values",
     SKEWED: "Highly skewed numbers",
     SOME_MISSING: "Some values missing",
 }
 _MIN_WIDTH = 60
+# Characters that end a line or move the cursor (what str.splitlines splits on, tabs, other
+# control characters): in a name or a value they would break the layout.
+_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: object) -> str:
+    """``text`` with line breaks and control characters shown escaped: ``a\\nb``."""
+    return _BREAKING.sub(lambda match: match.group().encode("unicode_escape").decode(),
+                         str(text))
 
 
 def _fit(text: str, width: int) -> str:
@@ -53,7 +66,8 @@ def _summary(column: ColumnProfile, kind: ColumnKind) -> str:
         )
         return f"min {low}, median {median}, max {high}"
     if column.top_values:
-        shown = ", ".join(f"{_fit(value, 24)} ({count:,})" for value, count in column.top_values)
+        shown = ", ".join(f"{_fit(one_line(value), 24)} ({count:,})"
+                          for value, count in column.top_values)
         return shown
     if column.count and kind in (ColumnKind.TEXT, ColumnKind.IDENTIFIER,
                                  ColumnKind.CATEGORICAL):
@@ -67,13 +81,14 @@ def format_profile(profile: TableProfile, width: int = 100) -> str:
     """The profile as readable text; no line is longer than ``width`` (at least 60)."""
     width = max(width, _MIN_WIDTH)
     lines = [
-        _fit(f"Table: {profile.rows:,} rows x {len(profile.columns)} columns, profiled in "
-             f"{profile.seconds:.2f} s", width),
+        _fit(f"Table: {plural(profile.rows, 'row')} x {plural(len(profile.columns), 'column')}"
+             f", profiled in {profile.seconds:.2f} s", width),
         "",
     ]
     roles = {column.name: column.role for column in profile.schema.columns}
     kinds = {column.name: column.kind for column in profile.schema.columns}
-    name_width = min(max([len("Column")] + [len(c.name) for c in profile.columns]), 24)
+    names = {column.name: one_line(column.name) for column in profile.columns}
+    name_width = min(max([len("Column")] + [len(name) for name in names.values()]), 24)
     header = f"{'Column':<{name_width}}  {'Kind':<11}  {'Use':<7}  {'Missing':>7}  " \
         f"{'Distinct':>9}  Summary"
     lines += [_fit(header, width), _fit("-" * width, width)]
@@ -83,7 +98,7 @@ def format_profile(profile: TableProfile, width: int = 100) -> str:
         total = column.count + column.missing
         missing = f"{column.missing / total:.1%}" if total else "-"
         row = (
-            f"{_fit(column.name, name_width):<{name_width}}  {kind.value:<11}  "
+            f"{_fit(names[column.name], name_width):<{name_width}}  {kind.value:<11}  "
             f"{role.value:<7}  {missing:>7}  {column.distinct:>9,}  {_summary(column, kind)}"
         )
         lines.append(_fit(row.rstrip(), width))
@@ -105,7 +120,7 @@ def format_profile(profile: TableProfile, width: int = 100) -> str:
 def _wrapped(text: str, width: int, indent: int) -> list[str]:
     pad = " " * indent
     return textwrap.wrap(
-        text, width=width, initial_indent=pad, subsequent_indent=pad + "  ",
+        one_line(text), width=width, initial_indent=pad, subsequent_indent=pad + "  ",
         break_long_words=True, break_on_hyphens=False,
     )
 

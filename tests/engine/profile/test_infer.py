@@ -8,6 +8,7 @@ import pytest
 
 from engine.profile.infer import infer_schema, looks_like_id_name, name_tokens
 from engine.profile.schema import ColumnKind, ColumnRole, Schema
+from engine.profile.stats import profile_table
 
 ROWS = 60
 rng = np.random.default_rng(3)
@@ -192,3 +193,20 @@ def test_name_helpers() -> None:
     assert name_tokens("monthly income") == ["monthly", "income"]
     assert looks_like_id_name("client_key")
     assert not looks_like_id_name("income")
+
+
+def test_very_large_floats_are_numbers_not_codes() -> None:
+    # Every float beyond 2**53 is "whole"; two distinct values must not make categories.
+    kind, role, reason = _kind_of(np.tile([1.7e308, -1.7e308, 1e20], 20), "x")
+    assert (kind, role, reason) == (ColumnKind.NUMERIC, ColumnRole.FEATURE, "very large numbers")
+
+
+def test_nested_values_are_profiled_as_text() -> None:
+    # Lists and dicts (from JSON or Parquet) cannot be hashed; the same list in every row.
+    frame = pd.DataFrame({"tags": [[1, 2]] * 30, "extra": [{"k": i % 3} for i in range(30)]})
+    schema = infer_schema(frame)
+    assert schema["tags"].role is ColumnRole.IGNORED  # one value in every row
+    assert schema["extra"].kind is ColumnKind.TEXT
+    profile = profile_table(frame, schema)
+    assert profile.column("tags").distinct == 1
+    assert [code.code for code in profile.column("tags").warnings] == ["constant"]

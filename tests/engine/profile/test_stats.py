@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -220,3 +221,89 @@ def test_text_forced_to_numeric_by_the_user_still_shows_its_values() -> None:
     column = profile_table(frame, schema).column("code")
     assert column.kind is ColumnKind.NUMERIC and column.minimum is None
     assert column.top_values == [("12", 2), ("7", 1), ("x", 1)]
+
+
+def _quietly(frame: pd.DataFrame) -> TableProfile:
+    """Profile with every Python/numpy warning turned into an error: none may leak out."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return _profile(frame)
+
+
+def test_huge_numbers_do_not_overflow() -> None:
+    # The reviewer's CSV: x = 0 and 1.1287606188244725e+103 (the cube of the second overflows).
+    values = [0.0, 1.1287606188244725e103]
+    column = _quietly(pd.DataFrame({"x": values, "y": [1, 2]})).column("x")
+    assert (column.minimum, column.maximum) == (0.0, 1.1287606188244725e103)
+    assert column.mean == pytest.approx(np.mean(values))
+    assert column.std == pytest.approx(1.1287606188244725e103 / math.sqrt(2))
+    assert column.histogram is not None and sum(column.histogram.counts) == 2
+
+
+def test_statistics_that_do_not_fit_a_float_are_none() -> None:
+    values = [1.7e308, -1.7e308, 1.7e308, -1.7e308]
+    profile = _quietly(pd.DataFrame({"x": values}))
+    column = profile.column("x")
+    assert column.std is None  # 1.7e308 * sqrt(4/3): more than a float64 holds
+    assert column.mean == 0.0
+    assert column.quantiles["p50"] == 0.0  # halfway from -1.7e308 to 1.7e308, no overflow
+    assert column.quantiles["p25"] == -1.7e308
+    assert column.histogram is not None
+    assert column.histogram.edges[0] == -1.7e308 and column.histogram.edges[-1] == 1.7e308
+    assert sum(column.histogram.counts) == 4
+    json.dumps(profile.to_dict(), allow_nan=False)
+
+
+def test_tiny_numbers_keep_their_spread() -> None:
+    # Squares of 1e-320 underflow to 0: without scaling the spread would read as 0.
+    values = np.array([1e-320, 3e-320, 5e-320, 2e-321])
+    column = _quietly(pd.DataFrame({"x": values})).column("x")
+    expected = float(np.std(values * 1e300, ddof=1)) / 1e300
+    assert column.std == pytest.approx(expected, rel=1e-3, abs=0)
+    assert column.minimum == 2e-321 and column.maximum == 5e-320
+
+
+def test_json_is_strict_with_huge_infinite_and_missing_values() -> None:
+    frame = pd.DataFrame({
+        "huge": [1e308, -1e308, 1.7976931348623157e308, 0.0, 2.5],
+        "infinite": [np.inf, -np.inf, 5.0, np.nan, 1.0],
+        "only_inf": [np.inf, np.inf, -np.inf, np.nan, np.inf],
+        "missing": [np.nan] * 5,
+        "tiny": [1e-320, 5e-324, 0.0, -1e-320, np.nan],
+        "big_ints": np.array([-(2**63), 2**63 - 1, 0, 1, 2], dtype=np.int64),
+        "huge_uints": np.array([2**64 - 1, 0, 2**63, 5, 5], dtype=np.uint64),
+        "text": ["a", "b", None, "a\nb", "é"],
+    })
+    profile = _quietly(frame)
+    json.dumps(profile.to_dict(), allow_nan=False)
+    assert profile.column("huge").maximum == 1.7976931348623157e308
+    assert profile.column("only_inf").minimum is None
+
+
+def test_infinite_values_get_a_warning() -> None:
+    frame = pd.DataFrame({"x": [np.inf, -np.inf, 5.0], "one": [np.inf, 2.0, 5.0],
+                          "clean": [1.0, 2.0, 5.0]})
+    profile = _profile(frame)
+    [warning] = [w for w in profile.column("x").warnings if w.code == "infinite_values"]
+    assert warning.message.startswith(
+        "2 values are infinite (1 +inf, 1 -inf): they are left out of the statistics")
+    [one] = [w for w in profile.column("one").warnings if w.code == "infinite_values"]
+    assert one.message.startswith("1 value is infinite (1 +inf): it is left out of the")
+    assert profile.column("clean").warnings == []
+
+
+def test_distinct_integers_are_counted_on_the_integers() -> None:
+    # Above 2**53, neighbouring integers are the same float64.
+    values = 2**60 + 2 * np.arange(200, dtype=np.int64)
+    frame = pd.DataFrame({"x": values, "row": 2**60 + np.arange(200, dtype=np.int64)})
+    profile = _quietly(frame)
+    assert profile.column("x").distinct == 200
+    assert profile.schema["x"].kind is ColumnKind.NUMERIC
+    assert profile.schema["x"].reason == "whole numbers (200 distinct values)"
+    assert profile.schema["row"].kind is ColumnKind.IDENTIFIER  # counts up 1, 2, 3...
+
+
+def test_huge_whole_floats_are_shown_short_in_top_values() -> None:
+    schema = Schema.from_dict({"columns": [{"name": "x", "kind": "categorical"}]})
+    column = profile_table(pd.DataFrame({"x": [1.7e308, 3.0, 1e16]}), schema).column("x")
+    assert [value for value, _ in column.top_values] == ["1.7e+308", "3", "1e+16"]

@@ -70,3 +70,40 @@ def test_a_clean_table_says_no_warnings() -> None:
     frame = pd.DataFrame({"x": np.linspace(0, 1, 50) ** 1.1, "y": np.linspace(5, 9, 50)})
     text = format_profile(profile_table(frame, infer_schema(frame)))
     assert "Warnings: none" in text
+
+
+def _column_lines(text: str) -> list[str]:
+    """The lines of the column table: from under the rule to the first blank line."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("-----")) + 1
+    return lines[start:lines.index("", start)]
+
+
+def test_line_breaks_in_names_and_values_do_not_break_the_layout() -> None:
+    frame = pd.DataFrame({
+        "first\nsecond": ["one\ntwo", "three\r\nfour", "one\ntwo"],
+        "carriage\rreturn": ["a\rb", "tab\there", "x\u2028y"],
+        "plain": [1.5, 2.5, 3.5],
+    })
+    text = format_profile(profile_table(frame, infer_schema(frame)), width=120)
+    rows = _column_lines(text)
+    assert [row.split()[0] for row in rows] == ["first\\nsecond", "carriage\\rreturn", "plain"]
+    assert "one\\ntwo (2)" in rows[0] and "three\\r\\nfour (1)" in rows[0]
+    assert "a\\rb (1)" in rows[1] and "tab\\there" in rows[1] and "x\\u2028y" in rows[1]
+    assert "  first\\nsecond: text with 2 distinct values" in text
+    assert all(len(line) <= 120 for line in text.splitlines())
+    assert "\r" not in text and "\t" not in text and "\u2028" not in text
+
+
+def test_counts_of_one_are_singular() -> None:
+    one = format_profile(profile_table(pd.DataFrame({"v": ["a"]})))
+    assert one.startswith("Table: 1 row x 1 column, profiled in ")
+    frame = pd.DataFrame({"v": ["a", None, "a"], "n": [5.0, np.nan, 5.0]})
+    text = format_profile(profile_table(frame, infer_schema(frame)), width=200)
+    assert text.startswith("Table: 3 rows x 2 columns, profiled in ")
+    assert "v: text with 1 distinct value: treated as categories" in text
+    assert "n: whole numbers (1 distinct value)" in text
+    assert "v: 1 value (33.3%) is missing." in text
+    assert "1 row (33.3%) is an exact copy of an earlier row. If it is not a real repeat" in text
+    two = pd.DataFrame({"v": ["a", None, None, "a", "b", "c", "d"]})
+    assert "2 values (28.6%) are missing" in format_profile(profile_table(two), width=200)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from engine.profile.infer import infer_schema
 from engine.profile.personal_data import detect_personal_data, iban_ok, insee_ok, luhn_ok
 from engine.profile.result import TableProfile
+from engine.profile.schema import ColumnKind, ColumnRole
 from engine.profile.stats import profile_table
 
 ROWS = 200
@@ -179,3 +182,89 @@ def test_check_digit_helpers() -> None:
     assert luhn_ok("4111 1111 1111 1111") and not luhn_ok("4111 1111 1111 1112")
     assert iban_ok("GB82 WEST 1234 5698 7654 32") and not iban_ok("GB82 WEST 1234 5698 7654 33")
     assert insee_ok("2 55 08 14 168 025 38") and not insee_ok("2 55 08 14 168 025 39")
+
+
+def test_mostly_different_text_that_is_no_id_gets_many_categories_not_id_like() -> None:
+    # Several words per value: not a code, so not an ID, yet nearly every value differs.
+    models = pd.Series([f"widget model {i}" for i in range(ROWS)])
+    small = pd.Series([f"blue gadget {i}" for i in range(30)])
+    profile = _profile(pd.DataFrame({"model": models, "control": _control()}))
+    assert profile.schema["model"].kind is ColumnKind.TEXT
+    assert profile.schema["model"].role is ColumnRole.FEATURE
+    assert _codes(profile, "model") == ["many_categories"]
+    assert profile.column("model").warnings[0].message.startswith(
+        "200 different values: far too many to treat as categories.")
+    few = _profile(pd.DataFrame({"gadget": small}))
+    assert few.schema["gadget"].kind is ColumnKind.CATEGORICAL
+    assert few.schema["gadget"].role is ColumnRole.FEATURE
+    assert _codes(few, "gadget") == ["many_categories"]
+    assert few.column("gadget").warnings[0].message.startswith(
+        "30 different values in 30 values: almost every value is different")
+
+
+_LEFT_OUT = re.compile(r"(left out of|excluded from) modelling")
+
+
+def _varied_frame() -> pd.DataFrame:
+    rows = np.arange(ROWS)
+    words = np.array(["late", "delivery", "great", "support", "price", "refund", "rude"])
+    return pd.DataFrame({
+        "customer_id": rows + 1,
+        "row": rows + 5,
+        "account": [f"AC-{i:06d}" for i in rows],
+        "model": [f"widget model {i}" for i in rows],
+        "comment": [" ".join(rng.choice(words, 8)) for _ in rows],
+        "email": [f"user{i}@example.com" for i in rows],
+        "last_name": rng.choice(["Smith", "Jones", "Martin"], ROWS),
+        "country": "FR",
+        "flag": np.where(rows % 2 == 0, "x", None),
+        "empty": [None] * ROWS,
+        "mostly": np.where(rows % 4 == 0, rows * 1.5, np.nan),
+        "some": np.where(rows % 20 == 0, np.nan, rng.normal(size=ROWS)),
+        "spend": rng.lognormal(3, 1.5, ROWS),
+        "ratio": np.where(rows % 50 == 0, np.inf, rng.normal(size=ROWS)),
+        "region": rng.choice(["north", "south", "east"], ROWS),
+        "city": [f"City {i % 150}" for i in rows],
+        "churned": rng.integers(0, 2, ROWS),
+        "active": rng.random(ROWS) < 0.5,
+        "signup": pd.date_range("2024-01-01", periods=ROWS, freq="D"),
+        "copy": rng.choice(["a", "b"], ROWS),
+        "control": _control(),
+    })
+
+
+def _assert_wording_matches_roles(profile: TableProfile, inferred: bool) -> None:
+    for column in profile.columns:
+        role = profile.schema[column.name].role
+        says_left_out = [w.message for w in column.warnings if _LEFT_OUT.search(w.message)]
+        if role is not ColumnRole.IGNORED:
+            assert says_left_out == [], (column.name, role)
+        elif inferred:  # every column left out automatically has a warning saying why
+            assert says_left_out, column.name
+    for warning in profile.warnings:
+        assert not _LEFT_OUT.search(warning.message)
+
+
+def test_every_warning_agrees_with_the_role_of_its_column() -> None:
+    frame = _varied_frame()
+    schema = infer_schema(frame)
+    profile = profile_table(frame, schema)
+    _assert_wording_matches_roles(profile, inferred=True)
+    ignored = {c.name for c in schema.columns if c.role is ColumnRole.IGNORED}
+    assert ignored == {"customer_id", "row", "account", "email", "last_name", "country",
+                       "empty"}
+    assert {w.code for w in profile.all_warnings} >= {
+        "id_like", "personal_data", "constant", "mostly_missing", "some_missing",
+        "many_categories", "skewed", "infinite_values"}
+
+    # The user turns every choice around: the warnings follow the new roles.
+    flipped = schema
+    for column in schema.columns:
+        new = ColumnRole.FEATURE if column.role is ColumnRole.IGNORED else ColumnRole.IGNORED
+        flipped = flipped.override(column.name, role=new)
+    again = profile_table(frame, flipped)
+    _assert_wording_matches_roles(again, inferred=False)
+    kept = [w for name in ignored for w in again.column(name).warnings
+            if w.code in ("id_like", "constant", "personal_data", "mostly_missing")]
+    assert len(kept) >= len(ignored)
+    assert all("chose" in warning.message for warning in kept), kept
