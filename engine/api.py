@@ -19,19 +19,23 @@ if TYPE_CHECKING:
 
     from engine.profile.result import TableProfile
     from engine.profile.schema import Schema
+    from engine.project.datasets import OpenedTable
     from engine.project.fingerprint import DatasetFingerprint
     from engine.project.store import Project
     from engine.sources.database import TableInfo
 
 __all__ = [
+    "add_table",
     "create_project",
     "fingerprint_table",
     "infer_schema",
     "list_tables",
     "load_table",
     "open_project",
+    "open_table",
     "preview_table",
     "profile_table",
+    "refresh_table",
     "sample_data_dir",
     "source_for",
     "test_connection",
@@ -156,6 +160,54 @@ def open_project(path: str | Path) -> Project:
     from engine.project.store import Project
 
     return Project.open(Path(path))
+
+
+def add_table(
+    project: Project,
+    name: str,
+    source: Source,
+    loaded: LoadedTable,
+    *,
+    keep_copy: bool = True,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> int:
+    """Add a loaded table to a project (kinds, fingerprint, a copy of the data); all or nothing."""
+    from engine.project.datasets import add_table as _add_table
+
+    return _add_table(
+        project, name, source, loaded, keep_copy=keep_copy, progress=progress, cancel=cancel
+    )
+
+
+def open_table(
+    project: Project,
+    source_id: int,
+    *,
+    password: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> OpenedTable:
+    """Read a project table back, from its kept copy if any; notes say what the user should know."""
+    from engine.project.datasets import open_table as _open_table
+
+    return _open_table(project, source_id, password=password, progress=progress, cancel=cancel)
+
+
+def refresh_table(
+    project: Project,
+    source_id: int,
+    *,
+    password: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> OpenedTable:
+    """Re-read a project table from its source, keeping the user's column choices."""
+    from engine.project.datasets import refresh_table as _refresh_table
+
+    return _refresh_table(
+        project, source_id, password=password, progress=progress, cancel=cancel
+    )
 
 
 def sample_data_dir() -> Path:

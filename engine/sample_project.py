@@ -66,23 +66,19 @@ def ensure_sample_project(
 
 def _build(path: Path, job: Job) -> None:
     from engine import api
-    from engine.project.store import ACTIVE_SOURCE
     from engine.sources.base import FileSource
 
     source = FileSource(path=str(api.sample_data_dir() / SAMPLE_FILE))
     job.step(0.0, "Reading the sample data", force=True)
     # A sub-job's ``step`` is a progress callback mapped onto its slice of the range.
     loaded = api.load_table(source, job.sub(0.0, 0.5).step, job.cancel)
-    job.step(0.5, "Working out the column types")
-    schema = api.infer_schema(loaded.frame)
-    fingerprint = api.fingerprint_table(loaded.frame)
-    job.step(0.6, "Creating the sample project")
-    project = api.create_project(path)
-    try:
-        source_id = project.add_source(SAMPLE_SOURCE_NAME, source)
-        project.save_schema(source_id, schema)
-        project.save_fingerprint(source_id, fingerprint)
-        project.save_snapshot(source_id, loaded.frame, job.sub(0.6, 1.0).step, job.cancel)
-        project.set_setting(ACTIVE_SOURCE, source_id)
-    finally:
-        project.close()
+    job.step(0.5, "Creating the sample project")
+    with api.create_project(path) as project:
+        api.add_table(
+            project,
+            SAMPLE_SOURCE_NAME,
+            source,
+            loaded,
+            progress=job.sub(0.5, 1.0).step,
+            cancel=job.cancel,
+        )

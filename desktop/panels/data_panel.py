@@ -8,6 +8,7 @@ saved the moment it completes; a cancelled step leaves the project as it was.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,10 +154,11 @@ class DataPanel(QWidget):
             self._opening.cancel()  # the user chose another source: drop the earlier one
         self.summary.setText(f"Opening {record.name}…")
 
-        def finished(result: tuple[pd.DataFrame, TableProfile]) -> None:
+        def finished(result: tuple[pd.DataFrame, TableProfile, list[str]]) -> None:
             if self._opening is task and self._project is project:
                 self._opening = None
-                self._show(*result, _describe(record.name, *result))
+                frame, profile, notes = result
+                self._show(frame, profile, _describe(record.name, frame, profile, notes))
                 from engine.project.store import ACTIVE_SOURCE
 
                 project.set_setting(ACTIVE_SOURCE, record.id)
@@ -205,12 +207,12 @@ class DataPanel(QWidget):
                 on_cancelled=stopped,
             )
 
-        def saved(result: tuple[int, pd.DataFrame, TableProfile]) -> None:
-            source_id, frame, profile = result
+        def saved(result: tuple[int, pd.DataFrame, TableProfile, list[str]]) -> None:
+            source_id, frame, profile, notes = result
             if self._project is project:
                 self.refresh_sources(select=source_id, open_selected=False)
                 name = self.sources.currentItem().text()
-                self._show(frame, profile, _describe(name, frame, profile))
+                self._show(frame, profile, _describe(name, frame, profile, notes))
 
         def stopped(*_args: object) -> None:
             self.summary.setText(f"{path.name} was not added.")
@@ -252,12 +254,15 @@ class DataPanel(QWidget):
         return self.grid_model.frame is not None
 
 
-def _describe(name: str, frame: pd.DataFrame, profile: TableProfile) -> str:
+def _describe(name: str, frame: pd.DataFrame, profile: TableProfile, notes: list[str]) -> str:
     warnings = len(profile.all_warnings)
     text = f"<b>{name}</b>: {len(frame):,} rows, {frame.shape[1]} columns"
     if warnings:
         text += f", {warnings} warning{'s' if warnings != 1 else ''} to check"
-    return text + ". Saved in the project."
+    text += ". Saved in the project."
+    for note in notes:  # e.g. "the original file is no longer there; using the kept copy"
+        text += f"<br><i>{html.escape(note)}</i>"
+    return text
 
 
 # -- engine jobs (run on a worker thread; no Qt below this line) ----------------------------
@@ -265,20 +270,15 @@ def _describe(name: str, frame: pd.DataFrame, profile: TableProfile) -> str:
 
 def open_source_job(
     project: Project, record: SourceRecord, progress: ProgressCallback, cancel: CancelToken
-) -> tuple[pd.DataFrame, TableProfile]:
-    """Read a source's kept copy (or the source itself) and profile it."""
+) -> tuple[pd.DataFrame, TableProfile, list[str]]:
+    """Read a project table (its kept copy, or the source itself) and profile it."""
     from engine import api
 
     job = Job(progress, cancel)
-    frame = None
-    if record.has_snapshot:
-        frame = project.load_snapshot(record.id, job.sub(0.0, 0.4).step, cancel)
-    if frame is None:
-        frame = api.load_table(record.source, job.sub(0.0, 0.4).step, cancel).frame
-    schema = project.load_schema(record.id) or api.infer_schema(frame)
-    profile = api.profile_table(frame, schema, job.sub(0.4, 1.0).step, cancel)
+    opened = api.open_table(project, record.id, progress=job.sub(0.0, 0.4).step, cancel=cancel)
+    profile = api.profile_table(opened.frame, opened.schema, job.sub(0.4, 1.0).step, cancel)
     job.done("Ready")
-    return frame, profile
+    return opened.frame, profile, opened.notes
 
 
 def save_source_job(
@@ -288,29 +288,18 @@ def save_source_job(
     table: Any,
     progress: ProgressCallback,
     cancel: CancelToken,
-) -> tuple[int, pd.DataFrame, TableProfile]:
-    """Profile a loaded table, then save it into the project (all or nothing)."""
+) -> tuple[int, pd.DataFrame, TableProfile, list[str]]:
+    """Save a loaded table into the project (all or nothing), then profile it."""
     from engine import api
-    from engine.project.store import ACTIVE_SOURCE
 
     job = Job(progress, cancel)
+    source_id = api.add_table(
+        project, name, source, table, progress=job.sub(0.0, 0.5).step, cancel=cancel
+    )
     frame = table.frame
-    schema = api.infer_schema(frame)
-    profile = api.profile_table(frame, schema, job.sub(0.0, 0.5).step, cancel)
-    fingerprint = api.fingerprint_table(frame)
-    job.step(0.5, "Saving into the project", force=True)
-    taken = {record.name for record in project.list_sources()}
-    unique, number = name, 2
-    while unique in taken:
-        unique, number = f"{name} ({number})", number + 1
-    source_id = project.add_source(unique, source)
-    try:
-        project.save_schema(source_id, schema)
-        project.save_fingerprint(source_id, fingerprint)
-        project.save_snapshot(source_id, frame, job.sub(0.5, 1.0).step, cancel)
-        project.set_setting(ACTIVE_SOURCE, source_id)
-    except BaseException:
-        project.remove_source(source_id)  # all or nothing: no source without its data
-        raise
+    profile = api.profile_table(
+        frame, project.load_schema(source_id), job.sub(0.5, 1.0).step, cancel
+    )
     job.done("Saved")
-    return source_id, frame, profile
+    notes = list(table.report.notes)
+    return source_id, frame, profile, notes

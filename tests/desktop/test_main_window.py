@@ -111,6 +111,24 @@ def test_adding_a_file_loads_profiles_and_saves_it(
     assert window.nav.status("Data") == "done"
 
 
+def test_a_project_reopens_from_its_copy_after_the_file_moved(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    _open_empty_project(window, tmp_path)
+    data = tmp_path / "next quarter.csv"
+    shutil.copy(sample_data_dir() / "churn_next_quarter.csv", data)
+    window.data_panel.add_file(data)
+    qtbot.waitUntil(lambda: window.data_panel.has_data, timeout=WAIT)
+    path = window.project.path
+    data.rename(tmp_path / "archived.csv")
+
+    window._set_project(None)
+    assert window.open_project(path)
+    qtbot.waitUntil(lambda: window.data_panel.has_data, timeout=WAIT)
+    assert window.data_panel.grid_model.rowCount() == 2_000
+    assert "no longer there" in window.data_panel.summary.text()
+
+
 def test_a_bad_file_shows_a_message_and_the_window_survives(
     qtbot, window: MainWindow, tmp_path: Path, messages: list[str], dialogs: list
 ) -> None:
