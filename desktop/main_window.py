@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -261,12 +262,36 @@ class MainWindow(QMainWindow):
         if answer != QMessageBox.StandardButton.Yes:
             return False
         self.runner.cancel_all()
-        if not self.runner.wait_all(timeout=10.0):
+        if not self._wait_for_jobs(timeout=10.0):
             QMessageBox.warning(
                 self, "Gristmill", "The job did not stop in time. Please try again in a moment."
             )
             return False
         return True
+
+    def _wait_for_jobs(self, timeout: float) -> bool:
+        """Wait for cancelled jobs to end without freezing the window; True when all ended.
+
+        Most jobs stop within a fraction of a second; for the others a "Stopping…" dialog
+        shows while a local event loop keeps the window painting.
+        """
+        if self.runner.wait_all(timeout=0.2):
+            return True
+        tasks = list(self.runner.running)
+        dialog = QProgressDialog("Stopping the running job…", "", 0, 0, self)
+        dialog.setCancelButton(None)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        loop = QEventLoop(self)
+        poll = QTimer(self)
+        poll.timeout.connect(lambda: loop.quit() if all(t.done for t in tasks) else None)
+        poll.start(50)
+        QTimer.singleShot(int(timeout * 1000), loop.quit)
+        dialog.show()
+        loop.exec()
+        poll.stop()
+        dialog.close()
+        return all(task.done for task in tasks)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         if not self._stop_jobs("close Gristmill"):

@@ -122,11 +122,16 @@ def test_connection(url: str, *, password: str | None = None) -> str:
 test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
-def infer_schema(frame: pd.DataFrame, previous: Schema | None = None) -> Schema:
+def infer_schema(
+    frame: pd.DataFrame,
+    previous: Schema | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Schema:
     """Give every column a kind and a role, with the reason; keep the user's overrides."""
     from engine.profile.infer import infer_schema as _infer_schema
 
-    return _infer_schema(frame, previous)
+    return _infer_schema(frame, previous, Job(progress, cancel))
 
 
 def profile_table(

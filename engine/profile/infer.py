@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api import types as ptypes
 
+from engine.jobs import Job
 from engine.profile.findings import mostly_distinct, plural
 from engine.profile.personal_data import detect_personal_data
 from engine.profile.schema import ColumnKind, ColumnRole, ColumnSchema, Schema
@@ -123,16 +124,22 @@ def sample_strings(series: pd.Series, size: int = SAMPLE_SIZE) -> list[str]:
     return [str(value) for value in picked.iloc[:size].tolist()]
 
 
-def infer_schema(frame: pd.DataFrame, previous: Schema | None = None) -> Schema:
+def infer_schema(
+    frame: pd.DataFrame, previous: Schema | None = None, job: Job | None = None
+) -> Schema:
     """Give every column of ``frame`` a kind and a role, with the reason in plain words.
 
     Columns the user set by hand in ``previous`` (``overridden=True``) keep that choice when
     the column still exists with a compatible type; otherwise they are inferred again and
-    the reason says why the earlier choice was dropped.
+    the reason says why the earlier choice was dropped. ``job`` (optional) gets a step per
+    column, so a wide table of millions of rows stays cancellable.
     """
     kept = {c.name: c for c in previous.columns if c.overridden} if previous else {}
     columns = []
+    total = max(frame.shape[1], 1)
     for position, name in enumerate(frame.columns):
+        if job is not None:
+            job.step(position / total, f"Working out the kind of {name}")
         series = frame.iloc[:, position]
         dtype = str(series.dtype)
         earlier = kept.get(str(name))

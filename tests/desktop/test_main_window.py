@@ -202,3 +202,35 @@ def test_closing_while_a_job_runs_asks_cancels_and_waits(
     assert window.close()  # "Yes": cancelled, waited for, closed
     assert task.cancel_token.cancelled and task.done
     assert "Counting sheep" in asked[0]
+
+
+def test_a_slow_to_stop_job_shows_a_stopping_dialog_and_the_window_keeps_painting(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QProgressDialog
+
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow_to_stop(progress: ProgressCallback, cancel: CancelToken) -> None:
+        started.set()
+        release.wait(30)  # like a library call that cannot be interrupted
+        Job(progress, cancel).check()
+
+    original_show = QProgressDialog.show
+    shown: list[str] = []
+
+    def show_then_release(dialog: QProgressDialog) -> None:
+        shown.append(dialog.labelText())
+        original_show(dialog)
+        release.set()  # the job may end only once the dialog is up
+
+    monkeypatch.setattr(QProgressDialog, "show", show_then_release)
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes
+    )
+    task = window.runner.run("Slow import", slow_to_stop)
+    assert started.wait(10)
+    assert window.close()
+    assert shown == ["Stopping the running job…"]
+    assert task.done and task.cancel_token.cancelled

@@ -210,3 +210,21 @@ def test_nested_values_are_profiled_as_text() -> None:
     profile = profile_table(frame, schema)
     assert profile.column("tags").distinct == 1
     assert [code.code for code in profile.column("tags").warnings] == ["constant"]
+
+
+def test_infer_schema_reports_per_column_and_can_be_cancelled() -> None:
+    from engine.jobs import Cancelled, CancelToken, Job
+
+    frame = pd.DataFrame({f"c{i}": range(50) for i in range(5)})
+    seen: list[str] = []
+    token = CancelToken()
+
+    def progress(fraction: float, message: str) -> None:
+        seen.append(message)
+        if len(seen) == 3:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        infer_schema(frame, job=Job(progress, token, min_interval=0))
+    assert seen == ["Working out the kind of c0", "Working out the kind of c1",
+                    "Working out the kind of c2"]
