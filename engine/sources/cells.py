@@ -30,6 +30,9 @@ _INT64 = (-(2**63), 2**63 - 1)
 
 def column_from_cells(cells: Sequence[object]) -> tuple[pd.Series, str | None]:
     """One typed column from Python values, and a note when it had to be read as text."""
+    quick = _single_type_column(cells)
+    if quick is not None:
+        return quick, None
     kinds = {_kind(value) for value in cells}
     kinds.discard("missing")
     if kinds == {"number"} or (
@@ -44,6 +47,33 @@ def column_from_cells(cells: Sequence[object]) -> tuple[pd.Series, str | None]:
         return _datetimes(cells), None
     text = [None if _kind(value) == "missing" else _as_text(value) for value in cells]
     return pd.Series(text, dtype="str"), "mixes " + " and ".join(sorted(kinds)) + "; read as text"
+
+
+def _single_type_column(cells: Sequence[object]) -> pd.Series | None:
+    """The common cases (text, true/false, numbers; with gaps) without Python code per cell.
+
+    ``None`` leaves the decision to the per-cell path (mixed types, integers that may not fit
+    64 bits, nothing but missing values); the results are the same as that path's.
+    """
+    present = set(map(type, cells))
+    gaps = type(None) in present
+    present.discard(type(None))
+    if present == {str}:
+        return pd.Series(list(cells), dtype="str")
+    if present == {bool}:
+        return pd.Series(list(cells), dtype="boolean")
+    if present == {int} and not gaps:
+        try:
+            return pd.Series(np.array(cells, dtype=np.int64))
+        except OverflowError:
+            return None
+    if present and present <= {int, float}:
+        values = pd.Series(list(cells), dtype="float64")
+        finite = values[np.isfinite(values)]
+        if finite.empty or (int in present and float(finite.abs().max()) >= 2.0**63):
+            return None
+        return values
+    return None
 
 
 def _kind(value: object) -> str:

@@ -10,17 +10,25 @@
 - Formulas give their last computed value (``data_only``): files written by programs that
   never computed them show those cells as missing.
 - Password-protected workbooks and old .xls files are refused with what to do instead.
+
+Progress and cancel: rows are checked as they stream. openpyxl's own ``load_workbook`` reads
+every sheet once at opening to look for its size when the file does not state it (files
+written by openpyxl and pandas), which takes seconds and cannot be interrupted; the workbook
+is therefore opened with sheets that skip that scan (the size is not needed: rows are read
+until the sheet ends), and progress is how far the row parser has read into the sheet's XML.
 """
 
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from engine.errors import SourceError
 from engine.jobs import Cancelled
@@ -33,6 +41,43 @@ if TYPE_CHECKING:
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _PROGRESS_EVERY = 2000
+_READ_SHARE = 0.85  # of the job: streaming the rows; the rest builds the typed columns
+
+
+class _StreamingSheet(ReadOnlyWorksheet):  # type: ignore[misc]
+    """A read-only sheet that does not read itself through when opened (see the docstring)."""
+
+    _source: Any = None
+
+    def _get_size(self) -> None:
+        """Skip openpyxl's size scan; rows are read until the sheet ends."""
+
+    def _get_source(self) -> Any:
+        self._source = super()._get_source()
+        return self._source
+
+    def fraction_read(self) -> float:
+        """How far into the sheet's XML the row parser has read (0 before it starts)."""
+        try:
+            size = self.parent._archive.getinfo(self._worksheet_path).file_size
+            return self._source.tell() / size if self._source is not None and size else 0.0
+        except (ValueError, OSError, KeyError):  # closed, or not seekable
+            return 0.0
+
+
+class _StreamingReader(ExcelReader):  # type: ignore[misc]
+    """openpyxl's workbook reader in read-only mode, with :class:`_StreamingSheet` sheets."""
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files:
+                continue
+            if "chartsheet" in rel.Type:
+                self.read_chartsheet(sheet, rel)
+                continue
+            worksheet = _StreamingSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state
+            self.wb._sheets.append(worksheet)
 
 
 def check_workbook_file(path: Path) -> None:
@@ -78,7 +123,8 @@ def read_excel(
     check_workbook_file(path)
     with _open(path) as workbook:
         name = _pick_sheet(workbook, sheet, path)
-        frame_parts = _read_sheet(workbook, name, path, header_row, job, max_rows)
+        reading = job.sub(0.0, _READ_SHARE) if job is not None else None
+        frame_parts = _read_sheet(workbook, name, path, header_row, reading, max_rows)
     header, header_index, rows, skipped, titles = frame_parts
     if header is None:
         others = [s for s in workbook.sheetnames if s != name]
@@ -101,7 +147,8 @@ def read_excel(
             "but no data below it.",
             "Choose the sheet or the header row that holds the table.",
         )
-    frame, column_notes, notes = _to_frame(header, rows)
+    building = job.sub(_READ_SHARE, 1.0) if job is not None else None
+    frame, column_notes, notes = _to_frame(header, rows, building)
     notes.insert(0, f"Sheet: {name!r}; header in row {header_index + 1}")
     if titles:
         shown = "; ".join(repr(str(title)[:60]) for title in titles[:2])
@@ -127,11 +174,10 @@ def _read_sheet(
 ) -> tuple[tuple[Any, ...] | None, int, list[tuple[Any, ...]], int, list[Any]]:
     try:
         worksheet = workbook[name]
-        total = worksheet.max_row if isinstance(worksheet.max_row, int) else None
-        if hasattr(worksheet, "reset_dimensions"):
-            # Some writers store a wrong used range; read every row that is really there.
-            worksheet.reset_dimensions()
-        return _read_rows(worksheet.iter_rows(values_only=True), header_row, job, total, max_rows)
+        # No size is known (see _StreamingSheet), so every row that is really there is read
+        # even when a writer stored a wrong used range.
+        rows = worksheet.iter_rows(values_only=True)
+        return _read_rows(rows, header_row, job, worksheet.fraction_read, max_rows)
     except (SourceError, Cancelled):
         raise
     except Exception as error:  # openpyxl raises many kinds on damaged files
@@ -143,12 +189,12 @@ def _read_sheet(
 
 @contextmanager
 def _open(path: Path) -> Iterator[Any]:
-    from openpyxl import load_workbook
-
     # A file handle, not the path: openpyxl refuses paths whose suffix is not .xlsx.
     with path.open("rb") as handle:
         try:
-            workbook = load_workbook(handle, read_only=True, data_only=True)
+            reader = _StreamingReader(handle, read_only=True, data_only=True)
+            reader.read()  # what load_workbook does, with sheets that skip the size scan
+            workbook = reader.wb
         except Exception as error:  # BadZipFile, KeyError, InvalidFileException, XML errors...
             raise SourceError(
                 f"{path.name} could not be opened as an Excel workbook "
@@ -189,7 +235,11 @@ def _pick_sheet(workbook: Any, sheet: str | int | None, path: Path) -> str:
 
 
 def _read_rows(
-    rows: Any, header_row: int | None, job: Job | None, total: int | None, max_rows: int | None
+    rows: Any,
+    header_row: int | None,
+    job: Job | None,
+    fraction_read: Callable[[], float],
+    max_rows: int | None,
 ) -> tuple[tuple[Any, ...] | None, int, list[tuple[Any, ...]], int, list[Any]]:
     """``(header, header_index, data_rows, empty_rows_skipped_inside_the_data, titles)``."""
     header: tuple[Any, ...] | None = None
@@ -199,9 +249,7 @@ def _read_rows(
     title: tuple[int, tuple[Any, ...]] | None = None  # a single-value first row, on hold
     for index, row in enumerate(rows):
         if job is not None and index % _PROGRESS_EVERY == 0:
-            fraction = index / total if total and total > 1 else 0.0
-            of_total = f" of {total:,}" if total else ""
-            job.step(min(fraction, 0.99), f"Reading row {index:,}{of_total}")
+            job.step(min(fraction_read(), 0.99), f"Reading row {index:,}")
         empty = all(_blank(cell) for cell in row)
         if header is None:
             if header_row is None and not empty and title is None and _filled(row) == 1:
@@ -234,7 +282,7 @@ def _read_rows(
 
 
 def _to_frame(
-    header: tuple[Any, ...], rows: list[tuple[Any, ...]]
+    header: tuple[Any, ...], rows: list[tuple[Any, ...]], job: Job | None
 ) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
     width = max(len(header), *(len(row) for row in rows))
     padded = [tuple(row) + (None,) * (width - len(row)) for row in rows]
@@ -250,6 +298,8 @@ def _to_frame(
     columns: dict[str, pd.Series] = {}
     column_notes: dict[str, str] = {}
     for position, name in enumerate(names):
+        if job is not None:
+            job.step(position / len(names), f"Building column {name}")
         series, note = column_from_cells([row[position] for row in padded])
         columns[name] = series
         if note:

@@ -9,9 +9,12 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.errors import SourceError
 from engine.jobs import Cancelled, CancelToken, Job
@@ -325,3 +328,71 @@ def test_json_array_of_non_records_and_non_utf8_are_refused(tmp_path: Path) -> N
     latin.write_bytes('{"city": "Orléans"}\n'.encode("latin-1"))
     with pytest.raises(SourceError, match="not UTF-8 text"):
         _load(latin)
+
+
+# JSON lines: the pyarrow path gives what the line-by-line path gives ----------------------
+
+_FLAT_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**64), max_value=2**64),
+    st.floats(allow_nan=True, allow_infinity=False),
+    st.text(max_size=6),
+    st.sampled_from(["2024-01-31", "2024-01-31 10:00:00", "n/a", "yes", "1.5", ""]),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(
+        st.dictionaries(st.sampled_from(["a", "b", "c", "d.e", ""]), _FLAT_VALUES, max_size=4),
+        min_size=1,
+        max_size=8,
+    ),
+    column_kinds=st.sampled_from(["any", "one type per column"]),
+)
+def test_jsonl_fast_path_matches_line_by_line_reading(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[dict[str, object]], column_kinds: str
+) -> None:
+    from engine.sources.jsonl_arrow import read_flat_jsonl
+    from engine.sources.jsonl_reader import read_jsonl
+
+    if column_kinds == "one type per column":  # the files the fast path is meant for
+        first: dict[str, type] = {}
+        rows = [
+            {k: v for k, v in row.items() if v is None or first.setdefault(k, type(v)) is type(v)}
+            for row in rows
+        ]
+    path = tmp_path_factory.mktemp("flat") / "t.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    try:
+        slow = read_jsonl(path, None, max_rows=10**9)  # a preview limit: line by line
+    except SourceError:
+        assert read_flat_jsonl(path, None) is None or not any(rows)
+        return
+    fast = read_jsonl(path, None)
+    pd.testing.assert_frame_equal(fast[0], slow[0])
+    assert fast[1:] == slow[1:]
+
+
+def test_jsonl_fast_path_is_used_for_flat_files_and_not_for_others(tmp_path: Path) -> None:
+    from engine.sources.jsonl_arrow import read_flat_jsonl
+
+    flat = tmp_path / "flat.jsonl"
+    flat.write_text('{"a": 1, "b": "x", "c": "2024-01-31"}\n{"a": 2.5, "c": null}\n\n')
+    columns = read_flat_jsonl(flat, None)
+    assert columns is not None and list(columns) == ["a", "b", "c"]
+    assert columns["c"].tolist()[0] == "2024-01-31"  # dates stay text for values.py to read
+    for body in (
+        '{"a": 1}\n{"a": "n/a"}\n',  # numbers mixed with text
+        '{"a": {"b": 1}}\n',  # nested
+        '{"a": [1]}\n',  # a list
+        '{"a": 1}\nnull\n',  # a bare null line (pyarrow would read an empty row)
+        'null\n{"a": 1}\n',  # pyarrow crashes on a bare null first
+        '{"a": 1}{"a": 2}\n',  # two objects on one line
+        '{\n"a": 1\n}\n',  # one object over several lines
+        '{"a": 18446744073709551616}\n',  # beyond 64 bits (pyarrow makes it a float)
+    ):
+        other = tmp_path / "other.jsonl"
+        other.write_text(body)
+        assert read_flat_jsonl(other, None) is None, body
