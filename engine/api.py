@@ -146,11 +146,18 @@ def profile_table(
     return _profile_table(frame, schema, progress, cancel)
 
 
-def fingerprint_table(frame: pd.DataFrame) -> DatasetFingerprint:
+def fingerprint_table(
+    frame: pd.DataFrame,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> DatasetFingerprint:
     """Row count, column names and types, and a content hash of a table."""
     from engine.project.fingerprint import fingerprint_frame
 
-    return fingerprint_frame(frame)
+    job = Job(progress, cancel)
+    fingerprint = fingerprint_frame(frame, job)
+    job.done("Fingerprint ready")
+    return fingerprint
 
 
 def create_project(path: str | Path) -> Project:

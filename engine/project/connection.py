@@ -7,12 +7,20 @@ second window waits briefly instead of failing at once. Python's sqlite3 module 
 transactions lazily and commits before DDL on its own; it is switched to autocommit and
 SQLAlchemy emits ``BEGIN`` itself, so a transaction (migrations included) is exactly the
 ``with`` block that opened it.
+
+Write transactions start with ``BEGIN IMMEDIATE`` (execution option :data:`WRITE`): the
+write lock is taken at once, and a busy file makes SQLite wait out the busy timeout. A
+deferred ``BEGIN`` that reads first and writes later has to upgrade its lock mid-way, and two
+connections doing that at once deadlock: SQLite then answers "database is locked" at once,
+without waiting. Reads stay deferred so they never block one another.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +34,13 @@ SIGNATURE = b"SQLite format 3\x00"
 """The first 16 bytes of every SQLite database file."""
 
 BUSY_TIMEOUT_SECONDS = 5.0
+"""How long a transaction waits for another program (or window) holding the file."""
+
+WRITE = "gristmill_write"
+"""Connection execution option: start the transaction with ``BEGIN IMMEDIATE``."""
+
+BUSY_TIMEOUT = "gristmill_busy_timeout"
+"""Connection execution option: the busy timeout (seconds) for this transaction."""
 
 
 def make_engine(path: Path) -> Engine:
@@ -53,9 +68,53 @@ def make_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        options = connection.get_execution_options()
+        # Set on every transaction: pooled connections keep the value of the last one.
+        timeout = float(options.get(BUSY_TIMEOUT, BUSY_TIMEOUT_SECONDS))
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE) else "BEGIN")
 
     return engine
+
+
+class ThreadGate:
+    """Which threads of this process are using one project file, and one writer at a time.
+
+    Writers queue on a re-entrant lock *before* they begin, so two threads of one process
+    never wait for each other inside SQLite, where a wait can deadlock and fail at once.
+    """
+
+    def __init__(self) -> None:
+        self._writer = threading.RLock()
+        self._state = threading.Lock()
+        self._inside: Counter[int] = Counter()  # thread id -> open transactions
+
+    @contextmanager
+    def enter(self, *, write: bool) -> Iterator[bool]:
+        """Hold the gate for a transaction; yields whether another thread is inside too."""
+        me = threading.get_ident()
+        if write:
+            self._writer.acquire()  # waits, however long, for this process's other writer
+        try:
+            with self._state:
+                others = any(thread != me for thread in self._inside)
+                self._inside[me] += 1
+            try:
+                yield others
+            finally:
+                with self._state:
+                    self._inside[me] -= 1
+                    if not self._inside[me]:
+                        del self._inside[me]
+        finally:
+            if write:
+                self._writer.release()
+
+    def busy(self) -> bool:
+        """Whether a thread other than this one is inside a transaction."""
+        me = threading.get_ident()
+        with self._state:
+            return any(thread != me for thread in self._inside)
 
 
 def check_sqlite_file(path: Path) -> None:
@@ -80,6 +139,15 @@ def check_sqlite_file(path: Path) -> None:
 
 
 @contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A Core connection inside a ``BEGIN IMMEDIATE`` transaction (for migrations)."""
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITE: True})
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
 def raw_connection(engine: Engine) -> Iterator[sqlite3.Connection]:
     """The sqlite3 connection under a pooled SQLAlchemy connection (for the backup API)."""
     with engine.connect() as connection:
@@ -89,19 +157,23 @@ def raw_connection(engine: Engine) -> Iterator[sqlite3.Connection]:
 
 
 @contextmanager
-def guard(path: Path, action: str) -> Iterator[None]:
+def guard(
+    path: Path, action: str, busy_here: Callable[[], bool] | None = None
+) -> Iterator[None]:
     """Turn SQLite and SQLAlchemy database errors into a :class:`ProjectError` in plain words.
 
-    ``action`` completes "Could not ..." (e.g. "save the column types").
+    ``action`` completes "Could not ..." (e.g. "save the column types"). ``busy_here`` tells
+    whether another thread of this process was using the file: a busy file is then blamed on
+    the task still running here, not on another window.
     """
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
     try:
         yield
     except DBAPIError as error:
-        raise _explain(path, action, str(error.orig)) from error
+        raise _explain(path, action, str(error.orig), busy_here) from error
     except sqlite3.Error as error:
-        raise _explain(path, action, str(error)) from error
+        raise _explain(path, action, str(error), busy_here) from error
     except SQLAlchemyError as error:
         raise ProjectError(f"Could not {action} in {path.name}: {error}.") from error
     except OSError as error:  # copies and backups: a full disk, a missing folder, no rights
@@ -113,13 +185,20 @@ def guard(path: Path, action: str) -> Iterator[None]:
         ) from error
 
 
-def _explain(path: Path, action: str, detail: str) -> ProjectError:
+def _explain(
+    path: Path, action: str, detail: str, busy_here: Callable[[], bool] | None = None
+) -> ProjectError:
     text = detail.lower()
     name = path.name
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return ProjectError(
             f"Could not {action}: {name} is damaged and cannot be read.",
             "Open a backup copy of the project, or create a new project.",
+        )
+    if ("locked" in text or "busy" in text) and busy_here is not None and busy_here():
+        return ProjectError(
+            f"Could not {action}: {name} is still busy with another task in this window.",
+            "Wait for the running task to finish (or cancel it), then try again.",
         )
     if "locked" in text or "busy" in text:
         return ProjectError(

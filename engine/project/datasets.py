@@ -5,7 +5,8 @@ all or nothing (source, column kinds, fingerprint and, by default, a copy of the
 Opening prefers the copy kept in the project, so a project still opens after the original
 file moved or the database went away, and says so; without a copy it reads the source again
 and says what changed since the table was added. Refreshing re-reads the source, keeps the
-user's choices of column kinds and roles, and replaces the kept copy.
+user's choices of column kinds and roles, and replaces the kept copy. Adding and refreshing
+each write in a single transaction, so even a killed process leaves no half-added table.
 """
 
 from __future__ import annotations
@@ -54,26 +55,26 @@ def add_table(
 ) -> int:
     """Add a loaded table to the project under a free variant of ``name``; returns its id.
 
-    All or nothing: if anything fails or the user cancels, the project is as it was.
+    All or nothing: everything is written in one transaction, so a failure, a cancel or a
+    killed process leaves the project as it was.
     """
     from engine.profile.infer import infer_schema
-    from engine.project.store import ACTIVE_SOURCE
 
     job = Job(progress, cancel)
     job.step(0.0, "Working out the column types", force=True)
-    schema = infer_schema(loaded.frame)
-    fingerprint = fingerprint_frame(loaded.frame)
-    job.step(0.1, "Saving into the project", force=True)
-    source_id = project.add_source(free_name(project, name), source)
-    try:
-        project.save_schema(source_id, schema)
-        project.save_fingerprint(source_id, fingerprint)
-        if keep_copy:
-            project.save_snapshot(source_id, loaded.frame, job.sub(0.1, 1.0).step, job.cancel)
-        project.set_setting(ACTIVE_SOURCE, source_id)
-    except BaseException:
-        project.remove_source(source_id)  # no source without its kinds and data
-        raise
+    schema = infer_schema(loaded.frame, job=job.sub(0.0, 0.15))
+    fingerprint = fingerprint_frame(loaded.frame, job.sub(0.15, 0.3))
+    job.step(0.3, "Saving into the project", force=True)
+    source_id = project.add_source_with_data(
+        name,
+        source,
+        schema,
+        fingerprint,
+        loaded.frame if keep_copy else None,
+        job.sub(0.3, 1.0).step,
+        job.cancel,
+        rename_if_taken=True,
+    )
     job.done("Saved in the project")
     return source_id
 
@@ -103,15 +104,15 @@ def open_table(
                 "the table kept in the project."
             )
     else:
-        frame = _read_source(record, password, job)
+        frame = _read_source(record, password, job.sub(0.0, 0.8))
         origin = FROM_SOURCE
-        now = fingerprint_frame(frame)
+        now = fingerprint_frame(frame, job.sub(0.8, 0.9))
         if record.fingerprint is not None and not same_data(record.fingerprint, now):
             notes.append(
                 f"The data changed since it was added to the project: "
                 f"{describe_differences(record.fingerprint, now)}."
             )
-    schema = project.load_schema(source_id) or infer_schema(frame)
+    schema = project.load_schema(source_id) or infer_schema(frame, job=job.sub(0.9, 1.0))
     job.done("Table ready")
     return OpenedTable(source_id, record.name, frame, schema, origin, notes)
 
@@ -133,17 +134,16 @@ def refresh_table(
 
     job = Job(progress, cancel)
     record = _record(project, source_id)
-    frame = _read_source(record, password, job.sub(0.0, 0.6))
-    now = fingerprint_frame(frame)
+    frame = _read_source(record, password, job.sub(0.0, 0.5))
+    now = fingerprint_frame(frame, job.sub(0.5, 0.6))
     if record.fingerprint is None or same_data(record.fingerprint, now):
         notes = ["The source holds the same data as before."]
     else:
         notes = [f"Refreshed: {describe_differences(record.fingerprint, now)}."]
-    schema = infer_schema(frame, previous=project.load_schema(source_id))
-    if record.has_snapshot:
-        project.save_snapshot(source_id, frame, job.sub(0.6, 1.0).step, job.cancel)
-    project.save_schema(source_id, schema)
-    project.save_fingerprint(source_id, now)
+    previous = project.load_schema(source_id)
+    schema = infer_schema(frame, previous=previous, job=job.sub(0.6, 0.7))
+    copy = frame if record.has_snapshot else None
+    project.replace_data(source_id, schema, now, copy, job.sub(0.7, 1.0).step, job.cancel)
     job.done("Table refreshed")
     origin = FROM_COPY if record.has_snapshot else FROM_SOURCE
     return OpenedTable(source_id, record.name, frame, schema, origin, notes)

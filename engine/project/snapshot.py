@@ -33,24 +33,38 @@ ROW_GROUP_ROWS = 100_000
 
 
 def encode_frame(frame: pd.DataFrame, job: Job) -> bytes:
-    """The frame as zstd Parquet bytes (progress 0..1 of ``job``)."""
+    """The frame as zstd Parquet bytes (progress 0..1 of ``job``).
+
+    Converted to Arrow one row group at a time, with a step between groups: converting a
+    big frame in one go is one long step that can be neither reported nor cancelled. The
+    file's schema (types and pandas metadata, the row index included) is worked out from
+    the whole frame once, so the slices add up to the same file as a whole-frame conversion.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     job.step(0.0, "Preparing the copy of the table")
+    rows = len(frame)
+    sink = pa.BufferOutputStream()
     try:
-        table = pa.Table.from_pandas(frame, preserve_index=None)
+        # From the dtypes alone, except for columns of Python objects, which are scanned.
+        schema = pa.Schema.from_pandas(frame, preserve_index=None)
+        with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+            for start in range(0, max(rows, 1), ROW_GROUP_ROWS):
+                job.step(start / max(rows, 1), "Compressing the copy of the table")
+                piece = frame.iloc[start : start + ROW_GROUP_ROWS]
+                # Each slice is typed on its own (a column of Python objects may look
+                # different in a slice), then cast to the whole frame's types. Its index
+                # levels all become columns; those the whole frame keeps as a mere range
+                # in the metadata are then dropped.
+                table = pa.Table.from_pandas(piece, preserve_index=True)
+                table = table.select(schema.names).cast(schema)
+                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
     except (pa.ArrowException, ValueError, TypeError) as error:
         raise ProjectError(
             f"The table cannot be kept inside the project: {error}.",
             "Keep the project without a copy of the data; it will be read from its source.",
         ) from error
-    sink = pa.BufferOutputStream()
-    rows = table.num_rows
-    with pq.ParquetWriter(sink, table.schema, compression="zstd") as writer:
-        for start in range(0, max(rows, 1), ROW_GROUP_ROWS):
-            job.step(start / max(rows, 1), "Compressing the copy of the table")
-            writer.write_table(table.slice(start, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
     return sink.getvalue().to_pybytes()
 
 

@@ -12,6 +12,17 @@ rollback journal was chosen over WAL because the committed state always lives in
 ``.gristmill`` file (a user copying or mailing it gets everything) and it works on network
 drives. Keep the ``-journal`` file next to the project after a crash: it is what repairs it.
 
+Threads: the window runs long jobs on a worker thread while the GUI thread reads and writes
+small things (settings, the list of sources) on the same :class:`Project`. Writes take a
+per-project lock and begin with ``BEGIN IMMEDIATE``, so two writes never interleave: a second
+write *waits* for the first to commit (as long as it takes: a GUI-thread write waits for a
+snapshot being written by a job), it does not fail. So keep writes made from the GUI thread
+small, and run the long ones (:meth:`Project.save_snapshot`,
+:meth:`Project.add_source_with_data`) on a worker. Reads take no lock; they only wait (the
+busy timeout, longer while another thread of this project is inside a transaction) while a
+commit is being written. "In use by another window" is said only when the file stays busy
+for the busy timeout with no other thread of this project using it.
+
 Passwords never enter the file: database sources are stored without them, checked again here.
 Nothing is pickled: values are JSON, tables are Parquet.
 """
@@ -34,7 +45,16 @@ from engine.errors import ProjectError
 from engine.jobs import CancelToken, Job, ProgressCallback
 from engine.profile.schema import Schema
 from engine.project import snapshot as snapshots
-from engine.project.connection import check_sqlite_file, guard, make_engine, raw_connection
+from engine.project.connection import (
+    BUSY_TIMEOUT,
+    WRITE,
+    ThreadGate,
+    check_sqlite_file,
+    guard,
+    make_engine,
+    raw_connection,
+    write_transaction,
+)
 from engine.project.fingerprint import DatasetFingerprint
 from engine.project.migrations import (
     CURRENT_VERSION,
@@ -70,6 +90,11 @@ if TYPE_CHECKING:
 ACTIVE_SOURCE = "active_source_id"
 """Setting key: the id of the source the window shows (cleared when that source goes)."""
 
+IN_PROCESS_WAIT_SECONDS = 120.0
+"""Busy timeout while another thread of this project is inside a transaction. Writers of one
+project never wait for each other inside SQLite (they queue on the project's lock first), so
+such a wait always ends when the other thread's transaction does: no deadlock to escape."""
+
 
 class Project:
     """An open ``.gristmill`` project file. Use :meth:`create` or :meth:`open`."""
@@ -78,6 +103,7 @@ class Project:
         self._path = path
         self._engine: Engine | None = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._gate = ThreadGate()  # one writer at a time (see the module docstring)
         self.migration_backup = migration_backup
         """The copy made before this file was migrated to the current schema, if it was."""
         with self._transaction("read the project") as session:
@@ -108,7 +134,7 @@ class Project:
             ) from None
         engine = make_engine(path)
         try:
-            with guard(path, "create the project"), engine.begin() as connection:
+            with guard(path, "create the project"), write_transaction(engine) as connection:
                 migrate(connection, 0)
             return cls(path, engine)
         except BaseException:
@@ -149,7 +175,7 @@ class Project:
                     backup = make_backup(path, version)
                 with (
                     guard(path, "update the project to this version"),
-                    engine.begin() as connection,
+                    write_transaction(engine) as connection,
                 ):
                     migrate(connection, read_schema_version(connection) or version)
             return cls(path, engine, backup)
@@ -184,7 +210,7 @@ class Project:
         if target.resolve() == self._path.resolve():
             return target
         partial = target.with_name(target.name + ".partial")
-        with guard(target, "copy the project"):
+        with self._gate.enter(write=True), guard(target, "copy the project", self._gate.busy):
             with raw_connection(self._live_engine()) as raw:
                 copy_database(raw, partial)
             os.replace(partial, target)  # the target appears complete, or not at all
@@ -195,11 +221,12 @@ class Project:
         target = Path(target)
         if target.resolve() == self._path.resolve():
             return
-        self.copy_to(target)
-        self.close()
-        engine = make_engine(target)
-        self._path, self._engine = target, engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        with self._gate.enter(write=True):  # no write may land in the old file after the copy
+            self.copy_to(target)
+            self.close()
+            engine = make_engine(target)
+            self._path, self._engine = target, engine
+            self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     # -- sources --------------------------------------------------------------------------
 
@@ -207,7 +234,7 @@ class Project:
         """Remember a data source under a unique ``name``; returns its id."""
         name = clean_name(name)
         stored = storable(source)
-        with self._transaction("add the data source") as session:
+        with self._transaction("add the data source", write=True) as session:
             refuse_duplicate(session, name)
             row = SourceRow(
                 name=name,
@@ -218,6 +245,57 @@ class Project:
             session.add(row)
             session.flush()
             return row.id
+
+    def add_source_with_data(
+        self,
+        name: str,
+        source: Source,
+        schema: Schema,
+        fingerprint: DatasetFingerprint,
+        frame: pd.DataFrame | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+        *,
+        rename_if_taken: bool = False,
+        make_active: bool = True,
+    ) -> int:
+        """Add a source with its schema, fingerprint and (if ``frame``) a copy of its table.
+
+        All in one transaction, so a failure, a cancel or even a killed process leaves the
+        project with all of it or none of it. The copy is compressed first, outside the
+        transaction (cancellable, the file untouched). ``rename_if_taken`` picks
+        ``name (2)``, ``name (3)``... when ``name`` is in use; ``make_active`` makes the new
+        source the one the window shows. Returns the new source's id.
+        """
+        job = Job(progress, cancel)
+        name = clean_name(name)
+        stored = storable(source)
+        data = None
+        if frame is not None:
+            data = snapshots.encode_frame(frame, job.sub(0.0, 0.6))
+        with self._transaction("add the data source", write=True) as session:
+            if rename_if_taken:
+                name = _free_name(session, name)
+            refuse_duplicate(session, name)
+            row = SourceRow(
+                name=name,
+                kind=stored["kind"],
+                source_json=json.dumps(stored, ensure_ascii=False),
+                created_at=utc_now(),
+            )
+            session.add(row)
+            session.flush()
+            source_id = row.id
+            session.add(_schema_row(source_id, schema))
+            session.add(_fingerprint_row(source_id, fingerprint))
+            if data is not None and frame is not None:
+                snapshots.write_snapshot(
+                    session, source_id, data, len(frame), utc_now(), job.sub(0.6, 1.0)
+                )
+            if make_active:
+                session.merge(SettingRow(key=ACTIVE_SOURCE, value_json=json.dumps(source_id)))
+        job.done("Saved in the project")
+        return source_id
 
     def list_sources(self) -> list[SourceRecord]:
         """Every source, oldest first, with its fingerprint and whether a snapshot is kept."""
@@ -230,7 +308,7 @@ class Project:
     def rename_source(self, source_id: int, name: str) -> None:
         """Give a source another unique name."""
         name = clean_name(name)
-        with self._transaction("rename the data source") as session:
+        with self._transaction("rename the data source", write=True) as session:
             row = source_row(session, source_id)
             if row.name != name:
                 refuse_duplicate(session, name)
@@ -238,7 +316,7 @@ class Project:
 
     def remove_source(self, source_id: int) -> None:
         """Forget a source with its schema, fingerprint and snapshot."""
-        with self._transaction("remove the data source") as session:
+        with self._transaction("remove the data source", write=True) as session:
             session.delete(source_row(session, source_id))
             active = session.get(SettingRow, ACTIVE_SOURCE)
             if active is not None and json.loads(active.value_json) == source_id:
@@ -248,15 +326,9 @@ class Project:
 
     def save_schema(self, source_id: int, schema: Schema) -> None:
         """Store the column kinds and roles of a source (replacing the previous ones)."""
-        with self._transaction("save the column types") as session:
+        with self._transaction("save the column types", write=True) as session:
             source_row(session, source_id)
-            session.merge(
-                SchemaRow(
-                    source_id=source_id,
-                    schema_json=json.dumps(schema.to_dict(), ensure_ascii=False),
-                    updated_at=utc_now(),
-                )
-            )
+            session.merge(_schema_row(source_id, schema))
 
     def load_schema(self, source_id: int) -> Schema | None:
         """The stored schema of a source, or None if none was saved."""
@@ -267,17 +339,9 @@ class Project:
 
     def save_fingerprint(self, source_id: int, fingerprint: DatasetFingerprint) -> None:
         """Store the fingerprint of a source's table (replacing the previous one)."""
-        with self._transaction("save the data fingerprint") as session:
+        with self._transaction("save the data fingerprint", write=True) as session:
             source_row(session, source_id)
-            session.merge(
-                FingerprintRow(
-                    source_id=source_id,
-                    rows=fingerprint.rows,
-                    columns_json=json.dumps(fingerprint.to_dict()["columns"], ensure_ascii=False),
-                    content_hash=fingerprint.content_hash,
-                    updated_at=utc_now(),
-                )
-            )
+            session.merge(_fingerprint_row(source_id, fingerprint))
 
     def load_fingerprint(self, source_id: int) -> DatasetFingerprint | None:
         """The stored fingerprint of a source, or None."""
@@ -300,12 +364,40 @@ class Project:
         with self._transaction("save the copy of the table") as session:
             source_row(session, source_id)
         data = snapshots.encode_frame(frame, job.sub(0.0, 0.6))
-        with self._transaction("save the copy of the table") as session:
+        with self._transaction("save the copy of the table", write=True) as session:
             source_row(session, source_id)
             snapshots.write_snapshot(
                 session, source_id, data, len(frame), utc_now(), job.sub(0.6, 1.0)
             )
         job.done("Copy of the table saved")
+
+    def replace_data(
+        self,
+        source_id: int,
+        schema: Schema,
+        fingerprint: DatasetFingerprint,
+        frame: pd.DataFrame | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:
+        """Store a source's new schema, fingerprint and (if ``frame``) copy of its table.
+
+        One transaction, like :meth:`add_source_with_data`: the project keeps either the old
+        three or the new three, never a mix.
+        """
+        job = Job(progress, cancel)
+        with self._transaction("save the copy of the table") as session:
+            source_row(session, source_id)  # fail before the long encoding
+        data = None if frame is None else snapshots.encode_frame(frame, job.sub(0.0, 0.6))
+        with self._transaction("save the refreshed table", write=True) as session:
+            source_row(session, source_id)
+            session.merge(_schema_row(source_id, schema))
+            session.merge(_fingerprint_row(source_id, fingerprint))
+            if data is not None and frame is not None:
+                snapshots.write_snapshot(
+                    session, source_id, data, len(frame), utc_now(), job.sub(0.6, 1.0)
+                )
+        job.done("Saved in the project")
 
     def load_snapshot(
         self,
@@ -326,13 +418,17 @@ class Project:
 
     def remove_snapshot(self, source_id: int) -> None:
         """Drop the kept copy of a source's table (:meth:`compact` then shrinks the file)."""
-        with self._transaction("remove the copy of the table") as session:
+        with self._transaction("remove the copy of the table", write=True) as session:
             source_row(session, source_id)
             session.execute(delete(SnapshotRow).where(SnapshotRow.source_id == source_id))
 
     def compact(self) -> None:
         """Give the space of removed data back to the disk (SQLite's VACUUM; all or nothing)."""
-        with guard(self._path, "compact the project"), raw_connection(self._live_engine()) as raw:
+        with (
+            self._gate.enter(write=True),
+            guard(self._path, "compact the project", self._gate.busy),
+            raw_connection(self._live_engine()) as raw,
+        ):
             raw.execute("VACUUM")
 
     # -- settings -------------------------------------------------------------------------
@@ -343,7 +439,7 @@ class Project:
             encoded = json.dumps(value, ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as error:
             raise ProjectError(f"The setting {key!r} cannot be stored: {error}.") from error
-        with self._transaction("save a project setting") as session:
+        with self._transaction("save a project setting", write=True) as session:
             session.merge(SettingRow(key=key, value_json=encoded))
 
     def get_setting(self, key: str, default: Any = None) -> Any:
@@ -354,7 +450,7 @@ class Project:
 
     def delete_setting(self, key: str) -> None:
         """Forget a project setting (no error if it was not set)."""
-        with self._transaction("remove a project setting") as session:
+        with self._transaction("remove a project setting", write=True) as session:
             session.execute(delete(SettingRow).where(SettingRow.key == key))
 
     def settings(self) -> dict[str, Any]:
@@ -373,8 +469,54 @@ class Project:
         return self._engine
 
     @contextmanager
-    def _transaction(self, action: str) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+    def _transaction(self, action: str, *, write: bool = False) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        ``write=True`` for anything that changes the file: the transaction waits for this
+        project's other writers (the lock), then starts with ``BEGIN IMMEDIATE``. Reads use a
+        plain ``BEGIN`` and take no lock.
+        """
         self._live_engine()
-        with guard(self._path, action), self._sessions() as session, session.begin():
-            yield session
+        with self._gate.enter(write=write) as others:
+            options: dict[str, Any] = {WRITE: write}
+            if others:
+                options[BUSY_TIMEOUT] = IN_PROCESS_WAIT_SECONDS
+
+            def busy_here() -> bool:
+                return others or self._gate.busy()
+
+            with (
+                guard(self._path, action, busy_here),
+                self._sessions() as session,
+                session.begin(),
+            ):
+                # Procures the connection now, so the options reach the "begin" event.
+                session.connection(execution_options=options)
+                yield session
+
+
+def _schema_row(source_id: int, schema: Schema) -> SchemaRow:
+    return SchemaRow(
+        source_id=source_id,
+        schema_json=json.dumps(schema.to_dict(), ensure_ascii=False),
+        updated_at=utc_now(),
+    )
+
+
+def _fingerprint_row(source_id: int, fingerprint: DatasetFingerprint) -> FingerprintRow:
+    return FingerprintRow(
+        source_id=source_id,
+        rows=fingerprint.rows,
+        columns_json=json.dumps(fingerprint.to_dict()["columns"], ensure_ascii=False),
+        content_hash=fingerprint.content_hash,
+        updated_at=utc_now(),
+    )
+
+
+def _free_name(session: Session, name: str) -> str:
+    """``name``, or ``name (2)``, ``name (3)``... whichever no source uses yet."""
+    taken = set(session.scalars(select(SourceRow.name)))
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name} ({number})", number + 1
+    return candidate

@@ -74,6 +74,27 @@ project.save_snapshot(source_id, big)
 print("FINISHED", flush=True)
 """
 
+ADD_TABLE_CHILD = COMMON + """
+import numpy as np
+import pandas as pd
+from engine.project import snapshot
+from engine.project.datasets import add_table
+from engine.project.store import Project
+from engine.sources.base import FileSource, LoadedTable, LoadReport
+from tests.engine.project.test_crash_safety import committed_frame
+
+snapshot.CHUNK_BYTES = 256 * 1024
+project = Project.create(path)
+first = LoadedTable(committed_frame(), LoadReport("first.csv", len(committed_frame())))
+add_table(project, "first", FileSource("first.csv"), first)
+print("COMMITTED", flush=True)
+sys.stdin.readline()
+big = pd.DataFrame({"x": np.random.default_rng(0).random(2_000_000)})
+stop_inside(sys.argv[2], after=int(sys.argv[3]))
+add_table(project, "big", FileSource("big.csv"), LoadedTable(big, LoadReport("big.csv", len(big))))
+print("FINISHED", flush=True)
+"""
+
 MIGRATION_CHILD = COMMON + """
 from engine.project.store import Project
 from tests.engine.project.test_migrations import _old_file
@@ -116,14 +137,16 @@ def _integrity(path: Path) -> str:
         connection.close()
 
 
-def _kill_inside_transaction(script: str, path: Path) -> tuple[list[str], int]:
+def _kill_inside_transaction(
+    script: str, path: Path, *arguments: str
+) -> tuple[list[str], int]:
     """Run the child to its committed state, let it start the big write, kill it there.
 
     Returns the dump of the file as committed before the big write, and the file's size at
     the moment of the kill.
     """
     child = subprocess.Popen(
-        [sys.executable, "-c", script, str(path)],
+        [sys.executable, "-c", script, str(path), *arguments],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -171,6 +194,69 @@ def test_killed_while_writing_a_snapshot_reopens_with_the_last_committed_state(
     assert _integrity(path) == "ok"
     assert not path.with_name(path.name + "-journal").exists()
     assert path.stat().st_size < size_at_kill  # the half-written pages were rolled back
+
+
+@pytest.mark.parametrize(
+    ("marker", "after"),
+    [
+        ("INSERT INTO sources", 1),  # the first write of the add
+        ("INSERT INTO snapshot_chunks", 32),  # half of the copy written, pages spilled
+        ("UPDATE settings", 1),  # the last write of the add, just before the commit
+    ],
+)
+def test_killed_while_adding_a_table_leaves_none_of_it(
+    tmp_path: Path, marker: str, after: int
+) -> None:
+    path = tmp_path / "add.gristmill"
+    committed, _ = _kill_inside_transaction(ADD_TABLE_CHILD, path, marker, str(after))
+    assert _integrity(path) == "ok"
+    with Project.open(path) as project:
+        records = project.list_sources()
+        assert [r.name for r in records] == ["first"]  # no "big" without its copy
+        assert records[0].has_snapshot
+        assert records[0].fingerprint == fingerprint_frame(committed_frame())
+        assert project.get_setting("active_source_id") == records[0].id
+    assert _dump(path) == committed  # exactly the state before the add, nothing more
+
+
+def test_a_table_added_in_a_child_that_is_killed_afterwards_is_all_there(
+    tmp_path: Path,
+) -> None:
+    """The other half of all-or-nothing: once add_table returned, everything of it is kept."""
+    path = tmp_path / "added.gristmill"
+    script = ADD_TABLE_CHILD.replace('print("FINISHED", flush=True)', 'print("INSIDE", flush=True)')
+    # Stop on a statement that never runs, so the add completes; then the child says INSIDE.
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(path), "NO SUCH STATEMENT", "1"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline().strip() == "COMMITTED"
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        line = child.stdout.readline().strip()
+        assert line == "INSIDE", child.stderr.read() if child.stderr else line
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait() == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        for stream in (child.stdin, child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
+    with Project.open(path) as project:
+        records = project.list_sources()
+        assert [r.name for r in records] == ["first", "big"]
+        assert records[1].has_snapshot and records[1].fingerprint.rows == 2_000_000
+        assert project.load_schema(records[1].id) is not None
+        assert project.get_setting("active_source_id") == records[1].id
+        assert len(project.load_snapshot(records[1].id)) == 2_000_000
 
 
 def test_killed_while_migrating_reopens_as_the_old_version_and_migrates_again(

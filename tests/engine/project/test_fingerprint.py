@@ -184,3 +184,29 @@ def test_unique_and_repeated_text_columns_hash_alike_either_way() -> None:
         slow = hash_pandas_object(frame["s"], index=False, categorize=False).to_numpy()
         assert (fast == slow).all()
     assert fingerprint_frame(repeated).content_hash != fingerprint_frame(unique).content_hash
+
+
+def test_hashing_in_slices_gives_the_same_hash_and_steps_a_job(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from engine import api
+    from engine.jobs import Cancelled, CancelToken, Job
+    from engine.project import fingerprint as fingerprint_module
+
+    mixed = pd.concat([_frame()] * 5, ignore_index=True).assign(
+        plan=pd.Categorical(["gold", "basic", None] * 5),
+        note=pd.Series(["a", 1, None] * 5, dtype="object"),
+    )
+    whole = fingerprint_frame(mixed)
+    monkeypatch.setattr(fingerprint_module, "SLICE_ROWS", 2)
+    assert fingerprint_frame(_frame()).content_hash == KNOWN_HASH
+    seen: list[tuple[float, str]] = []
+    assert fingerprint_frame(mixed, Job(lambda f, m: seen.append((f, m)), min_interval=0)) == whole
+    assert len(seen) == mixed.shape[1] * 8  # 15 rows in slices of 2, for each column
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen)
+    assert seen[-1][1] == f"Fingerprinting note (8 of {mixed.shape[1]})"
+    assert api.fingerprint_table(mixed) == whole
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        api.fingerprint_table(mixed, cancel=token)

@@ -523,3 +523,80 @@ def test_a_project_can_be_used_from_a_worker_thread(project: Project) -> None:
     worker.join()
     assert errors == []
     pd.testing.assert_frame_equal(project.load_snapshot(source_id), _mixed_frame())
+
+
+# -- snapshots converted slice by slice ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.RangeIndex(100, 148, 4),
+        pd.MultiIndex.from_arrays([list("abcdefabcdef"), range(12)], names=["k", "n"]),
+    ],
+    ids=["stepped-range-index", "multi-index"],
+)
+def test_a_snapshot_written_slice_by_slice_reads_back_as_the_whole_frame(
+    project: Project, monkeypatch: pytest.MonkeyPatch, index: pd.Index
+) -> None:
+    monkeypatch.setattr(snapshot_module, "ROW_GROUP_ROWS", 5)
+    frame = _mixed_frame(12).set_axis(index)
+    # Python objects typed from the whole column: the first slice alone holds no text.
+    frame["note"] = pd.Series([None] * 6 + ["x"] * 6, dtype="object", index=index)
+    source_id = project.add_source("data", FileSource("data.csv"))
+    project.save_snapshot(source_id, frame)
+    loaded = project.load_snapshot(source_id)
+    pd.testing.assert_frame_equal(loaded, frame.astype({"note": "str"}), check_exact=True)
+
+
+# -- adding a source with its data in one transaction ---------------------------------------
+
+
+def _add_with_data(project: Project, name: str, frame: pd.DataFrame | None, **options: Any) -> int:
+    return project.add_source_with_data(
+        name,
+        FileSource(f"{name}.csv"),
+        Schema([ColumnSchema("x", ColumnKind.NUMERIC, ColumnRole.FEATURE)]),
+        fingerprint_frame(frame if frame is not None else pd.DataFrame()),
+        frame,
+        **options,
+    )
+
+
+def test_add_source_with_data_stores_everything_at_once(project: Project) -> None:
+    frame = _mixed_frame()
+    first = _add_with_data(project, "data", frame)
+    second = _add_with_data(project, "data", None, rename_if_taken=True, make_active=False)
+    records = project.list_sources()
+    assert [(r.id, r.name, r.has_snapshot) for r in records] == [
+        (first, "data", True),
+        (second, "data (2)", False),
+    ]
+    assert records[0].fingerprint == fingerprint_frame(frame)
+    assert project.load_schema(first).columns[0].kind == ColumnKind.NUMERIC
+    pd.testing.assert_frame_equal(project.load_snapshot(first), frame)
+    assert project.get_setting(ACTIVE_SOURCE) == first
+    with pytest.raises(InputError):
+        _add_with_data(project, "data", None)  # taken, and no renaming asked for
+
+
+def test_add_source_with_data_that_fails_or_is_cancelled_adds_nothing(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshot_module, "CHUNK_BYTES", 1024)
+    unkeepable = pd.DataFrame({"code": pd.Series(["A1", 7, None], dtype="object")})
+    with pytest.raises(ProjectError, match="cannot be kept inside the project"):
+        _add_with_data(project, "bad", unkeepable)
+    token = CancelToken()
+
+    def cancel_while_writing(fraction: float, message: str) -> None:
+        if message.startswith("Writing"):  # inside the transaction, after the source row
+            token.cancel()
+
+    frame = pd.DataFrame({"x": np.random.default_rng(3).random(20_000)})
+    with pytest.raises(Cancelled):
+        _add_with_data(project, "big", frame, progress=cancel_while_writing, cancel=token)
+    assert project.list_sources() == []
+    assert project.settings() == {}
+    for table in ("sources", "schemas", "fingerprints", "snapshots", "snapshot_chunks"):
+        assert _count(project.path, table) == 0
