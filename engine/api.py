@@ -180,6 +180,7 @@ def add_table(
     source: Source,
     loaded: LoadedTable,
     *,
+    schema: Schema | None = None,
     keep_copy: bool = True,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
@@ -188,7 +189,14 @@ def add_table(
     from engine.project.datasets import add_table as _add_table
 
     return _add_table(
-        project, name, source, loaded, keep_copy=keep_copy, progress=progress, cancel=cancel
+        project,
+        name,
+        source,
+        loaded,
+        schema=schema,
+        keep_copy=keep_copy,
+        progress=progress,
+        cancel=cancel,
     )
 
 

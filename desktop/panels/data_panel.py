@@ -289,17 +289,20 @@ def save_source_job(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> tuple[int, pd.DataFrame, TableProfile, list[str]]:
-    """Save a loaded table into the project (all or nothing), then profile it."""
+    """Profile a loaded table, then save it into the project (all or nothing).
+
+    Profiling comes first so that a Cancel at any point means "not added", as the window
+    then says; the save itself is one transaction.
+    """
     from engine import api
 
     job = Job(progress, cancel)
-    source_id = api.add_table(
-        project, name, source, table, progress=job.sub(0.0, 0.5).step, cancel=cancel
-    )
     frame = table.frame
-    profile = api.profile_table(
-        frame, project.load_schema(source_id), job.sub(0.5, 1.0).step, cancel
+    schema = api.infer_schema(frame, None, job.sub(0.0, 0.1).step, cancel)
+    profile = api.profile_table(frame, schema, job.sub(0.1, 0.5).step, cancel)
+    source_id = api.add_table(
+        project, name, source, table, schema=schema, progress=job.sub(0.5, 1.0).step,
+        cancel=cancel,
     )
     job.done("Saved")
-    notes = list(table.report.notes)
-    return source_id, frame, profile, notes
+    return source_id, frame, profile, list(table.report.notes)

@@ -49,12 +49,15 @@ def add_table(
     source: Source,
     loaded: LoadedTable,
     *,
+    schema: Schema | None = None,
     keep_copy: bool = True,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> int:
     """Add a loaded table to the project under a free variant of ``name``; returns its id.
 
+    ``schema`` is the column kinds to store (worked out from the data when not given, e.g.
+    when the caller already inferred them to profile the table first).
     All or nothing: everything is written in one transaction, so a failure, a cancel or a
     killed process leaves the project as it was.
     """
@@ -62,7 +65,8 @@ def add_table(
 
     job = Job(progress, cancel)
     job.step(0.0, "Working out the column types", force=True)
-    schema = infer_schema(loaded.frame, job=job.sub(0.0, 0.15))
+    if schema is None:
+        schema = infer_schema(loaded.frame, job=job.sub(0.0, 0.15))
     fingerprint = fingerprint_frame(loaded.frame, job.sub(0.15, 0.3))
     job.step(0.3, "Saving into the project", force=True)
     source_id = project.add_source_with_data(

@@ -14,7 +14,7 @@ from desktop.dialogs import error_dialog
 from desktop.main_window import MainWindow
 from desktop.widgets.lifecycle_nav import STEPS
 from engine.api import create_project, sample_data_dir
-from engine.jobs import CancelToken, Job, ProgressCallback
+from engine.jobs import Cancelled, CancelToken, Job, ProgressCallback
 
 WAIT = 30_000  # ms; generous for a loaded 2-core CI machine, never slept
 
@@ -234,3 +234,21 @@ def test_a_slow_to_stop_job_shows_a_stopping_dialog_and_the_window_keeps_paintin
     assert window.close()
     assert shown == ["Stopping the running job…"]
     assert task.done and task.cancel_token.cancelled
+
+
+def test_cancel_while_profiling_a_new_file_adds_nothing(tmp_path: Path) -> None:
+    from desktop.panels.data_panel import save_source_job
+    from engine.api import load_table, source_for
+
+    source = source_for(str(sample_data_dir() / "churn_next_quarter.csv"))
+    table = load_table(source)
+    token = CancelToken()
+
+    def cancel_while_profiling(fraction: float, message: str) -> None:
+        if 0.1 <= fraction < 0.5:  # the profiling slice of the job
+            token.cancel()
+
+    with create_project(tmp_path / "p.gristmill") as project:
+        with pytest.raises(Cancelled):
+            save_source_job(project, "next", source, table, cancel_while_profiling, token)
+        assert project.list_sources() == []
