@@ -25,11 +25,29 @@ for the busy timeout with no other thread of this project using it.
 
 Passwords never enter the file: database sources are stored without them, checked again here.
 Nothing is pickled: values are JSON, tables are Parquet.
+
+Where things live: :class:`Project` is assembled from one mixin per concern, each in its own
+module; this module keeps the project's lifecycle and the machinery they all share.
+
+- here (``store.py``): create, open, close, the context manager, :meth:`Project.copy_to`,
+  :meth:`Project.save_as`, :meth:`Project.compact`, and ``_transaction`` with the writer
+  lock, which every other method runs its reads and writes through;
+- :mod:`engine.project.store_sources` (``SourcesMixin``): add, list, rename and remove
+  sources, and the all-or-nothing :meth:`Project.add_source_with_data` and
+  :meth:`Project.replace_data`;
+- :mod:`engine.project.store_data` (``TableDataMixin``): each source's schema, fingerprint
+  and kept copy of its table (snapshot);
+- :mod:`engine.project.store_settings` (``SettingsMixin``): project settings, and the
+  :data:`ACTIVE_SOURCE` key.
+
+Lower layers: :mod:`~engine.project.connection` (SQLite settings, locking, friendly errors),
+:mod:`~engine.project.migrations` (schema versions), :mod:`~engine.project.tables` (the ORM
+rows), :mod:`~engine.project.records` (how a source is stored) and
+:mod:`~engine.project.snapshot` (the Parquet copies).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,13 +56,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import ProjectError
-from engine.jobs import CancelToken, Job, ProgressCallback
-from engine.profile.schema import Schema
-from engine.project import snapshot as snapshots
 from engine.project.connection import (
     BUSY_TIMEOUT,
     WRITE,
@@ -55,40 +69,23 @@ from engine.project.connection import (
     raw_connection,
     write_transaction,
 )
-from engine.project.fingerprint import DatasetFingerprint
 from engine.project.migrations import (
     CURRENT_VERSION,
     copy_database,
     make_backup,
     migrate,
     read_schema_version,
-    utc_now,
 )
-from engine.project.records import (
-    SourceRecord,
-    clean_name,
-    fingerprint_from_row,
-    record_from_rows,
-    refuse_duplicate,
-    source_row,
-    storable,
-)
-from engine.project.tables import (
-    FingerprintRow,
-    MetaRow,
-    SchemaRow,
-    SettingRow,
-    SnapshotRow,
-    SourceRow,
-)
-from engine.sources.base import Source
+from engine.project.records import SourceRecord
+from engine.project.store_data import TableDataMixin
+from engine.project.store_settings import ACTIVE_SOURCE, SettingsMixin
+from engine.project.store_sources import SourcesMixin
+from engine.project.tables import MetaRow
 
 if TYPE_CHECKING:
-    import pandas as pd
     from sqlalchemy.engine import Engine
 
-ACTIVE_SOURCE = "active_source_id"
-"""Setting key: the id of the source the window shows (cleared when that source goes)."""
+__all__ = ["ACTIVE_SOURCE", "IN_PROCESS_WAIT_SECONDS", "Project", "SourceRecord"]
 
 IN_PROCESS_WAIT_SECONDS = 120.0
 """Busy timeout while another thread of this project is inside a transaction. Writers of one
@@ -96,7 +93,7 @@ project never wait for each other inside SQLite (they queue on the project's loc
 such a wait always ends when the other thread's transaction does: no deadlock to escape."""
 
 
-class Project:
+class Project(SourcesMixin, TableDataMixin, SettingsMixin):
     """An open ``.gristmill`` project file. Use :meth:`create` or :meth:`open`."""
 
     def __init__(self, path: Path, engine: Engine, migration_backup: Path | None = None) -> None:
@@ -228,200 +225,6 @@ class Project:
             self._path, self._engine = target, engine
             self._sessions = sessionmaker(engine, expire_on_commit=False)
 
-    # -- sources --------------------------------------------------------------------------
-
-    def add_source(self, name: str, source: Source) -> int:
-        """Remember a data source under a unique ``name``; returns its id."""
-        name = clean_name(name)
-        stored = storable(source)
-        with self._transaction("add the data source", write=True) as session:
-            refuse_duplicate(session, name)
-            row = SourceRow(
-                name=name,
-                kind=stored["kind"],
-                source_json=json.dumps(stored, ensure_ascii=False),
-                created_at=utc_now(),
-            )
-            session.add(row)
-            session.flush()
-            return row.id
-
-    def add_source_with_data(
-        self,
-        name: str,
-        source: Source,
-        schema: Schema,
-        fingerprint: DatasetFingerprint,
-        frame: pd.DataFrame | None = None,
-        progress: ProgressCallback | None = None,
-        cancel: CancelToken | None = None,
-        *,
-        rename_if_taken: bool = False,
-        make_active: bool = True,
-    ) -> int:
-        """Add a source with its schema, fingerprint and (if ``frame``) a copy of its table.
-
-        All in one transaction, so a failure, a cancel or even a killed process leaves the
-        project with all of it or none of it. The copy is compressed first, outside the
-        transaction (cancellable, the file untouched). ``rename_if_taken`` picks
-        ``name (2)``, ``name (3)``... when ``name`` is in use; ``make_active`` makes the new
-        source the one the window shows. Returns the new source's id.
-        """
-        job = Job(progress, cancel)
-        name = clean_name(name)
-        stored = storable(source)
-        data = None
-        if frame is not None:
-            data = snapshots.encode_frame(frame, job.sub(0.0, 0.6))
-        with self._transaction("add the data source", write=True) as session:
-            if rename_if_taken:
-                name = _free_name(session, name)
-            refuse_duplicate(session, name)
-            row = SourceRow(
-                name=name,
-                kind=stored["kind"],
-                source_json=json.dumps(stored, ensure_ascii=False),
-                created_at=utc_now(),
-            )
-            session.add(row)
-            session.flush()
-            source_id = row.id
-            session.add(_schema_row(source_id, schema))
-            session.add(_fingerprint_row(source_id, fingerprint))
-            if data is not None and frame is not None:
-                snapshots.write_snapshot(
-                    session, source_id, data, len(frame), utc_now(), job.sub(0.6, 1.0)
-                )
-            if make_active:
-                session.merge(SettingRow(key=ACTIVE_SOURCE, value_json=json.dumps(source_id)))
-        job.done("Saved in the project")
-        return source_id
-
-    def list_sources(self) -> list[SourceRecord]:
-        """Every source, oldest first, with its fingerprint and whether a snapshot is kept."""
-        with self._transaction("read the data sources") as session:
-            rows = session.scalars(select(SourceRow).order_by(SourceRow.id)).all()
-            prints = {row.source_id: row for row in session.scalars(select(FingerprintRow))}
-            kept = set(session.scalars(select(SnapshotRow.source_id)))
-            return [record_from_rows(row, prints.get(row.id), row.id in kept) for row in rows]
-
-    def rename_source(self, source_id: int, name: str) -> None:
-        """Give a source another unique name."""
-        name = clean_name(name)
-        with self._transaction("rename the data source", write=True) as session:
-            row = source_row(session, source_id)
-            if row.name != name:
-                refuse_duplicate(session, name)
-                row.name = name
-
-    def remove_source(self, source_id: int) -> None:
-        """Forget a source with its schema, fingerprint and snapshot."""
-        with self._transaction("remove the data source", write=True) as session:
-            session.delete(source_row(session, source_id))
-            active = session.get(SettingRow, ACTIVE_SOURCE)
-            if active is not None and json.loads(active.value_json) == source_id:
-                session.delete(active)
-
-    # -- schema, fingerprint, snapshot ----------------------------------------------------
-
-    def save_schema(self, source_id: int, schema: Schema) -> None:
-        """Store the column kinds and roles of a source (replacing the previous ones)."""
-        with self._transaction("save the column types", write=True) as session:
-            source_row(session, source_id)
-            session.merge(_schema_row(source_id, schema))
-
-    def load_schema(self, source_id: int) -> Schema | None:
-        """The stored schema of a source, or None if none was saved."""
-        with self._transaction("read the column types") as session:
-            source_row(session, source_id)
-            row = session.get(SchemaRow, source_id)
-            return None if row is None else Schema.from_dict(json.loads(row.schema_json))
-
-    def save_fingerprint(self, source_id: int, fingerprint: DatasetFingerprint) -> None:
-        """Store the fingerprint of a source's table (replacing the previous one)."""
-        with self._transaction("save the data fingerprint", write=True) as session:
-            source_row(session, source_id)
-            session.merge(_fingerprint_row(source_id, fingerprint))
-
-    def load_fingerprint(self, source_id: int) -> DatasetFingerprint | None:
-        """The stored fingerprint of a source, or None."""
-        with self._transaction("read the data fingerprint") as session:
-            source_row(session, source_id)
-            return fingerprint_from_row(session.get(FingerprintRow, source_id))
-
-    def save_snapshot(
-        self,
-        source_id: int,
-        frame: pd.DataFrame,
-        progress: ProgressCallback | None = None,
-        cancel: CancelToken | None = None,
-    ) -> None:
-        """Keep a copy of a source's table in the project (replacing the previous copy).
-
-        Cancelling leaves the previous copy in place.
-        """
-        job = Job(progress, cancel)
-        with self._transaction("save the copy of the table") as session:
-            source_row(session, source_id)
-        data = snapshots.encode_frame(frame, job.sub(0.0, 0.6))
-        with self._transaction("save the copy of the table", write=True) as session:
-            source_row(session, source_id)
-            snapshots.write_snapshot(
-                session, source_id, data, len(frame), utc_now(), job.sub(0.6, 1.0)
-            )
-        job.done("Copy of the table saved")
-
-    def replace_data(
-        self,
-        source_id: int,
-        schema: Schema,
-        fingerprint: DatasetFingerprint,
-        frame: pd.DataFrame | None = None,
-        progress: ProgressCallback | None = None,
-        cancel: CancelToken | None = None,
-    ) -> None:
-        """Store a source's new schema, fingerprint and (if ``frame``) copy of its table.
-
-        One transaction, like :meth:`add_source_with_data`: the project keeps either the old
-        three or the new three, never a mix.
-        """
-        job = Job(progress, cancel)
-        with self._transaction("save the copy of the table") as session:
-            source_row(session, source_id)  # fail before the long encoding
-        data = None if frame is None else snapshots.encode_frame(frame, job.sub(0.0, 0.6))
-        with self._transaction("save the refreshed table", write=True) as session:
-            source_row(session, source_id)
-            session.merge(_schema_row(source_id, schema))
-            session.merge(_fingerprint_row(source_id, fingerprint))
-            if data is not None and frame is not None:
-                snapshots.write_snapshot(
-                    session, source_id, data, len(frame), utc_now(), job.sub(0.6, 1.0)
-                )
-        job.done("Saved in the project")
-
-    def load_snapshot(
-        self,
-        source_id: int,
-        progress: ProgressCallback | None = None,
-        cancel: CancelToken | None = None,
-    ) -> pd.DataFrame | None:
-        """The kept copy of a source's table, or None if there is none."""
-        job = Job(progress, cancel)
-        with self._transaction("read the copy of the table") as session:
-            source_row(session, source_id)
-            data = snapshots.read_snapshot(session, source_id, job.sub(0.0, 0.3))
-        if data is None:
-            return None
-        frame = snapshots.decode_frame(data, job.sub(0.3, 1.0))
-        job.done("Copy of the table read")
-        return frame
-
-    def remove_snapshot(self, source_id: int) -> None:
-        """Drop the kept copy of a source's table (:meth:`compact` then shrinks the file)."""
-        with self._transaction("remove the copy of the table", write=True) as session:
-            source_row(session, source_id)
-            session.execute(delete(SnapshotRow).where(SnapshotRow.source_id == source_id))
-
     def compact(self) -> None:
         """Give the space of removed data back to the disk (SQLite's VACUUM; all or nothing)."""
         with (
@@ -430,36 +233,6 @@ class Project:
             raw_connection(self._live_engine()) as raw,
         ):
             raw.execute("VACUUM")
-
-    # -- settings -------------------------------------------------------------------------
-
-    def set_setting(self, key: str, value: Any) -> None:
-        """Store a project setting; ``value`` must be plain JSON (text, numbers, lists...)."""
-        try:
-            encoded = json.dumps(value, ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError) as error:
-            raise ProjectError(f"The setting {key!r} cannot be stored: {error}.") from error
-        with self._transaction("save a project setting", write=True) as session:
-            session.merge(SettingRow(key=key, value_json=encoded))
-
-    def get_setting(self, key: str, default: Any = None) -> Any:
-        """A project setting, or ``default`` when it was never set."""
-        with self._transaction("read a project setting") as session:
-            row = session.get(SettingRow, key)
-            return default if row is None else json.loads(row.value_json)
-
-    def delete_setting(self, key: str) -> None:
-        """Forget a project setting (no error if it was not set)."""
-        with self._transaction("remove a project setting", write=True) as session:
-            session.execute(delete(SettingRow).where(SettingRow.key == key))
-
-    def settings(self) -> dict[str, Any]:
-        """Every project setting."""
-        with self._transaction("read the project settings") as session:
-            return {
-                row.key: json.loads(row.value_json)
-                for row in session.scalars(select(SettingRow).order_by(SettingRow.key))
-            }
 
     # -- internals ------------------------------------------------------------------------
 
@@ -493,30 +266,3 @@ class Project:
                 # Procures the connection now, so the options reach the "begin" event.
                 session.connection(execution_options=options)
                 yield session
-
-
-def _schema_row(source_id: int, schema: Schema) -> SchemaRow:
-    return SchemaRow(
-        source_id=source_id,
-        schema_json=json.dumps(schema.to_dict(), ensure_ascii=False),
-        updated_at=utc_now(),
-    )
-
-
-def _fingerprint_row(source_id: int, fingerprint: DatasetFingerprint) -> FingerprintRow:
-    return FingerprintRow(
-        source_id=source_id,
-        rows=fingerprint.rows,
-        columns_json=json.dumps(fingerprint.to_dict()["columns"], ensure_ascii=False),
-        content_hash=fingerprint.content_hash,
-        updated_at=utc_now(),
-    )
-
-
-def _free_name(session: Session, name: str) -> str:
-    """``name``, or ``name (2)``, ``name (3)``... whichever no source uses yet."""
-    taken = set(session.scalars(select(SourceRow.name)))
-    candidate, number = name, 2
-    while candidate in taken:
-        candidate, number = f"{name} ({number})", number + 1
-    return candidate
