@@ -220,6 +220,23 @@ def _sheet_choice(location: str, sheet: str | None) -> str | int | None:
     return int(sheet) - 1
 
 
+def _table_hint(url: str, password: str | None, shown: int = 12) -> str:
+    """Name the tables and views the database has, so the user can pick one."""
+    from engine import api
+
+    tables = api.list_tables(url, password=password)  # a DatabaseError explains itself
+    if not tables:
+        return "The database has no tables or views; use --sql \"SELECT ...\"."
+    names = [
+        f"{t.qualified_name} ({t.kind}, about {t.row_estimate:,} rows)"
+        if t.row_estimate is not None
+        else f"{t.qualified_name} ({t.kind})"
+        for t in tables[:shown]
+    ]
+    more = f", and {len(tables) - shown} more" if len(tables) > shown else ""
+    return f"Give --table with one of: {'; '.join(names)}{more}. Or --sql \"SELECT ...\"."
+
+
 def _run_profile(args: argparse.Namespace) -> int:
     from engine import api
 
@@ -227,6 +244,11 @@ def _run_profile(args: argparse.Namespace) -> int:
     password = None
     if "://" in location:
         location, password = _database_password(location, args.ask_password)
+    if "://" in location and args.table is None and args.sql is None:
+        raise InputError(
+            "A database needs either a table or a SQL query.",
+            _table_hint(location, password),
+        )
     source = api.source_for(
         location,
         table=args.table,

@@ -104,9 +104,14 @@ def test_table_option_on_a_file_is_an_input_error(capsys: pytest.CaptureFixture[
     assert "--table" in capsys.readouterr().err
 
 
-def test_database_url_needs_table_or_sql(capsys: pytest.CaptureFixture[str]) -> None:
+def test_database_url_needs_table_or_sql_and_lists_the_tables(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["profile", f"sqlite:///{SAMPLE_DB}"]) == EXIT_INPUT
-    assert "--table" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--table" in err
+    assert "customers (table, about 5,000 rows)" in err
+    assert "active_customers (view" in err
 
 
 def test_sql_that_is_not_a_select_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
