@@ -88,6 +88,12 @@ def _read_chunk(chunk: bytes, order: dict[str, None], as_text: dict[str, None]) 
     else:
         last = chunk[chunk.rfind(b"\n") + 1 :]  # a last line with no line break after it
         expected = chunk.count(b"\n") + (1 if last.strip() else 0)
+    if b"[" in chunk or chunk.count(b"{") > expected:
+        # Lists or nested objects (or brackets inside strings, which we cannot tell apart
+        # without parsing). pyarrow's JSON reader has crashed the process on such input
+        # (apache/arrow#11044, #51305), and the slow path handles them anyway: never hand
+        # them to pyarrow, so a bad file can never take the window down.
+        return None
     for _attempt in range(2):
         schema = pa.schema([(name, pa.string()) for name in as_text]) if as_text else None
         options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
