@@ -1,9 +1,14 @@
 """The engine's facade: what the desktop and the command line call.
 
 Small, typed and documented on purpose: a newcomer reads this file to learn what the engine
-can do. Every long call follows the job contract of :mod:`engine.jobs` (progress callback and
-cancel token). Heavy modules are imported inside the functions so that importing this module
-stays fast (the window must open quickly).
+can do. Every long call follows the job contract of :mod:`engine.jobs`: it takes the keyword
+arguments ``progress`` (a callback) and ``cancel`` (a token), always by keyword. Heavy
+modules are imported inside the functions so that importing this module stays fast (the
+window must open quickly).
+
+Words: a *source* is where a table comes from (a file, or a database table or query); in a
+project each source holds one *table*, so ``add_table`` returns the source's id. The project
+may keep a *copy* of the table's data (stored as a Parquet "snapshot").
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "add_table",
+    "check_connection",
     "create_project",
     "fingerprint_table",
     "infer_schema",
@@ -38,7 +44,6 @@ __all__ = [
     "refresh_table",
     "sample_data_dir",
     "source_for",
-    "test_connection",
 ]
 
 
@@ -47,13 +52,14 @@ def source_for(
     *,
     table: str | None = None,
     sql: str | None = None,
-    schema: str | None = None,
+    db_schema: str | None = None,
     sheet: str | int | None = None,
 ) -> Source:
     """Build a :class:`Source` from what a user typed: a file path or a database URL.
 
-    A location containing ``://`` is a SQLAlchemy database URL and needs ``table`` or
-    ``sql``; anything else is a file path.
+    A location containing ``://`` is a SQLAlchemy database URL and needs ``table`` (in the
+    database schema ``db_schema``, if not the default one) or ``sql``; anything else is a
+    file path, and ``sheet`` picks an Excel sheet by name or 0-based position.
     """
     from engine.errors import InputError
 
@@ -63,7 +69,7 @@ def source_for(
                 "A database needs either a table or a SQL query.",
                 "Give --table NAME or --sql \"SELECT ...\" (one of the two).",
             )
-        return DatabaseSource(url=location, table=table, schema=schema, sql=sql)
+        return DatabaseSource(url=location, table=table, schema=db_schema, sql=sql)
     if table is not None or sql is not None:
         raise InputError(
             f"{location!r} is a file, so --table and --sql do not apply.",
@@ -74,10 +80,10 @@ def source_for(
 
 def load_table(
     source: Source,
-    progress: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
     *,
     password: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> LoadedTable:
     """Read a whole table from a file or a database, detecting formats and types.
 
@@ -112,19 +118,19 @@ def list_tables(url: str, *, password: str | None = None) -> list[TableInfo]:
     return _list_tables(url, password=password)
 
 
-def test_connection(url: str, *, password: str | None = None) -> str:
+def check_connection(url: str, *, password: str | None = None) -> str:
     """Connect read-only and describe the server in one sentence, or raise DatabaseError."""
-    from engine.sources.database import test_connection as _test_connection
+    from engine.sources.database import check_connection as _test_connection
 
     return _test_connection(url, password=password)
 
 
-test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def infer_schema(
     frame: pd.DataFrame,
     previous: Schema | None = None,
+    *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> Schema:
@@ -137,6 +143,7 @@ def infer_schema(
 def profile_table(
     frame: pd.DataFrame,
     schema: Schema | None = None,
+    *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> TableProfile:
@@ -148,6 +155,7 @@ def profile_table(
 
 def fingerprint_table(
     frame: pd.DataFrame,
+    *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> DatasetFingerprint:

@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     profile.add_argument(
         "--delimiter",
         choices=[",", ";", "tab", "|"],
+        metavar="{, ; tab |}",
         help="field delimiter of a text file (default: detected)",
     )
     profile.add_argument(
@@ -253,7 +254,7 @@ def _run_profile(args: argparse.Namespace) -> int:
         location,
         table=args.table,
         sql=args.sql,
-        schema=args.schema,
+        db_schema=args.schema,
         sheet=_sheet_choice(location, args.sheet),
     )
     file_options = {
@@ -270,13 +271,13 @@ def _run_profile(args: argparse.Namespace) -> int:
 
     loading = _StderrProgress(sys.stderr, enabled=not args.quiet)
     try:
-        loaded = api.load_table(source, loading, password=password)
+        loaded = api.load_table(source, password=password, progress=loading)
     finally:
         loading.finish()
     profiling = _StderrProgress(sys.stderr, enabled=not args.quiet)
     try:
-        schema = api.infer_schema(loaded.frame)
-        profile = api.profile_table(loaded.frame, schema, profiling)
+        schema = api.infer_schema(loaded.frame, progress=profiling)
+        profile = api.profile_table(loaded.frame, schema, progress=profiling)
     finally:
         profiling.finish()
 

@@ -83,7 +83,9 @@ class Job:
         """Check for cancellation, then report ``fraction`` (0..1 of this job's range)."""
         self.check()
         now = time.monotonic()
-        if force or now - self._last_report >= self._min_interval:
+        # Completion always goes through: a nested job's final report must not be throttled
+        # away when its ``step`` serves as another job's progress callback.
+        if force or fraction >= 1.0 or now - self._last_report >= self._min_interval:
             self._last_report = now
             clamped = min(max(fraction, 0.0), 1.0)
             self._progress(self._start + (self._end - self._start) * clamped, message)

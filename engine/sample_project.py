@@ -71,7 +71,7 @@ def _build(path: Path, job: Job) -> None:
     source = FileSource(path=str(api.sample_data_dir() / SAMPLE_FILE))
     job.step(0.0, "Reading the sample data", force=True)
     # A sub-job's ``step`` is a progress callback mapped onto its slice of the range.
-    loaded = api.load_table(source, job.sub(0.0, 0.5).step, job.cancel)
+    loaded = api.load_table(source, progress=job.sub(0.0, 0.5).step, cancel=job.cancel)
     job.step(0.5, "Creating the sample project")
     with api.create_project(path) as project:
         api.add_table(

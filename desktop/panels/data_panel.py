@@ -219,7 +219,7 @@ class DataPanel(QWidget):
 
         return self._runner.run(
             f"Reading {path.name}",
-            lambda progress, cancel: load_table(source, progress, cancel),
+            lambda progress, cancel: load_table(source, progress=progress, cancel=cancel),
             loaded,
             on_failed=stopped,
             on_cancelled=stopped,
@@ -276,7 +276,9 @@ def open_source_job(
 
     job = Job(progress, cancel)
     opened = api.open_table(project, record.id, progress=job.sub(0.0, 0.4).step, cancel=cancel)
-    profile = api.profile_table(opened.frame, opened.schema, job.sub(0.4, 1.0).step, cancel)
+    profile = api.profile_table(
+        opened.frame, opened.schema, progress=job.sub(0.4, 1.0).step, cancel=cancel
+    )
     job.done("Ready")
     return opened.frame, profile, opened.notes
 
@@ -298,8 +300,8 @@ def save_source_job(
 
     job = Job(progress, cancel)
     frame = table.frame
-    schema = api.infer_schema(frame, None, job.sub(0.0, 0.1).step, cancel)
-    profile = api.profile_table(frame, schema, job.sub(0.1, 0.5).step, cancel)
+    schema = api.infer_schema(frame, progress=job.sub(0.0, 0.1).step, cancel=cancel)
+    profile = api.profile_table(frame, schema, progress=job.sub(0.1, 0.5).step, cancel=cancel)
     source_id = api.add_table(
         project, name, source, table, schema=schema, progress=job.sub(0.5, 1.0).step,
         cancel=cancel,

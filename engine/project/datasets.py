@@ -153,15 +153,6 @@ def refresh_table(
     return OpenedTable(source_id, record.name, frame, schema, origin, notes)
 
 
-def free_name(project: Project, name: str) -> str:
-    """``name``, or ``name (2)``, ``name (3)``... whichever the project does not use yet."""
-    taken = {record.name for record in project.list_sources()}
-    candidate, number = name, 2
-    while candidate in taken:
-        candidate, number = f"{name} ({number})", number + 1
-    return candidate
-
-
 def _record(project: Project, source_id: int) -> SourceRecord:
     from engine.errors import ProjectError
 
@@ -191,4 +182,6 @@ def _read_source(record: SourceRecord, password: str | None, job: Job) -> pd.Dat
             "Put the file back, or add it again from where it is now.",
         )
     password = password if isinstance(record.source, DatabaseSource) else None
-    return api.load_table(record.source, job.step, job.cancel, password=password).frame
+    return api.load_table(
+        record.source, password=password, progress=job.step, cancel=job.cancel
+    ).frame

@@ -45,6 +45,8 @@ class FileSource:
     @property
     def label(self) -> str:
         name = Path(self.path).name
+        if isinstance(self.sheet, int):
+            return f"{name} [sheet {self.sheet + 1}]"  # people count sheets from 1
         return f"{name} [{self.sheet}]" if self.sheet is not None else name
 
     def to_dict(self) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from engine.errors import DatabaseError, InputError
 from engine.jobs import Cancelled, Job
 from engine.sources.base import DatabaseSource, LoadedTable, LoadReport
 from engine.sources.columns import clean_column_names
-from engine.sources.db_catalog import TableInfo, list_tables, table_row_estimate, test_connection
+from engine.sources.db_catalog import TableInfo, check_connection, list_tables, table_row_estimate
 from engine.sources.db_connect import Database, connect
 from engine.sources.db_frames import combine_chunks, rows_to_frame, tidy_objects
 from engine.sources.sql_guard import check_select
@@ -34,7 +34,7 @@ from engine.sources.sql_guard import check_select
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-__all__ = ["TableInfo", "list_tables", "load_query", "preview_query", "test_connection"]
+__all__ = ["TableInfo", "check_connection", "list_tables", "load_query", "preview_query"]
 
 DEFAULT_CHUNK_ROWS = 50_000
 MIN_CHUNK_ROWS = 500

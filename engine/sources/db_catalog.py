@@ -72,7 +72,7 @@ def list_tables(url: str, password: str | None = None) -> list[TableInfo]:
     return sorted(found, key=lambda t: (t.schema or "", t.name.lower(), t.name))
 
 
-def test_connection(url: str, password: str | None = None) -> str:
+def check_connection(url: str, password: str | None = None) -> str:
     """Connect read-only and say so in one sentence, e.g.
     "Connected to PostgreSQL 15.18, database crm on db.local:5432, read-only"."""
     with connect(url, password) as (database, connection):
@@ -91,7 +91,6 @@ def test_connection(url: str, password: str | None = None) -> str:
     return f"Connected to {product}, {where}, {mode}"
 
 
-test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def table_row_estimate(

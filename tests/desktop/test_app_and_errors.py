@@ -93,10 +93,12 @@ def test_the_dialog_copies_its_details(qtbot, tmp_path: Path) -> None:
     dialog.copy_button.click()
     assert "Traceback: line 1" in QGuiApplication.clipboard().text()
     assert dialog.log_button.isEnabled()
-    assert not ErrorDialog("Boom", "", None).log_button.isEnabled()
+    without_logs = ErrorDialog("Boom", "", None)
+    qtbot.addWidget(without_logs)
+    assert not without_logs.log_button.isEnabled()
 
 
-def test_show_error_builds_details_from_the_exception(dialogs: list) -> None:
+def test_show_error_builds_details_from_the_exception(qtbot, dialogs: list) -> None:
     try:
         raise ValueError("bad value")
     except ValueError as caught:

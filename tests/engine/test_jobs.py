@@ -76,3 +76,12 @@ def test_token_cancelled_from_another_thread_stops_a_loop() -> None:
     worker.join(5)
     assert outcome == ["cancelled"]
     assert token.cancelled
+
+
+def test_completion_of_a_nested_job_is_never_throttled_away() -> None:
+    seen: list[tuple[float, str]] = []
+    outer = Job(lambda f, m: seen.append((f, m)), min_interval=3600)
+    inner = Job(outer.sub(0.0, 0.5).step, min_interval=3600)
+    inner.step(0.0, "start")
+    inner.done("inner done")
+    assert seen[-1] == (0.5, "inner done")

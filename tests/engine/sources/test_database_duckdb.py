@@ -12,10 +12,10 @@ from engine.jobs import Job
 from engine.sources.base import DatabaseSource
 from engine.sources.database import (
     TableInfo,
+    check_connection,
     list_tables,
     load_query,
     preview_query,
-    test_connection,
 )
 from engine.sources.db_connect import connect
 
@@ -45,7 +45,7 @@ def test_list_and_describe(warehouse: str) -> None:
         TableInfo(None, "sales", "table", 5000),
         TableInfo("archive", "old_sales", "table", 2),
     ]
-    text = test_connection(warehouse)
+    text = check_connection(warehouse)
     assert text == f"Connected to DuckDB {duckdb.__version__}, file warehouse.duckdb, read-only"
 
 

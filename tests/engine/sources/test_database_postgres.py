@@ -26,10 +26,10 @@ from engine.sources.base import DatabaseSource
 from engine.sources.credentials import split_password, store_password
 from engine.sources.database import (
     TableInfo,
+    check_connection,
     list_tables,
     load_query,
     preview_query,
-    test_connection,
 )
 from engine.sources.db_connect import connect
 
@@ -102,7 +102,7 @@ def pg(pg_url: str) -> Iterator[Pg]:
 
 
 def test_test_connection_reports_the_server_and_read_only(pg: Pg) -> None:
-    text = test_connection(pg.url, password=pg.password)
+    text = check_connection(pg.url, password=pg.password)
     with pg.admin.connect() as connection:
         version = connection.dialect.server_version_info
     assert text.startswith(f"Connected to PostgreSQL {version[0]}.{version[1]}, database ")
@@ -112,7 +112,7 @@ def test_test_connection_reports_the_server_and_read_only(pg: Pg) -> None:
 @pytest.mark.parametrize("scheme", ["postgres://", "postgresql://", "postgresql+psycopg://"])
 def test_every_postgres_spelling_uses_psycopg(pg: Pg, scheme: str) -> None:
     url = scheme + pg.url.split("://", 1)[1]
-    assert "read-only" in test_connection(url, password=pg.password)
+    assert "read-only" in check_connection(url, password=pg.password)
 
 
 def test_list_tables_has_schemas_views_and_row_estimates(pg: Pg) -> None:
@@ -217,7 +217,7 @@ def test_a_statement_that_is_not_a_select_is_refused(pg: Pg) -> None:
 def test_a_wrong_password_is_refused_without_showing_it(pg: Pg) -> None:
     wrong = "Wr0ng-" + secrets.token_hex(6)
     for call in (
-        lambda: test_connection(pg.url, password=wrong),
+        lambda: check_connection(pg.url, password=wrong),
         lambda: list_tables(pg.url.replace("@", f":{wrong}@", 1)),
         lambda: load_query(
             DatabaseSource(pg.url, table="customers", schema=pg.schema), Job(), password=wrong
@@ -270,7 +270,7 @@ def test_an_unreachable_server_is_a_clear_error(pg: Pg) -> None:
         port = probe.getsockname()[1]
     url = f"postgresql://someone@127.0.0.1:{port}/crm"
     with pytest.raises(DatabaseError, match=f"could not reach PostgreSQL .*127.0.0.1:{port}"):
-        test_connection(url, password="not-shown-123")
+        check_connection(url, password="not-shown-123")
 
 
 def test_a_missing_database_is_named(pg: Pg) -> None:
@@ -350,9 +350,9 @@ def test_a_saved_password_is_taken_from_the_keychain(pg: Pg) -> None:
     keyring.set_keyring(_MemoryKeyring())
     try:
         with pytest.raises(DatabaseError, match="refused"):
-            test_connection(pg.url)  # no password anywhere yet
+            check_connection(pg.url)  # no password anywhere yet
         assert store_password(pg.url, pg.password)
-        assert "read-only" in test_connection(pg.url)
+        assert "read-only" in check_connection(pg.url)
     finally:
         keyring.set_keyring(previous)
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from engine.errors import DatabaseError
 from engine.sources.base import DatabaseSource
 from engine.sources.credentials import credential_key
-from engine.sources.database import test_connection
+from engine.sources.database import check_connection
 from engine.sources.db_connect import open_database
 from engine.sources.db_errors import translate_error
 from engine.sources.db_url import redact_url, scrub_secrets, split_password, with_password
@@ -206,7 +206,7 @@ def test_a_failed_connection_never_shows_the_password(
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with caplog.at_level(logging.DEBUG), pytest.raises(DatabaseError) as caught:
-        test_connection(url.format(port=port))
+        check_connection(url.format(port=port))
     assert f"could not reach PostgreSQL database crm on 127.0.0.1:{port}" in str(caught.value)
     everything = "".join(traceback.format_exception(caught.value)) + caplog.text
     for secret in (SECRET, SPECIAL):

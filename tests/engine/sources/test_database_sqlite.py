@@ -15,10 +15,10 @@ from engine.jobs import Cancelled, CancelToken, Job
 from engine.sources.base import DatabaseSource
 from engine.sources.database import (
     TableInfo,
+    check_connection,
     list_tables,
     load_query,
     preview_query,
-    test_connection,
 )
 from engine.sources.db_connect import connect
 
@@ -70,7 +70,7 @@ def test_list_tables_gives_tables_views_and_row_counts(crm: Path) -> None:
 
 
 def test_test_connection_describes_the_database(crm: Path) -> None:
-    text = test_connection(_url(crm))
+    text = check_connection(_url(crm))
     assert text.startswith(f"Connected to SQLite {sqlite3.sqlite_version}")
     assert "crm.db" in text and text.endswith("read-only")
 
@@ -278,7 +278,7 @@ def test_a_missing_dialect_package_names_the_pip_extra(monkeypatch: pytest.Monke
 )
 def test_unsupported_addresses_are_refused_plainly(url: str, words: str) -> None:
     with pytest.raises(DatabaseError, match=words):
-        test_connection(url)
+        check_connection(url)
 
 
 def test_slow_chunks_get_smaller_so_cancel_stays_prompt(
