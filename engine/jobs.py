@@ -11,6 +11,8 @@ them from the GUI thread, which is why :class:`CancelToken` wraps a ``threading.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -27,14 +29,29 @@ class Cancelled(Exception):  # noqa: N818 - the contract names it so (DESIGN.md)
 
 
 class CancelToken:
-    """A thread-safe flag a caller sets to ask a running job to stop."""
+    """A thread-safe flag a caller sets to ask a running job to stop.
+
+    Most jobs poll it (:meth:`raise_if_cancelled`). Work that blocks inside a library call
+    (a database query that has not returned its first row) registers a callback with
+    :meth:`on_cancel`; the callback runs in the thread that calls :meth:`cancel`, so the
+    engine still starts no thread of its own.
+    """
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], None]] = []
 
     def cancel(self) -> None:
-        """Ask the job to stop at its next check."""
-        self._event.set()
+        """Ask the job to stop at its next check, and run the registered callbacks."""
+        with self._lock:
+            self._event.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # a failed interrupt must not break the caller's Cancel
+                logging.getLogger(__name__).warning("A cancel callback failed", exc_info=True)
 
     @property
     def cancelled(self) -> bool:
@@ -44,6 +61,22 @@ class CancelToken:
         """Raise :class:`Cancelled` if :meth:`cancel` was called."""
         if self._event.is_set():
             raise Cancelled()
+
+    def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Run ``callback`` on :meth:`cancel` (at once if already cancelled).
+
+        Returns a function that unregisters it; call that when the blocking work is over.
+        """
+        with self._lock:
+            if not self._event.is_set():
+                self._callbacks.append(callback)
+                return lambda: self._forget(callback)
+        callback()
+        return lambda: None
+
+    def _forget(self, callback: Callable[[], None]) -> None:
+        with self._lock, contextlib.suppress(ValueError):
+            self._callbacks.remove(callback)
 
 
 def no_progress(fraction: float, message: str) -> None:

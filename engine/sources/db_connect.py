@@ -105,14 +105,35 @@ def connect(
     database = open_database(url, password, job)
     try:
         with database.engine.connect() as connection:
-            yield database, connection
-            connection.rollback()  # nothing to keep: we only read
+            forget = _interrupt_on_cancel(connection, job)
+            try:
+                yield database, connection
+                connection.rollback()  # nothing to keep: we only read
+            finally:
+                forget()
     except sa_exc.SQLAlchemyError as exc:
         if job is not None and job.cancel.cancelled:
             raise Cancelled() from None
         raise database.error(exc) from _chain(exc)
     finally:
         database.engine.dispose()
+
+
+def _interrupt_on_cancel(connection: Connection, job: Job | None) -> Callable[[], None]:
+    """Make Cancel interrupt a PostgreSQL statement that is still running on the server.
+
+    Between chunks the job polls its token, but a query can spend minutes before its first
+    row (a big sort). psycopg's ``cancel_safe`` asks the server to stop it; it runs in the
+    thread that cancels (the window's), and the statement then fails with QueryCanceled,
+    which the caller turns into Cancelled. SQLite is interrupted by its progress handler.
+    """
+    if job is None:
+        return lambda: None
+    raw = connection.connection.dbapi_connection
+    interrupt = getattr(raw, "cancel_safe", None)  # psycopg >= 3.2
+    if interrupt is None:
+        return lambda: None
+    return job.cancel.on_cancel(interrupt)
 
 
 def _chain(exc: BaseException) -> BaseException | None:

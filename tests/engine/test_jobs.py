@@ -85,3 +85,37 @@ def test_completion_of_a_nested_job_is_never_throttled_away() -> None:
     inner.step(0.0, "start")
     inner.done("inner done")
     assert seen[-1] == (0.5, "inner done")
+
+
+def test_cancel_runs_registered_callbacks_once_in_the_cancelling_thread() -> None:
+    token = CancelToken()
+    calls: list[str] = []
+    token.on_cancel(lambda: calls.append(threading.current_thread().name))
+    forget = token.on_cancel(lambda: calls.append("forgotten"))
+    forget()
+    canceller = threading.Thread(target=token.cancel, name="canceller")
+    canceller.start()
+    canceller.join(5)
+    token.cancel()  # a second cancel runs nothing again
+    assert calls == ["canceller"]
+
+
+def test_a_callback_registered_after_cancel_runs_at_once() -> None:
+    token = CancelToken()
+    token.cancel()
+    calls: list[int] = []
+    token.on_cancel(lambda: calls.append(1))
+    assert calls == [1]
+
+
+def test_a_failing_callback_does_not_break_cancel() -> None:
+    token = CancelToken()
+    calls: list[int] = []
+
+    def broken() -> None:
+        raise RuntimeError("driver gone")
+
+    token.on_cancel(broken)
+    token.on_cancel(lambda: calls.append(1))
+    token.cancel()
+    assert token.cancelled and calls == [1]

@@ -370,3 +370,52 @@ def test_driver_objects_become_plain_columns(pg: Pg) -> None:
     assert frame["b"].dtype == "boolean" and frame["b"].isna().tolist() == [False, True, False]
     assert frame["t"].tolist() == ["12:30:00"] * 3
     assert frame["n"].dtype == "float64" and frame["n"].tolist() == [1.5, 3.0, 4.5]
+
+
+@pytest.mark.timeout(120)  # without the interrupt the query would run for an hour
+def test_cancel_interrupts_a_query_that_has_not_returned_a_row(pg: Pg) -> None:
+    import threading
+    import time
+
+    token = CancelToken()
+    outcome: list[BaseException | None] = []
+    source = DatabaseSource(pg.url, sql="SELECT pg_sleep(3600) AS slept")
+
+    def run() -> None:
+        try:
+            load_query(source, Job(None, token), pg.password)
+            outcome.append(None)
+        except BaseException as error:  # handed to the test thread
+            outcome.append(error)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    watcher = pg.admin
+    try:
+        # Wait (on a condition, with a deadline) until the server is running the statement.
+        deadline = time.monotonic() + 60
+        running = 0
+        while running == 0 and time.monotonic() < deadline:
+            with watcher.connect() as connection:
+                running = connection.execute(
+                    sa.text(
+                        # Streaming runs it as FETCH from a cursor: find it by what it waits on.
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE state = 'active' AND wait_event = 'PgSleep' "
+                        "AND pid <> pg_backend_pid()"
+                    )
+                ).scalar_one()
+        assert running == 1
+        token.cancel()  # from this thread, like the window's Cancel button
+        worker.join(60)
+    finally:
+        if worker.is_alive():  # never leave an hour-long query behind a failed test
+            with watcher.connect() as connection:
+                connection.execute(
+                    sa.text(
+                        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+                        "WHERE wait_event = 'PgSleep' AND pid <> pg_backend_pid()"
+                    )
+                )
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
