@@ -215,3 +215,40 @@ def _filled(record: list[str]) -> int:
 def _shorten(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def probe_leading_zero_columns(
+    path: Path,
+    size: int,
+    *,
+    encoding: str,
+    delimiter: str,
+    quotechar: str,
+    field_count: int,
+    probes: int = 24,
+    probe_bytes: int = 16 * 1024,
+) -> tuple[int, ...]:
+    """Leading-zero code columns found in lines spread over the whole file.
+
+    Detection reads the first megabyte; a code column whose first ``0…`` value comes later
+    (a file sorted by another column) would otherwise be read as numbers and lose its
+    zeros. A few dozen small reads spread over the file catch most of those for a few
+    milliseconds. Lines that do not split into exactly ``field_count`` fields (a probe that
+    landed inside a quoted multi-line value) are ignored, so a probe never misplaces a value.
+    Only for encodings where any byte offset can start a line (not UTF-16).
+    """
+    import codecs
+    import csv
+
+    if re.search(r"utf.?(16|32)", encoding.lower()) or size <= probe_bytes * 2:
+        return ()
+    decoder = codecs.getincrementaldecoder(encoding)
+    rows: list[list[str]] = []
+    with path.open("rb") as handle:
+        for probe in range(1, probes + 1):
+            handle.seek(size * probe // (probes + 1))
+            text = decoder(errors="replace").decode(handle.read(probe_bytes), final=True)
+            lines = text.split("\n")[1:-1]  # drop the partial first and last lines
+            reader = csv.reader(lines, delimiter=delimiter, quotechar=quotechar)
+            rows.extend(row for row in reader if len(row) == field_count)
+    return leading_zero_columns(rows)

@@ -28,6 +28,7 @@ from engine.errors import SourceError
 from engine.jobs import Cancelled, Job
 from engine.sources.base import FileSource, LoadedTable, LoadReport
 from engine.sources.columns import clean_column_names
+from engine.sources.csv_layout import probe_leading_zero_columns
 from engine.sources.files import check_path
 from engine.sources.sniff import SAMPLE_BYTES, CsvFormat, detect_csv_format
 from engine.sources.text_encoding import (
@@ -82,7 +83,7 @@ def _detect(source: FileSource, path: Path, size: int) -> CsvFormat:
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     try:
-        return detect_csv_format(
+        fmt = detect_csv_format(
             sample,
             complete=len(sample) >= size,
             encoding=source.encoding,
@@ -92,6 +93,14 @@ def _detect(source: FileSource, path: Path, size: int) -> CsvFormat:
     except SourceError as error:
         message = error.message.replace("This file", repr(path.name), 1)
         raise SourceError(message, error.hint) from None
+    if len(sample) < size:  # codes whose first leading zero comes after the sample
+        later = probe_leading_zero_columns(
+            path, size, encoding=fmt.encoding, delimiter=fmt.delimiter,
+            quotechar=fmt.quotechar, field_count=fmt.field_count,
+        )
+        if set(later) - set(fmt.text_columns):
+            fmt = replace(fmt, text_columns=tuple(sorted({*fmt.text_columns, *later})))
+    return fmt
 
 
 class _ProgressReader(io.RawIOBase):

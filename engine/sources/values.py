@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from engine.jobs import Job
 
 SAMPLE_SIZE = 2000
+FIRST_LOOK_SIZE = 200  # enough to rule out ordinary text; candidates get the full sample
 
 TRUE_WORDS = ("yes", "true", "oui", "ja", "si", "sí")
 FALSE_WORDS = ("no", "false", "non", "nein")
@@ -80,6 +81,11 @@ def normalize_columns(
 
 def normalize_column(column: pd.Series) -> tuple[pd.Series | None, str | None]:
     """One column: ``(converted or None, note or None)``."""
+    # A small sample first: most text columns (names, categories, IDs) are ruled out by it,
+    # which keeps loading a wide table close to the bare parser's speed.
+    first_look = _quick_sample(column, FIRST_LOOK_SIZE)
+    if first_look is None or not _maybe_special(first_look):
+        return None, None
     sample = _quick_sample(column)
     if sample is None:
         return None, None
@@ -108,18 +114,24 @@ def normalize_column(column: pd.Series) -> tuple[pd.Series | None, str | None]:
     return result.values, result.note
 
 
-def _quick_sample(column: pd.Series) -> list[str] | None:
+def _maybe_special(sample: list[str]) -> bool:
+    """Could the column hold yes/no values or dates, judging by ``sample``?"""
+    lowered = {value.lower() for value in sample}
+    return lowered <= TRUE_SPELLINGS | FALSE_SPELLINGS or detect_family(sample) is not None
+
+
+def _quick_sample(column: pd.Series, wanted: int = SAMPLE_SIZE) -> list[str] | None:
     """Trimmed, non-missing values spread over the column; None if it is not a text column."""
     if not (isinstance(column.dtype, pd.StringDtype) or pd.api.types.is_object_dtype(column)):
         return None
     size = len(column)
     if size == 0:
         return None
-    positions = np.unique(np.linspace(0, size - 1, min(size, SAMPLE_SIZE)).astype(np.int64))
+    positions = np.unique(np.linspace(0, size - 1, min(size, wanted)).astype(np.int64))
     picked = column.iloc[positions].dropna().tolist()
-    if len(picked) < min(100, size) and len(picked) < len(positions):
+    if len(picked) < min(wanted // 20, size) and len(picked) < len(positions):
         present = column.dropna()  # a sparse column: sample among the values that exist
-        positions = np.unique(np.linspace(0, len(present) - 1, SAMPLE_SIZE).astype(np.int64))
+        positions = np.unique(np.linspace(0, len(present) - 1, wanted).astype(np.int64))
         picked = present.iloc[positions].tolist() if len(present) else []
     if not all(isinstance(value, str) for value in picked):
         return None

@@ -424,3 +424,21 @@ def test_currency_in_a_decimal_comma_file(tmp_path: Path) -> None:
     frame, _ = _load(_write(tmp_path, data))
     assert frame["price"].tolist() == [1234.5, 12.0, -3.5]
     assert frame["share"].tolist() == [12.5, 0.5, 100.0]
+
+
+def test_codes_whose_first_leading_zero_comes_late_in_a_big_file_keep_it(
+    tmp_path: Path,
+) -> None:
+    # Sorted by code descending: the first 0-prefixed code appears after megabytes of rows.
+    codes = [f"{n:05d}" for n in range(99_999, 0, -1)]
+    lines = ["code,amount,region"] + [
+        f"{code},{i * 1.5},{'North' if i % 2 else 'South'}" for i, code in enumerate(codes)
+    ]
+    path = tmp_path / "late_zeros.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    first_zero = path.read_bytes().index(b"\n09999,")
+    assert first_zero > 1.5 * 1024 * 1024  # far beyond the 1 MB detection sample
+    frame = read_csv(FileSource(path=str(path)), Job()).frame
+    assert frame["code"].iloc[-1] == "00001"
+    assert frame["code"].iloc[0] == "99999"
+    assert str(frame["amount"].dtype) == "float64"
