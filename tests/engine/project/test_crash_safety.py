@@ -13,11 +13,14 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from project_files import dump, integrity
 
 from engine.project.fingerprint import fingerprint_frame
 from engine.project.migrations import CURRENT_VERSION
@@ -30,6 +33,7 @@ pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SI
 COMMON = """
 import sys
 from pathlib import Path
+sys.path.insert(0, "tests/engine/project")  # project_files, which the test modules import
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -121,20 +125,46 @@ def committed_frame() -> pd.DataFrame:
     )
 
 
-def _dump(path: Path) -> list[str]:
-    connection = sqlite3.connect(path)
+@contextmanager
+def _child(script: str, path: Path, *arguments: str) -> Iterator[subprocess.Popen[str]]:
+    """A child process running ``script`` on ``path``; killed and reaped when the block ends."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(path), *arguments],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        return list(connection.iterdump())
+        yield child
     finally:
-        connection.close()
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        for stream in (child.stdin, child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
 
 
-def _integrity(path: Path) -> str:
-    connection = sqlite3.connect(path)
-    try:
-        return connection.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        connection.close()
+def _expect(child: subprocess.Popen[str], word: str) -> None:
+    """Wait for the child to print ``word`` (its stderr explains a failure)."""
+    assert child.stdout is not None
+    line = child.stdout.readline().strip()
+    assert line == word, child.stderr.read() if child.stderr else line
+
+
+def _go_until_inside(child: subprocess.Popen[str]) -> None:
+    """Let the child go on, and wait until it says it is INSIDE the step to be killed in."""
+    assert child.stdin is not None
+    child.stdin.write("go\n")
+    child.stdin.flush()
+    _expect(child, "INSIDE")
+
+
+def _kill(child: subprocess.Popen[str]) -> None:
+    os.kill(child.pid, signal.SIGKILL)
+    assert child.wait() == -signal.SIGKILL
 
 
 def _kill_inside_transaction(
@@ -145,35 +175,14 @@ def _kill_inside_transaction(
     Returns the dump of the file as committed before the big write, and the file's size at
     the moment of the kill.
     """
-    child = subprocess.Popen(
-        [sys.executable, "-c", script, str(path), *arguments],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert child.stdout is not None and child.stdin is not None
-        line = child.stdout.readline().strip()
-        assert line == "COMMITTED", child.stderr.read() if child.stderr else line
-        committed = _dump(path)  # the child is idle between transactions: a stable state
-        child.stdin.write("go\n")
-        child.stdin.flush()
-        line = child.stdout.readline().strip()
-        assert line == "INSIDE", child.stderr.read() if child.stderr else line
+    journal = path.with_name(path.name + "-journal")
+    with _child(script, path, *arguments) as child:
+        _expect(child, "COMMITTED")
+        committed = dump(path)  # the child is idle between transactions: a stable state
+        _go_until_inside(child)
         size = path.stat().st_size
-        journal = path.with_name(path.name + "-journal")
         assert journal.exists() and journal.stat().st_size > 0  # the write is under way
-        os.kill(child.pid, signal.SIGKILL)
-        assert child.wait() == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        for stream in (child.stdin, child.stdout, child.stderr):
-            if stream is not None:
-                stream.close()
+        _kill(child)
     assert journal.exists()  # a hot journal: the file itself may hold half-written pages
     return committed, size
 
@@ -190,8 +199,8 @@ def test_killed_while_writing_a_snapshot_reopens_with_the_last_committed_state(
         pd.testing.assert_frame_equal(project.load_snapshot(records[0].id), committed_frame())
         assert records[0].fingerprint == fingerprint_frame(committed_frame())
         assert project.get_setting("active_source_id") == records[0].id
-    assert _dump(path) == committed  # exactly the committed state, nothing more
-    assert _integrity(path) == "ok"
+    assert dump(path) == committed  # exactly the committed state, nothing more
+    assert integrity(path) == "ok"
     assert not path.with_name(path.name + "-journal").exists()
     assert path.stat().st_size < size_at_kill  # the half-written pages were rolled back
 
@@ -209,14 +218,14 @@ def test_killed_while_adding_a_table_leaves_none_of_it(
 ) -> None:
     path = tmp_path / "add.gristmill"
     committed, _ = _kill_inside_transaction(ADD_TABLE_CHILD, path, marker, str(after))
-    assert _integrity(path) == "ok"
+    assert integrity(path) == "ok"
     with Project.open(path) as project:
         records = project.list_sources()
         assert [r.name for r in records] == ["first"]  # no "big" without its copy
         assert records[0].has_snapshot
         assert records[0].fingerprint == fingerprint_frame(committed_frame())
         assert project.get_setting("active_source_id") == records[0].id
-    assert _dump(path) == committed  # exactly the state before the add, nothing more
+    assert dump(path) == committed  # exactly the state before the add, nothing more
 
 
 def test_a_table_added_in_a_child_that_is_killed_afterwards_is_all_there(
@@ -226,30 +235,10 @@ def test_a_table_added_in_a_child_that_is_killed_afterwards_is_all_there(
     path = tmp_path / "added.gristmill"
     script = ADD_TABLE_CHILD.replace('print("FINISHED", flush=True)', 'print("INSIDE", flush=True)')
     # Stop on a statement that never runs, so the add completes; then the child says INSIDE.
-    child = subprocess.Popen(
-        [sys.executable, "-c", script, str(path), "NO SUCH STATEMENT", "1"],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert child.stdout is not None and child.stdin is not None
-        assert child.stdout.readline().strip() == "COMMITTED"
-        child.stdin.write("go\n")
-        child.stdin.flush()
-        line = child.stdout.readline().strip()
-        assert line == "INSIDE", child.stderr.read() if child.stderr else line
-        os.kill(child.pid, signal.SIGKILL)
-        assert child.wait() == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        for stream in (child.stdin, child.stdout, child.stderr):
-            if stream is not None:
-                stream.close()
+    with _child(script, path, "NO SUCH STATEMENT", "1") as child:
+        _expect(child, "COMMITTED")
+        _go_until_inside(child)
+        _kill(child)
     with Project.open(path) as project:
         records = project.list_sources()
         assert [r.name for r in records] == ["first", "big"]
@@ -270,7 +259,7 @@ def test_killed_while_migrating_reopens_as_the_old_version_and_migrates_again(
     connection.close()
     assert version == 1
     assert "fingerprints" not in tables  # created earlier in the same, unfinished transaction
-    assert _integrity(path) == "ok"
+    assert integrity(path) == "ok"
     with Project.open(path) as project:
         assert project.schema_version == CURRENT_VERSION
         assert [r.name for r in project.list_sources()] == ["Churn"]

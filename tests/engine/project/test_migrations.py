@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from project_files import dump
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Connection
 
@@ -122,7 +123,7 @@ def test_an_old_file_is_migrated_keeping_its_data_and_a_backup(
     tmp_path: Path, version: int
 ) -> None:
     path = _old_file(tmp_path / "old.gristmill", version)
-    original = _dump(path)
+    original = dump(path)
     with Project.open(path) as project:
         assert project.schema_version == migrations.CURRENT_VERSION
         assert project.created_with == "0.0.9"  # creation facts survive the migration
@@ -139,7 +140,7 @@ def test_an_old_file_is_migrated_keeping_its_data_and_a_backup(
         backup = project.migration_backup
     assert backup is not None
     assert backup.name == f"old.schema{version}-backup.gristmill"
-    assert _dump(backup) == original  # the same content as the file before migrating
+    assert dump(backup) == original  # the same content as the file before migrating
     assert _shape(f"sqlite:///{path}") == _shape(f"sqlite:///{_fresh(tmp_path)}")
     # opening again needs no migration and makes no second backup
     with Project.open(path) as project:
@@ -148,14 +149,6 @@ def test_an_old_file_is_migrated_keeping_its_data_and_a_backup(
         "old.gristmill",
         f"old.schema{version}-backup.gristmill",
     ]
-
-
-def _dump(path: Path) -> list[str]:
-    connection = sqlite3.connect(path)
-    try:
-        return list(connection.iterdump())
-    finally:
-        connection.close()
 
 
 def _fresh(tmp_path: Path) -> Path:

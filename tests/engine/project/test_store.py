@@ -1,4 +1,6 @@
-"""The project store: every stored thing round-trips; bad files give a clear ProjectError."""
+"""The project store: files, sources, passwords, kinds, settings, copies of the file.
+
+Kept copies of tables (snapshots) are tested in test_store_snapshots.py."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from project_files import count_rows, mixed_frame
 
 from engine import __version__
 from engine.errors import InputError, ProjectError
@@ -25,42 +28,6 @@ from engine.sources.base import DatabaseSource, FileSource
 PASSWORD = "S3cr3t-Pa55"
 _RANDOM = np.random.default_rng(2024)  # seeded: the same "random" files every run
 
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    with Project.create(tmp_path / "p.gristmill") as opened:
-        yield opened
-
-
-def _count(path: Path, table: str) -> int:
-    connection = sqlite3.connect(path)
-    try:
-        return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    finally:
-        connection.close()
-
-
-def _mixed_frame(rows: int = 6) -> pd.DataFrame:
-    base = pd.DataFrame(
-        {
-            "name": pd.Series(["Ann", None, "Zoë", "", "Bob", "Kim"], dtype="str"),
-            "joined": pd.to_datetime(
-                ["2024-01-31 00:00", None, "2023-12-01 10:30", "2020-02-29 00:00",
-                 "2021-06-01 23:59", None]
-            ),
-            "seen_utc": pd.to_datetime(
-                ["2024-01-31T08:00Z", "2024-02-01T09:00Z", None, None, "2024-03-01T00:00Z",
-                 "2024-03-02T00:00Z"]
-            ),
-            "active": [True, False, True, True, False, False],
-            "vip": pd.array([True, None, False, None, True, False], dtype="boolean"),
-            "children": pd.array([0, 2, None, 1, None, 3], dtype="Int64"),
-            "income": [42_100.5, np.nan, 0.0, -3.25, 1e9, np.nan],
-            "plan": pd.Categorical(["gold", "basic", None, "gold", "basic", "basic"]),
-            "visits": np.array([1, 2, 3, 4, 5, 6], dtype="int32"),
-        }
-    )
-    return pd.concat([base] * (rows // 6), ignore_index=True) if rows > 6 else base
 
 
 # -- creating and opening ----------------------------------------------------------------
@@ -130,7 +97,7 @@ def test_a_damaged_project_gives_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "p.gristmill"
     with Project.create(path) as project:
         source_id = project.add_source("data", FileSource("data.csv"))
-        project.save_snapshot(source_id, _mixed_frame(600))
+        project.save_snapshot(source_id, mixed_frame(600))
     content = bytearray(path.read_bytes())
     # Keep page 1 (header and table list); scribble over every other page.
     rng = np.random.default_rng(7)
@@ -192,7 +159,7 @@ def test_source_names_are_unique_and_not_blank(project: Project) -> None:
 
 
 def test_remove_source_takes_everything_of_it_and_ids_are_not_reused(project: Project) -> None:
-    frame = _mixed_frame()
+    frame = mixed_frame()
     keep = project.add_source("keep", FileSource("keep.csv"))
     gone = project.add_source("gone", FileSource("gone.csv"))
     for source_id in (keep, gone):
@@ -204,8 +171,8 @@ def test_remove_source_takes_everything_of_it_and_ids_are_not_reused(project: Pr
     assert [r.id for r in project.list_sources()] == [keep]
     assert project.get_setting(ACTIVE_SOURCE) is None
     for table in ("schemas", "fingerprints", "snapshots", "snapshot_chunks"):
-        assert _count(project.path, f"{table} WHERE source_id = {gone}") == 0
-        assert _count(project.path, f"{table} WHERE source_id = {keep}") >= 1
+        assert count_rows(project.path, f"{table} WHERE source_id = {gone}") == 0
+        assert count_rows(project.path, f"{table} WHERE source_id = {keep}") >= 1
     assert project.add_source("new", FileSource("new.csv")) == gone + 1
     with pytest.raises(ProjectError, match=f"no data source number {gone}"):
         project.load_schema(gone)
@@ -217,7 +184,7 @@ def test_unknown_source_ids_give_a_clear_error(project: Project) -> None:
         lambda: project.remove_source(42),
         lambda: project.save_schema(42, Schema()),
         lambda: project.load_fingerprint(42),
-        lambda: project.save_snapshot(42, _mixed_frame()),
+        lambda: project.save_snapshot(42, mixed_frame()),
         lambda: project.load_snapshot(42),
     ):
         with pytest.raises(ProjectError, match="no data source number 42"):
@@ -321,129 +288,13 @@ def test_schema_round_trip_and_replacement(project: Project) -> None:
 def test_fingerprint_round_trip(project: Project) -> None:
     source_id = project.add_source("data", FileSource("data.csv"))
     assert project.load_fingerprint(source_id) is None
-    fp = fingerprint_frame(_mixed_frame())
+    fp = fingerprint_frame(mixed_frame())
     project.save_fingerprint(source_id, fp)
     assert project.load_fingerprint(source_id) == fp
     assert project.list_sources()[0].fingerprint == fp
-    newer = fingerprint_frame(_mixed_frame(12))
+    newer = fingerprint_frame(mixed_frame(12))
     project.save_fingerprint(source_id, newer)
     assert project.load_fingerprint(source_id) == newer
-
-
-# -- snapshots ---------------------------------------------------------------------------
-
-
-def test_snapshot_round_trips_dtypes_and_values(project: Project) -> None:
-    source_id = project.add_source("data", FileSource("data.csv"))
-    assert project.load_snapshot(source_id) is None
-    frame = _mixed_frame()
-    project.save_snapshot(source_id, frame)
-    assert project.list_sources()[0].has_snapshot
-    project.close()
-    with Project.open(project.path) as reopened:
-        loaded = reopened.load_snapshot(source_id)
-    pd.testing.assert_frame_equal(loaded, frame, check_exact=True)
-    assert fingerprint_frame(loaded) == fingerprint_frame(frame)
-
-
-@pytest.mark.parametrize(
-    "frame",
-    [
-        pd.DataFrame({"a": pd.Series([], dtype="int64"), "b": pd.Series([], dtype="str")}),
-        pd.DataFrame({"x": [1.5, 2.5]}, index=pd.RangeIndex(10, 12)),
-        pd.DataFrame({"x": ["a", "b"]}, index=pd.Index(["r1", "r2"], name="row")),
-    ],
-    ids=["empty", "offset-range-index", "named-text-index"],
-)
-def test_snapshot_keeps_empty_frames_and_indexes(project: Project, frame: pd.DataFrame) -> None:
-    source_id = project.add_source("data", FileSource("data.csv"))
-    project.save_snapshot(source_id, frame)
-    pd.testing.assert_frame_equal(project.load_snapshot(source_id), frame)
-
-
-def test_large_snapshot_is_stored_in_chunks_with_progress(
-    project: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(snapshot_module, "CHUNK_BYTES", 4096)
-    monkeypatch.setattr(snapshot_module, "ROW_GROUP_ROWS", 500)
-    source_id = project.add_source("data", FileSource("data.csv"))
-    rng = np.random.default_rng(1)
-    frame = pd.DataFrame({"x": rng.random(3000), "s": [f"v{k}" for k in range(3000)]})
-    seen: list[tuple[float, str]] = []
-    project.save_snapshot(source_id, frame, progress=lambda f, m: seen.append((f, m)))
-    assert _count(project.path, "snapshot_chunks") > 5
-    assert seen[-1][0] == 1.0
-    assert [f for f, _ in seen] == sorted(f for f, _ in seen)
-    loaded: list[tuple[float, str]] = []
-    result = project.load_snapshot(source_id, progress=lambda f, m: loaded.append((f, m)))
-    pd.testing.assert_frame_equal(result, frame)
-    assert loaded[-1][0] == 1.0
-
-
-def test_a_new_snapshot_replaces_the_old_one(project: Project) -> None:
-    source_id = project.add_source("data", FileSource("data.csv"))
-    project.save_snapshot(source_id, _mixed_frame(60))
-    smaller = pd.DataFrame({"only": [1, 2, 3]})
-    project.save_snapshot(source_id, smaller)
-    pd.testing.assert_frame_equal(project.load_snapshot(source_id), smaller)
-    assert _count(project.path, "snapshot_chunks") == 1
-    project.remove_snapshot(source_id)
-    assert project.load_snapshot(source_id) is None
-    assert not project.list_sources()[0].has_snapshot
-    assert _count(project.path, "snapshot_chunks") == 0
-    size = project.path.stat().st_size
-    project.compact()
-    assert project.path.stat().st_size < size
-    assert [r.name for r in project.list_sources()] == ["data"]
-
-
-def test_cancelling_a_snapshot_keeps_the_previous_one(
-    project: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(snapshot_module, "CHUNK_BYTES", 1024)
-    source_id = project.add_source("data", FileSource("data.csv"))
-    old = _mixed_frame()
-    project.save_snapshot(source_id, old)
-    before = _count(project.path, "snapshot_chunks")
-    token = CancelToken()
-    writes = 0
-
-    def cancel_during_writing(fraction: float, message: str) -> None:
-        nonlocal writes
-        if message.startswith("Writing"):
-            writes += 1
-            token.cancel()  # asked while chunks are being written, inside the transaction
-
-    rng = np.random.default_rng(2)
-    with pytest.raises(Cancelled):
-        project.save_snapshot(
-            source_id, pd.DataFrame({"x": rng.random(20_000)}), cancel_during_writing, token
-        )
-    assert writes >= 1
-    pd.testing.assert_frame_equal(project.load_snapshot(source_id), old)
-    assert _count(project.path, "snapshot_chunks") == before
-
-
-def test_a_table_that_cannot_be_kept_leaves_the_previous_snapshot(project: Project) -> None:
-    source_id = project.add_source("data", FileSource("data.csv"))
-    project.save_snapshot(source_id, _mixed_frame())
-    mixed = pd.DataFrame({"code": pd.Series(["A1", 7, None], dtype="object")})
-    with pytest.raises(ProjectError, match="cannot be kept inside the project"):
-        project.save_snapshot(source_id, mixed)
-    pd.testing.assert_frame_equal(project.load_snapshot(source_id), _mixed_frame())
-
-
-def test_a_damaged_snapshot_is_reported_not_returned(project: Project) -> None:
-    source_id = project.add_source("data", FileSource("data.csv"))
-    project.save_snapshot(source_id, _mixed_frame())
-    connection = sqlite3.connect(project.path)
-    data = connection.execute("SELECT data FROM snapshot_chunks").fetchone()[0]
-    flipped = data[:100] + bytes([data[100] ^ 0xFF]) + data[101:]
-    connection.execute("UPDATE snapshot_chunks SET data = ?", (flipped,))
-    connection.commit()
-    connection.close()
-    with pytest.raises(ProjectError, match="damaged"):
-        project.load_snapshot(source_id)
 
 
 # -- settings ----------------------------------------------------------------------------
@@ -476,7 +327,7 @@ def test_settings_round_trip(project: Project) -> None:
 
 def test_save_as_copies_everything_and_continues_in_the_copy(project: Project) -> None:
     source_id = project.add_source("data", FileSource("data.csv"))
-    project.save_snapshot(source_id, _mixed_frame())
+    project.save_snapshot(source_id, mixed_frame())
     project.set_setting("k", "v")
     original = project.path
     target = original.with_name("copy.gristmill")
@@ -487,7 +338,7 @@ def test_save_as_copies_everything_and_continues_in_the_copy(project: Project) -
         assert [r.name for r in old.list_sources()] == ["data"]
     with Project.open(target) as copy:
         assert [r.name for r in copy.list_sources()] == ["data", "only in the copy"]
-        pd.testing.assert_frame_equal(copy.load_snapshot(source_id), _mixed_frame())
+        pd.testing.assert_frame_equal(copy.load_snapshot(source_id), mixed_frame())
         assert copy.get_setting("k") == "v"
     assert not list(original.parent.glob("*.partial"))
 
@@ -514,7 +365,7 @@ def test_a_project_can_be_used_from_a_worker_thread(project: Project) -> None:
 
     def work() -> None:
         try:
-            project.save_snapshot(source_id, _mixed_frame())
+            project.save_snapshot(source_id, mixed_frame())
         except BaseException as error:  # reported below, in the test's own thread
             errors.append(error)
 
@@ -522,31 +373,7 @@ def test_a_project_can_be_used_from_a_worker_thread(project: Project) -> None:
     worker.start()
     worker.join()
     assert errors == []
-    pd.testing.assert_frame_equal(project.load_snapshot(source_id), _mixed_frame())
-
-
-# -- snapshots converted slice by slice ---------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "index",
-    [
-        pd.RangeIndex(100, 148, 4),
-        pd.MultiIndex.from_arrays([list("abcdefabcdef"), range(12)], names=["k", "n"]),
-    ],
-    ids=["stepped-range-index", "multi-index"],
-)
-def test_a_snapshot_written_slice_by_slice_reads_back_as_the_whole_frame(
-    project: Project, monkeypatch: pytest.MonkeyPatch, index: pd.Index
-) -> None:
-    monkeypatch.setattr(snapshot_module, "ROW_GROUP_ROWS", 5)
-    frame = _mixed_frame(12).set_axis(index)
-    # Python objects typed from the whole column: the first slice alone holds no text.
-    frame["note"] = pd.Series([None] * 6 + ["x"] * 6, dtype="object", index=index)
-    source_id = project.add_source("data", FileSource("data.csv"))
-    project.save_snapshot(source_id, frame)
-    loaded = project.load_snapshot(source_id)
-    pd.testing.assert_frame_equal(loaded, frame.astype({"note": "str"}), check_exact=True)
+    pd.testing.assert_frame_equal(project.load_snapshot(source_id), mixed_frame())
 
 
 # -- adding a source with its data in one transaction ---------------------------------------
@@ -564,7 +391,7 @@ def _add_with_data(project: Project, name: str, frame: pd.DataFrame | None, **op
 
 
 def test_add_source_with_data_stores_everything_at_once(project: Project) -> None:
-    frame = _mixed_frame()
+    frame = mixed_frame()
     first = _add_with_data(project, "data", frame)
     second = _add_with_data(project, "data", None, rename_if_taken=True, make_active=False)
     records = project.list_sources()
@@ -599,4 +426,4 @@ def test_add_source_with_data_that_fails_or_is_cancelled_adds_nothing(
     assert project.list_sources() == []
     assert project.settings() == {}
     for table in ("sources", "schemas", "fingerprints", "snapshots", "snapshot_chunks"):
-        assert _count(project.path, table) == 0
+        assert count_rows(project.path, table) == 0

@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,12 +24,6 @@ from engine.project.store import ACTIVE_SOURCE, Project
 from engine.sources.base import FileSource
 
 ROUNDS = 150
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Project:
-    with Project.create(tmp_path / "p.gristmill") as opened:
-        yield opened
 
 
 def _run_together(*bodies: Callable[[], None]) -> list[BaseException]:
