@@ -10,7 +10,7 @@ How a source is stored (no passwords, unique trimmed names) lives in
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -53,16 +53,7 @@ class SourcesMixin:
         name = clean_name(name)
         stored = storable(source)
         with self._transaction("add the data source", write=True) as session:
-            refuse_duplicate(session, name)
-            row = SourceRow(
-                name=name,
-                kind=stored["kind"],
-                source_json=json.dumps(stored, ensure_ascii=False),
-                created_at=utc_now(),
-            )
-            session.add(row)
-            session.flush()
-            return row.id
+            return _insert_source(session, name, stored)
 
     def add_source_with_data(
         self,
@@ -94,16 +85,7 @@ class SourcesMixin:
         with self._transaction("add the data source", write=True) as session:
             if rename_if_taken:
                 name = _free_name(session, name)
-            refuse_duplicate(session, name)
-            row = SourceRow(
-                name=name,
-                kind=stored["kind"],
-                source_json=json.dumps(stored, ensure_ascii=False),
-                created_at=utc_now(),
-            )
-            session.add(row)
-            session.flush()
-            source_id = row.id
+            source_id = _insert_source(session, name, stored)
             session.add(schema_row(source_id, schema))
             session.add(fingerprint_row(source_id, fingerprint))
             if data is not None and frame is not None:
@@ -167,6 +149,20 @@ class SourcesMixin:
                     session, source_id, data, len(frame), utc_now(), job.sub(0.6, 1.0)
                 )
         job.done("Saved in the project")
+
+
+def _insert_source(session: Session, name: str, stored: dict[str, Any]) -> int:
+    """Add the source row (its name must be free); returns the new id."""
+    refuse_duplicate(session, name)
+    row = SourceRow(
+        name=name,
+        kind=stored["kind"],
+        source_json=json.dumps(stored, ensure_ascii=False),
+        created_at=utc_now(),
+    )
+    session.add(row)
+    session.flush()
+    return row.id
 
 
 def _free_name(session: Session, name: str) -> str:
