@@ -6,13 +6,9 @@ stands in for it (a test double of the keychain, installed with ``keyring.set_ke
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
+from keychain_double import LockedKeyring, MemoryKeyring
 from keyring.backends import chainer, fail
-from keyring.errors import KeyringLocked, PasswordDeleteError
 
 from engine.errors import DatabaseError
 from engine.sources.credentials import (
@@ -24,50 +20,6 @@ from engine.sources.credentials import (
     split_password,
     store_password,
 )
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keychain."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.entries:
-            raise PasswordDeleteError("not found")
-        del self.entries[(service, username)]
-
-
-class LockedKeyring(MemoryKeyring):
-    """A keychain that refuses every request (locked, or access denied)."""
-
-    def get_password(self, service: str, username: str) -> str | None:
-        raise KeyringLocked("locked")
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise KeyringLocked("locked")
-
-
-@pytest.fixture
-def use_keyring() -> Iterator[object]:
-    previous = keyring.get_keyring()
-
-    def install(backend: KeyringBackend) -> KeyringBackend:
-        keyring.set_keyring(backend)
-        return backend
-
-    yield install
-    keyring.set_keyring(previous)
-
 
 URL = "postgresql+psycopg://ana@db.example:5432/crm"
 

@@ -12,13 +12,13 @@ import socket
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
-import keyring
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from keyring.backend import KeyringBackend
+from keychain_double import MemoryKeyring
 
 from engine.errors import DatabaseError, UnsafeQueryError
 from engine.jobs import Cancelled, CancelToken, Job
@@ -328,33 +328,12 @@ def test_cancel_between_chunks_closes_the_session(pg: Pg) -> None:
     assert len(load_query(source, Job(), password=pg.password).frame) == 3000
 
 
-class _MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
-
-
-def test_a_saved_password_is_taken_from_the_keychain(pg: Pg) -> None:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(_MemoryKeyring())
-    try:
-        with pytest.raises(DatabaseError, match="refused"):
-            check_connection(pg.url)  # no password anywhere yet
-        assert store_password(pg.url, pg.password)
-        assert "read-only" in check_connection(pg.url)
-    finally:
-        keyring.set_keyring(previous)
+def test_a_saved_password_is_taken_from_the_keychain(pg: Pg, use_keyring: Any) -> None:
+    use_keyring(MemoryKeyring())
+    with pytest.raises(DatabaseError, match="refused"):
+        check_connection(pg.url)  # no password anywhere yet
+    assert store_password(pg.url, pg.password)
+    assert "read-only" in check_connection(pg.url)
 
 
 def test_driver_objects_become_plain_columns(pg: Pg) -> None:
