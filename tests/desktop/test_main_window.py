@@ -67,6 +67,16 @@ def _open_empty_project(window: MainWindow, tmp_path: Path) -> None:
     window._set_project(create_project(tmp_path / "mine.gristmill"))
 
 
+def _add_next_quarter(qtbot, window: MainWindow, tmp_path: Path) -> Path:
+    """A new project with the sample's next-quarter file added through the window."""
+    _open_empty_project(window, tmp_path)
+    data = tmp_path / "next quarter.csv"
+    shutil.copy(sample_data_dir() / "churn_next_quarter.csv", data)
+    window.data_panel.add_file(data)
+    qtbot.waitUntil(lambda: window.data_panel.has_data, timeout=WAIT)
+    return data
+
+
 def test_opens_the_sample_project_with_its_sources_and_profile(
     qtbot, window: MainWindow, settings: QSettings
 ) -> None:
@@ -98,11 +108,7 @@ def test_opens_the_sample_project_with_its_sources_and_profile(
 def test_adding_a_file_loads_profiles_and_saves_it(
     qtbot, window: MainWindow, tmp_path: Path
 ) -> None:
-    _open_empty_project(window, tmp_path)
-    data = tmp_path / "next quarter.csv"
-    shutil.copy(sample_data_dir() / "churn_next_quarter.csv", data)
-    window.data_panel.add_file(data)
-    qtbot.waitUntil(lambda: window.data_panel.has_data, timeout=WAIT)
+    _add_next_quarter(qtbot, window, tmp_path)
     assert window.data_panel.grid_model.rowCount() == 2_000
     records = window.project.list_sources()
     assert [r.name for r in records] == ["next quarter"]
@@ -114,11 +120,7 @@ def test_adding_a_file_loads_profiles_and_saves_it(
 def test_a_project_reopens_from_its_copy_after_the_file_moved(
     qtbot, window: MainWindow, tmp_path: Path
 ) -> None:
-    _open_empty_project(window, tmp_path)
-    data = tmp_path / "next quarter.csv"
-    shutil.copy(sample_data_dir() / "churn_next_quarter.csv", data)
-    window.data_panel.add_file(data)
-    qtbot.waitUntil(lambda: window.data_panel.has_data, timeout=WAIT)
+    data = _add_next_quarter(qtbot, window, tmp_path)
     path = window.project.path
     data.rename(tmp_path / "archived.csv")
 
