@@ -14,30 +14,19 @@ import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+import no_qt
 import pytest
 
 TESTS = Path(__file__).resolve().parent
 
-QT_PACKAGES = frozenset({"PySide6", "shiboken6", "PyQt5", "PyQt6"})
-
-
-class _QtBlocker:
-    """Makes every Qt import fail, to prove the engine runs where PySide6 is absent."""
-
-    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if name.split(".")[0] in QT_PACKAGES:
-            raise ImportError(f"{name} is blocked: the engine must run without Qt")
-
-
 # tests/test_codebase.py runs tests/engine again in a child process with this variable set.
 if os.environ.get("GRISTMILL_BLOCK_QT") == "1":
-    sys.meta_path.insert(0, _QtBlocker())
+    no_qt.install()
 
 
 def _pg_server() -> ModuleType:
