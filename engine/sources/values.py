@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.sources.date_formats import DateFamily
 from engine.sources.dates import detect_family, parse_dates
 
 if TYPE_CHECKING:
@@ -84,14 +85,12 @@ def normalize_column(column: pd.Series) -> tuple[pd.Series | None, str | None]:
     # A small sample first: most text columns (names, categories, IDs) are ruled out by it,
     # which keeps loading a wide table close to the bare parser's speed.
     first_look = _quick_sample(column, FIRST_LOOK_SIZE)
-    if first_look is None or not _maybe_special(first_look):
+    if first_look is None or _candidates(first_look) == (False, None):
         return None, None
     sample = _quick_sample(column)
     if sample is None:
         return None, None
-    lowered_sample = {value.lower() for value in sample}
-    maybe_boolean = lowered_sample <= TRUE_SPELLINGS | FALSE_SPELLINGS
-    family = None if maybe_boolean else detect_family(sample)
+    maybe_boolean, family = _candidates(sample)
     if not maybe_boolean and family is None:
         return None, None  # most text columns stop here, after looking at the sample only
     text = _as_text(column)
@@ -114,10 +113,11 @@ def normalize_column(column: pd.Series) -> tuple[pd.Series | None, str | None]:
     return result.values, result.note
 
 
-def _maybe_special(sample: list[str]) -> bool:
-    """Could the column hold yes/no values or dates, judging by ``sample``?"""
-    lowered = {value.lower() for value in sample}
-    return lowered <= TRUE_SPELLINGS | FALSE_SPELLINGS or detect_family(sample) is not None
+def _candidates(sample: list[str]) -> tuple[bool, DateFamily | None]:
+    """Judging by ``sample``: could the column be yes/no values, and else which dates?"""
+    if {value.lower() for value in sample} <= TRUE_SPELLINGS | FALSE_SPELLINGS:
+        return True, None
+    return False, detect_family(sample)
 
 
 def _quick_sample(column: pd.Series, wanted: int = SAMPLE_SIZE) -> list[str] | None:
