@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from engine import __version__
 from engine.errors import InputError
+from engine.jobs import Job
 from engine.sources.base import FileSource
 
 EXIT_OK = 0
@@ -276,8 +277,10 @@ def _run_profile(args: argparse.Namespace) -> int:
         loading.finish()
     profiling = _StderrProgress(sys.stderr, enabled=not args.quiet)
     try:
-        schema = api.infer_schema(loaded.frame, progress=profiling)
-        profile = api.profile_table(loaded.frame, schema, progress=profiling)
+        # One progress line for both steps: kinds take the first tenth, statistics the rest.
+        job = Job(profiling)
+        schema = api.infer_schema(loaded.frame, progress=job.sub(0.0, 0.1).step)
+        profile = api.profile_table(loaded.frame, schema, progress=job.sub(0.1, 1.0).step)
     finally:
         profiling.finish()
 

@@ -72,6 +72,8 @@ def test_profile_reports_progress_on_stderr(capsys: pytest.CaptureFixture[str]) 
     assert main(["profile", str(SAMPLE_CSV), "--json"]) == EXIT_OK
     captured = capsys.readouterr()
     assert "100%" in captured.err
+    assert "Working out the kind of" in captured.err  # the profiling step reports too
+    assert "Profiling the table" in captured.err
     json.loads(captured.out)  # stdout stays pure JSON
 
 
