@@ -13,6 +13,7 @@ may keep a *copy* of the table's data (stored as a Parquet "snapshot").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,17 +23,24 @@ from engine.sources.base import DatabaseSource, FileSource, LoadedTable, Source
 if TYPE_CHECKING:
     import pandas as pd
 
+    from engine.problem.define import ProblemProposal
+    from engine.problem.definition import Problem, Task, ValidationPlan
     from engine.profile.result import TableProfile
     from engine.profile.schema import Schema
     from engine.project.datasets import OpenedTable
     from engine.project.fingerprint import DatasetFingerprint
     from engine.project.store import Project
     from engine.sources.database import TableInfo
+    from engine.training.leaderboard import Leaderboard
+    from engine.training.runs import RunOutcome
+    from engine.training.search import SearchSettings
 
 __all__ = [
     "add_table",
     "check_connection",
     "create_project",
+    "define_problem",
+    "evaluation_report",
     "fingerprint_table",
     "infer_schema",
     "list_tables",
@@ -44,6 +52,7 @@ __all__ = [
     "refresh_table",
     "sample_data_dir",
     "source_for",
+    "train",
 ]
 
 
@@ -241,3 +250,87 @@ def refresh_table(
 def sample_data_dir() -> Path:
     """The folder of the bundled sample data (``resources/sample``)."""
     return Path(__file__).resolve().parent.parent / "resources" / "sample"
+
+
+def define_problem(
+    frame: pd.DataFrame,
+    schema: Schema,
+    target: str | None,
+    *,
+    task: Task | None = None,
+    positive_class: str | None = None,
+    metric: str | None = None,
+    validation: ValidationPlan | None = None,
+    keep: tuple[str, ...] = (),
+    exclude: tuple[str, ...] = (),
+    semi_supervised: bool | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> ProblemProposal:
+    """Detect the task and say why, pick a metric and a validation plan, guard against leakage.
+
+    The proposal's ``problem`` is ready to train; its findings (leakage, class balance, notes)
+    are what the user reviews. ``keep`` names flagged columns the user wants to use anyway.
+    """
+    from engine.problem.define import propose_problem
+
+    return propose_problem(
+        frame,
+        schema,
+        target,
+        task=task,
+        positive_class=positive_class,
+        metric=metric,
+        validation=validation,
+        keep=keep,
+        exclude=exclude,
+        semi_supervised=semi_supervised,
+        job=Job(progress, cancel),
+    )
+
+
+def train(
+    frame: pd.DataFrame,
+    schema: Schema,
+    problem: Problem,
+    settings: SearchSettings | None = None,
+    *,
+    project: Project | None = None,
+    source_id: int | None = None,
+    on_update: Callable[[Leaderboard], None] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> RunOutcome:
+    """Search models under a time budget, refit the best, evaluate it on the holdout.
+
+    ``on_update`` receives the leaderboard each time a candidate finishes. With a
+    ``project`` and ``source_id`` the run (board, recipe, seed, timings, evaluation and the
+    fitted model) is stored there and ``run_id`` is set. Cancel: the first press stops the
+    search and keeps the best model found so far; a second press stops everything.
+    """
+    from engine.project.fingerprint import fingerprint_frame
+    from engine.training.runs import store_run, train_and_evaluate
+    from engine.training.search import SearchSettings
+
+    job = Job(progress, cancel)
+    outcome = train_and_evaluate(
+        frame,
+        schema,
+        problem,
+        settings or SearchSettings(),
+        job=job.sub(0.0, 0.97),
+        on_update=on_update,
+    )
+    if project is not None and source_id is not None:
+        job.step(0.97, "Saving the run in the project", force=True)
+        data_hash = fingerprint_frame(frame, Job()).content_hash
+        store_run(project, source_id, outcome, data_hash)
+    job.done("Training finished")
+    return outcome
+
+
+def evaluation_report(project: Project, run_id: int, path: str | Path) -> Path:
+    """Write the self-contained HTML report of a stored run; returns the file written."""
+    from engine.training.run_report import write_run_report
+
+    return write_run_report(project, run_id, Path(path))

@@ -1,9 +1,9 @@
 """The ``gristmill`` command line, for people and for schedulers.
 
 Results go to stdout (plain text, or JSON with ``--json``), progress to stderr. Exit codes
-are stable: 0 success, 2 bad input or usage, 3 internal error, 130 interrupted. Later issues
-add subcommands (train, evaluate, export, score, drift); each lives in its own function here
-and calls :mod:`engine.api`.
+are stable: 0 success, 2 bad input or usage, 3 internal error, 130 interrupted. ``profile``
+lives here; ``train`` and ``evaluate`` in :mod:`engine.cli_modeling`. Every command calls
+:mod:`engine.api`.
 """
 
 from __future__ import annotations
@@ -100,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--quiet", "-q", action="store_true", help="no progress messages on stderr"
     )
     profile.set_defaults(handler=_run_profile)
+
+    from engine.cli_modeling import add_commands
+
+    add_commands(commands, common)
     return parser
 
 

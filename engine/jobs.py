@@ -41,10 +41,12 @@ class CancelToken:
         self._event = threading.Event()
         self._lock = threading.Lock()
         self._callbacks: list[Callable[[], None]] = []
+        self._presses = 0
 
     def cancel(self) -> None:
         """Ask the job to stop at its next check, and run the registered callbacks."""
         with self._lock:
+            self._presses += 1
             self._event.set()
             callbacks, self._callbacks = self._callbacks, []
         for callback in callbacks:
@@ -56,6 +58,26 @@ class CancelToken:
     @property
     def cancelled(self) -> bool:
         return self._event.is_set()
+
+    @property
+    def presses(self) -> int:
+        """How many times :meth:`cancel` was called."""
+        return self._presses
+
+    def consume(self) -> bool:
+        """Treat a single pending Cancel as handled, so the job can go on to its end.
+
+        A model search answers the first Cancel by stopping the search and keeping the best
+        model found so far; it consumes that press, and the refit and evaluation that follow
+        stop only at the *next* press. Returns False (and consumes nothing) when Cancel was
+        pressed more than once: the user wants everything to stop.
+        """
+        with self._lock:
+            if self._presses != 1:
+                return False
+            self._presses = 0
+            self._event.clear()
+            return True
 
     def raise_if_cancelled(self) -> None:
         """Raise :class:`Cancelled` if :meth:`cancel` was called."""

@@ -18,6 +18,7 @@ History:
 1. meta, settings, sources, schemas
 2. fingerprints
 3. snapshots and snapshot_chunks
+4. problems, runs, evaluations, models
 """
 
 from __future__ import annotations
@@ -97,10 +98,37 @@ def _v3_snapshots(connection: Connection) -> None:
     )
 
 
+def _v4_runs(connection: Connection) -> None:
+    _run(
+        connection,
+        "CREATE TABLE problems ("
+        " source_id INTEGER NOT NULL, problem_json TEXT NOT NULL, updated_at TEXT NOT NULL,"
+        " PRIMARY KEY (source_id),"
+        " FOREIGN KEY (source_id) REFERENCES sources (id) ON DELETE CASCADE)",
+        "CREATE TABLE runs ("
+        " id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, source_id INTEGER NOT NULL,"
+        " status TEXT NOT NULL, seed INTEGER NOT NULL, problem_json TEXT NOT NULL,"
+        " settings_json TEXT NOT NULL, recipe_json TEXT, best_json TEXT,"
+        " leaderboard_json TEXT NOT NULL, split_json TEXT NOT NULL,"
+        " timings_json TEXT NOT NULL, notes_json TEXT NOT NULL, data_hash TEXT NOT NULL,"
+        " created_at TEXT NOT NULL,"
+        " FOREIGN KEY (source_id) REFERENCES sources (id) ON DELETE CASCADE)",
+        "CREATE TABLE evaluations ("
+        " run_id INTEGER NOT NULL, evaluation_json TEXT NOT NULL, threshold_json TEXT,"
+        " updated_at TEXT NOT NULL, PRIMARY KEY (run_id),"
+        " FOREIGN KEY (run_id) REFERENCES runs (id) ON DELETE CASCADE)",
+        "CREATE TABLE models ("
+        " run_id INTEGER NOT NULL, format TEXT NOT NULL, data BLOB NOT NULL,"
+        " sha256 TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (run_id),"
+        " FOREIGN KEY (run_id) REFERENCES runs (id) ON DELETE CASCADE)",
+    )
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: _v1_core,
     2: _v2_fingerprints,
     3: _v3_snapshots,
+    4: _v4_runs,
 }
 """Version reached -> the function that reaches it from the version before."""
 

@@ -116,3 +116,66 @@ class SnapshotChunkRow(Base):
     )
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class ProblemRow(Base):
+    """The problem defined on a source (``Problem.to_dict()`` JSON), one per source."""
+
+    __tablename__ = "problems"
+
+    source_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    problem_json: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class RunRow(Base):
+    """One training run: its problem, settings, recipe, seed, timings and leaderboard."""
+
+    __tablename__ = "runs"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False
+    )
+    status: Mapped[str] = mapped_column(Text, nullable=False)  # completed, stopped, ...
+    seed: Mapped[int] = mapped_column(Integer, nullable=False)
+    problem_json: Mapped[str] = mapped_column(Text, nullable=False)
+    settings_json: Mapped[str] = mapped_column(Text, nullable=False)
+    recipe_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # the best model's
+    best_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # CandidateSpec JSON
+    leaderboard_json: Mapped[str] = mapped_column(Text, nullable=False)
+    split_json: Mapped[str] = mapped_column(Text, nullable=False)  # sizes and description
+    timings_json: Mapped[str] = mapped_column(Text, nullable=False)
+    notes_json: Mapped[str] = mapped_column(Text, nullable=False)
+    data_hash: Mapped[str] = mapped_column(Text, nullable=False)  # the table's content hash
+    created_at: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class EvaluationRow(Base):
+    """The evaluation of a run's best model (``Evaluation.to_dict()`` JSON)."""
+
+    __tablename__ = "evaluations"
+
+    run_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    evaluation_json: Mapped[str] = mapped_column(Text, nullable=False)
+    threshold_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # chosen threshold
+    updated_at: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ModelRow(Base):
+    """A run's fitted pipeline as skops bytes (a fixed allow-list of types; never pickle)."""
+
+    __tablename__ = "models"
+
+    run_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    format: Mapped[str] = mapped_column(Text, nullable=False)  # "skops"
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    sha256: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[str] = mapped_column(Text, nullable=False)

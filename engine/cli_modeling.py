@@ -1,0 +1,323 @@
+"""``gristmill train`` and ``gristmill evaluate``: the modelling steps of the command line.
+
+Kept apart from :mod:`engine.cli` (which owns the parser, exit codes and shared helpers) so
+each file stays about one thing. Progress goes to stderr, results to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import InputError
+
+if TYPE_CHECKING:
+    from engine.evaluation.result import Evaluation
+    from engine.training.leaderboard import Leaderboard
+    from engine.training.runs import RunOutcome
+
+
+def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Register ``train`` and ``evaluate`` on the main parser's subcommands."""
+    from engine.training.catalog import FAMILIES
+
+    train = commands.add_parser(
+        "train",
+        parents=[common],
+        help="search models for a target column and print the leaderboard",
+        description=(
+            "Load a data file (or a database table), define the problem from --target, search "
+            "models under a time budget, refit the best on all training rows and evaluate it "
+            "on held-out rows. With --project the run is stored in a .gristmill file."
+        ),
+    )
+    train.add_argument("location", metavar="DATA", help="a data file or a database URL")
+    train.add_argument("--table", help="database table or view to read")
+    train.add_argument("--sql", help="a single SELECT statement to read")
+    train.add_argument("--target", help="the column to predict (omit with --task clustering)")
+    train.add_argument(
+        "--task",
+        choices=["binary", "multiclass", "regression", "clustering", "anomaly"],
+        help="the kind of task (default: detected from the target)",
+    )
+    train.add_argument("--positive-class", help="the class that counts as 'positive' (binary)")
+    train.add_argument("--metric", help="the metric models are ranked by (default per task)")
+    train.add_argument(
+        "--time-budget", type=float, default=60.0, metavar="S", help="seconds (default 60)"
+    )
+    train.add_argument("--max-trials", type=int, metavar="N", help="at most N models")
+    train.add_argument(
+        "--models",
+        nargs="+",
+        choices=sorted(FAMILIES),
+        metavar="FAMILY",
+        help=f"model families to try (default: all available): {', '.join(FAMILIES)}",
+    )
+    train.add_argument("--recipe", type=Path, metavar="FILE", help="a recipe JSON file")
+    train.add_argument("--project", type=Path, metavar="P", help="store the run in P.gristmill")
+    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    train.add_argument("--jobs", type=int, metavar="N", help="cores to use (default: all)")
+    train.add_argument(
+        "--split",
+        choices=["stratified", "time", "group"],
+        help="validation split (default: time-ordered when a date column exists)",
+    )
+    train.add_argument("--date-column", help="the date column of a time-ordered split")
+    train.add_argument("--group-column", help="rows sharing this id stay on one side")
+    train.add_argument(
+        "--keep", nargs="+", default=[], metavar="COLUMN",
+        help="columns flagged by the leakage guard to use anyway",
+    )
+    train.add_argument(
+        "--exclude", nargs="+", default=[], metavar="COLUMN", help="columns to leave out"
+    )
+    train.add_argument("--class-weights", action="store_true", help="weigh rare classes up")
+    train.add_argument(
+        "--semi-supervised", action="store_true", help="also learn from rows without a target"
+    )
+    train.add_argument("--json", action="store_true", help="print JSON instead of text")
+    train.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    train.set_defaults(handler=run_train)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        parents=[common],
+        help="report on a trained run stored in a project",
+        description="Print a run's holdout metrics beside the baseline and write its report.",
+    )
+    evaluate.add_argument("--project", type=Path, required=True, metavar="P")
+    evaluate.add_argument("--run", type=int, metavar="R", help="run number (default: latest)")
+    evaluate.add_argument("--report", type=Path, metavar="FILE", help="write the HTML report")
+    evaluate.add_argument("--json", action="store_true", help="print JSON instead of text")
+    evaluate.set_defaults(handler=run_evaluate)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from engine import api
+    from engine.cli import EXIT_OK, _database_password, _StderrProgress
+    from engine.jobs import Job
+    from engine.problem.definition import SplitKind, Task, ValidationPlan
+    from engine.training.search import SearchSettings
+
+    if args.time_budget <= 0:
+        raise InputError("The time budget must be a positive number of seconds.")
+    location, password = args.location, None
+    if "://" in location:
+        location, password = _database_password(location, False)
+    source = api.source_for(location, table=args.table, sql=args.sql)
+    progress = _StderrProgress(sys.stderr, enabled=not args.quiet)
+    job = Job(progress)
+    try:
+        loaded = api.load_table(source, password=password, progress=job.sub(0.0, 0.1).step)
+        frame = loaded.frame
+        schema = api.infer_schema(frame, progress=job.sub(0.1, 0.12).step)
+        validation = None
+        if args.split or args.date_column or args.group_column:
+            kind = SplitKind(
+                args.split
+                or ("time" if args.date_column else "group" if args.group_column else "stratified")
+            )
+            validation = ValidationPlan(
+                kind=kind, date_column=args.date_column, group_column=args.group_column
+            )
+        proposal = api.define_problem(
+            frame,
+            schema,
+            args.target,
+            task=Task(args.task) if args.task else None,
+            positive_class=args.positive_class,
+            metric=args.metric,
+            validation=validation,
+            keep=tuple(args.keep),
+            exclude=tuple(args.exclude),
+            semi_supervised=True if args.semi_supervised else None,
+            progress=job.sub(0.12, 0.15).step,
+        )
+        problem = proposal.problem
+        if args.class_weights:
+            problem = problem.with_changes(class_weights=True)
+        settings = SearchSettings(
+            time_budget=args.time_budget,
+            max_trials=args.max_trials,
+            families=tuple(args.models) if args.models else None,
+            seed=args.seed,
+            n_jobs=args.jobs,
+            recipe=_read_recipe(args.recipe),
+        )
+        project, source_id = _project_for(args.project, source, loaded, schema, job)
+        try:
+            if project is not None:
+                project.save_problem(source_id, problem)
+            outcome = api.train(
+                frame,
+                schema,
+                problem,
+                settings,
+                project=project,
+                source_id=source_id,
+                progress=job.sub(0.2, 1.0).step,
+            )
+        finally:
+            if project is not None:
+                project.close()
+    finally:
+        progress.finish()
+    if args.json:
+        _print_json(_train_document(outcome, proposal))
+        return EXIT_OK
+    _print_train(outcome, proposal)
+    return EXIT_OK
+
+
+def _read_recipe(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    from engine.recipe.spec import Recipe
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"The recipe file {path} cannot be read: {error.strerror}.") from error
+    try:
+        return Recipe.from_json(text).to_dict()
+    except ValueError as error:
+        raise InputError(
+            f"The recipe file {path} is not valid recipe JSON: {error}.",
+            "Save a recipe from the window or start from the default one.",
+        ) from error
+
+
+def _project_for(path: Path | None, source: Any, loaded: Any, schema: Any, job: Any) -> Any:
+    """Open (or create) the project and add the table to it; (None, None) without --project."""
+    if path is None:
+        return None, None
+    from engine import api
+
+    project = api.open_project(path) if path.exists() else api.create_project(path)
+    try:
+        name = Path(getattr(source, "path", "") or "table").stem or "table"
+        source_id = api.add_table(
+            project, name, source, loaded, schema=schema, progress=job.sub(0.15, 0.2).step
+        )
+    except BaseException:
+        project.close()
+        raise
+    return project, source_id
+
+
+def _print_json(document: dict[str, Any]) -> None:
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False, allow_nan=False, default=str)
+    sys.stdout.write("\n")
+
+
+def _train_document(outcome: RunOutcome, proposal: Any) -> dict[str, Any]:
+    from engine import __version__
+
+    result = outcome.training
+    return {
+        "gristmill_version": __version__,
+        "run_id": outcome.run_id,
+        "problem": result.problem.to_dict(),
+        "proposal_notes": list(proposal.notes),
+        "leakage": [finding.to_dict() for finding in proposal.leakage],
+        "leaderboard": result.leaderboard.to_dict(),
+        "best": None if result.best is None else result.best.to_dict(),
+        "ended_by": result.ended_by,
+        "timings": result.timings,
+        "evaluation": outcome.evaluation.to_dict(),
+    }
+
+
+def _print_train(outcome: RunOutcome, proposal: Any) -> None:
+    out = sys.stdout
+    result = outcome.training
+    problem = result.problem
+    out.write(f"Task: {problem.task.value}. {problem.reason}\n")
+    if problem.positive_class:
+        out.write(f"Positive class: {problem.positive_class}\n")
+    for finding in proposal.leakage:
+        verdict = "left out" if finding.column in problem.excluded else "kept"
+        out.write(f"Leakage guard: {finding.column} ({verdict}): {finding.reason}\n")
+    for note in proposal.notes:
+        out.write(f"Note: {note}\n")
+    out.write(f"Validation: {result.split.description}\n\n")
+    out.write(format_leaderboard(result.leaderboard))
+    out.write("\n")
+    out.write(format_metrics(outcome.evaluation))
+    for note in result.notes:
+        out.write(f"Note: {note}\n")
+    if outcome.run_id is not None:
+        out.write(f"\nStored as run {outcome.run_id}.\n")
+
+
+def format_leaderboard(board: Leaderboard, shown: int = 20) -> str:
+    """The leaderboard as an aligned text table (best first)."""
+    lines = [f"Leaderboard ({board.metric}, cross-validated mean +/- spread):"]
+    lines.append(f"{'#':>3}  {'model':<32} {'score':>16} {'seconds':>8}  status")
+    for rank, entry in enumerate(board.entries[:shown], start=1):
+        score = (
+            f"{entry.cv_mean:.4f} +/- {entry.cv_std:.4f}" if not math.isnan(entry.cv_mean) else "-"
+        )
+        status = entry.status + (f" ({entry.message})" if entry.message else "")
+        lines.append(
+            f"{rank:>3}  {entry.label[:32]:<32} {score:>16} {entry.seconds:>8.1f}  {status}"
+        )
+    if len(board.entries) > shown:
+        lines.append(f"     ... and {len(board.entries) - shown} more")
+    return "\n".join(lines) + "\n"
+
+
+def format_metrics(evaluation: Evaluation) -> str:
+    """The holdout metrics of the best model beside the baseline's."""
+    lines = [f"Holdout ({evaluation.rows:,} rows): model vs baseline"]
+    for metric in evaluation.metrics:
+        model = "-" if metric.holdout is None else f"{metric.holdout:.4f}"
+        base = "-" if metric.baseline is None else f"{metric.baseline:.4f}"
+        lines.append(f"  {metric.label:<28} {model:>10} {base:>10}")
+    if evaluation.threshold is not None:
+        lines.append(f"  Decision threshold: {evaluation.threshold:.3f}")
+    return "\n".join(lines) + "\n"
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from engine import api
+    from engine.cli import EXIT_OK
+    from engine.evaluation.result import Evaluation
+
+    if not args.project.exists():
+        raise InputError(
+            f"There is no project file at {args.project}.",
+            "Train with --project first, or check the path.",
+        )
+    project = api.open_project(args.project)
+    try:
+        runs = project.list_runs()
+        if not runs:
+            raise InputError(f"{args.project} has no training runs yet.", "Run gristmill train.")
+        run = project.load_run(args.run) if args.run is not None else runs[-1]
+        evaluation = Evaluation.from_dict(project.load_evaluation(run.id)[0])
+        written = api.evaluation_report(project, run.id, args.report) if args.report else None
+    finally:
+        project.close()
+    if args.json:
+        _print_json(
+            {
+                "run_id": run.id,
+                "leaderboard": run.leaderboard.to_dict(),
+                "evaluation": evaluation.to_dict(),
+                "report": None if written is None else str(written),
+            }
+        )
+        return EXIT_OK
+    out = sys.stdout
+    out.write(f"Run {run.id} ({run.status}, {run.created_at:%Y-%m-%d %H:%M} UTC)\n\n")
+    out.write(format_leaderboard(run.leaderboard, shown=10))
+    out.write("\n")
+    out.write(format_metrics(evaluation))
+    if written is not None:
+        out.write(f"\nReport written to {written}\n")
+    return EXIT_OK

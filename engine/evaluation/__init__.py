@@ -1,0 +1,1 @@
+"""Evaluation: metrics, curves, thresholds and explanations as data, plots and a report."""

@@ -1,0 +1,1 @@
+"""Training: the model catalog, the time-boxed search and its live leaderboard."""

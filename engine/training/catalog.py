@@ -1,0 +1,390 @@
+"""The model catalog: every family the search may try, how to build it, and its search space.
+
+A family builds a scikit-learn estimator from plain parameters (JSON values), so a candidate
+is fully described by ``(family key, params, seed)``: that is what the leaderboard stores and
+what a worker process receives. Search spaces are data (:class:`Param`), sampled with a
+seeded generator, so the same seed proposes the same candidates.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.problem.definition import Task
+from engine.recipe.traits import BOOSTING, LINEAR, TREES, ModelTraits
+
+CLASSIFICATION = frozenset({Task.BINARY, Task.MULTICLASS})
+SUPERVISED = frozenset({Task.BINARY, Task.MULTICLASS, Task.REGRESSION})
+
+
+@dataclass(frozen=True)
+class Param:
+    """One dimension of a search space: ``kind`` is "log" (log-uniform float), "float",
+    "int" (inclusive) or "choice"."""
+
+    kind: str
+    low: float = 0.0
+    high: float = 1.0
+    choices: tuple[Any, ...] = ()
+
+    def sample(self, rng: Any) -> Any:
+        import math
+
+        if self.kind == "choice":
+            return self.choices[int(rng.integers(len(self.choices)))]
+        if self.kind == "int":
+            return int(rng.integers(int(self.low), int(self.high) + 1))
+        if self.kind == "log":
+            value = math.exp(rng.uniform(math.log(self.low), math.log(self.high)))
+            return float(f"{value:.4g}")  # short, readable numbers on the leaderboard
+        return float(f"{rng.uniform(self.low, self.high):.4g}")
+
+
+@dataclass(frozen=True)
+class ModelFamily:
+    """A model family: its name in words, what it needs from the recipe, and its space."""
+
+    key: str
+    label: str
+    traits: ModelTraits
+    tasks: frozenset[Task]
+    build: Callable[[Task, dict[str, Any], int, int, bool], Any]
+    space: dict[str, Param] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    requires: str | None = None  # an optional package the family needs
+    description: str = ""
+
+    @property
+    def available(self) -> bool:
+        return self.requires is None or importlib.util.find_spec(self.requires) is not None
+
+
+def _balanced(class_weights: bool) -> str | None:
+    return "balanced" if class_weights else None
+
+
+def _build_linear(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
+    if task is Task.REGRESSION:
+        from sklearn.linear_model import Ridge
+
+        return Ridge(alpha=p.get("alpha", 1.0))
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=p.get("C", 1.0), max_iter=2000, class_weight=_balanced(cw))
+
+
+def _build_elastic_net(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
+    ratio = p.get("l1_ratio", 0.5)
+    if task is Task.REGRESSION:
+        from sklearn.linear_model import ElasticNet
+
+        return ElasticNet(alpha=p.get("alpha", 0.01), l1_ratio=ratio, max_iter=5000)
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(
+        C=p.get("C", 1.0),
+        l1_ratio=ratio,
+        solver="saga",
+        max_iter=3000,
+        class_weight=_balanced(cw),
+        random_state=seed,
+    )
+
+
+def _forest_params(p: dict[str, Any], seed: int, n_jobs: int) -> dict[str, Any]:
+    return {
+        "n_estimators": p.get("n_estimators", 200),
+        "max_depth": p.get("max_depth"),
+        "min_samples_leaf": p.get("min_samples_leaf", 1),
+        "max_features": p.get("max_features", "sqrt"),
+        "random_state": seed,
+        "n_jobs": n_jobs,
+    }
+
+
+def _build_random_forest(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    params = _forest_params(p, seed, n_jobs)
+    if task is Task.REGRESSION:
+        params["max_features"] = p.get("max_features", 1.0)
+        return RandomForestRegressor(**params)
+    return RandomForestClassifier(class_weight=_balanced(cw), **params)
+
+
+def _build_extra_trees(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
+    from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor
+
+    params = _forest_params(p, seed, n_jobs)
+    if task is Task.REGRESSION:
+        params["max_features"] = p.get("max_features", 1.0)
+        return ExtraTreesRegressor(**params)
+    return ExtraTreesClassifier(class_weight=_balanced(cw), **params)
+
+
+def _build_hgb(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    params = {
+        "learning_rate": p.get("learning_rate", 0.1),
+        "max_iter": p.get("max_iter", 200),
+        "max_leaf_nodes": p.get("max_leaf_nodes", 31),
+        "min_samples_leaf": p.get("min_samples_leaf", 20),
+        "l2_regularization": p.get("l2_regularization", 0.0),
+        # Early stopping on an inner split keeps large fits short; it is seeded.
+        "early_stopping": True,
+        "random_state": seed,
+    }
+    if task is Task.REGRESSION:
+        return HistGradientBoostingRegressor(**params)
+    return HistGradientBoostingClassifier(class_weight=_balanced(cw), **params)
+
+
+def _build_lightgbm(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
+    import lightgbm
+
+    params = {
+        "n_estimators": p.get("n_estimators", 300),
+        "learning_rate": p.get("learning_rate", 0.05),
+        "num_leaves": p.get("num_leaves", 31),
+        "min_child_samples": p.get("min_child_samples", 20),
+        "subsample": p.get("subsample", 1.0),
+        "subsample_freq": 1 if p.get("subsample", 1.0) < 1.0 else 0,
+        "colsample_bytree": p.get("colsample_bytree", 1.0),
+        "reg_lambda": p.get("reg_lambda", 0.0),
+        "random_state": seed,
+        "n_jobs": n_jobs,
+        "verbose": -1,
+    }
+    if task is Task.REGRESSION:
+        return lightgbm.LGBMRegressor(**params)
+    return lightgbm.LGBMClassifier(class_weight=_balanced(cw), **params)
+
+
+def _build_knn(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+    params = {"n_neighbors": p.get("n_neighbors", 15), "weights": p.get("weights", "distance")}
+    if task is Task.REGRESSION:
+        return KNeighborsRegressor(**params)
+    return KNeighborsClassifier(**params)
+
+
+def _build_linear_svm(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
+    if task is Task.REGRESSION:
+        from sklearn.svm import LinearSVR
+
+        return LinearSVR(C=p.get("C", 1.0), max_iter=5000, random_state=seed)
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import LinearSVC
+
+    # A linear SVM gives no probabilities; sigmoid calibration adds them and converts to ONNX.
+    svm = LinearSVC(C=p.get("C", 1.0), max_iter=5000, class_weight=_balanced(cw), random_state=seed)
+    return CalibratedClassifierCV(svm, method="sigmoid", cv=3)
+
+
+def _build_kmeans(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=int(p.get("n_clusters", 3)), n_init=10, random_state=seed)
+
+
+def _build_isolation_forest(
+    task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool
+) -> Any:
+    from sklearn.ensemble import IsolationForest
+
+    return IsolationForest(
+        n_estimators=p.get("n_estimators", 200),
+        contamination=p.get("contamination", "auto"),
+        random_state=seed,
+        n_jobs=n_jobs,
+    )
+
+
+FAMILIES: dict[str, ModelFamily] = {
+    family.key: family
+    for family in (
+        ModelFamily(
+            "linear",
+            "Logistic / ridge regression",
+            LINEAR,
+            SUPERVISED,
+            _build_linear,
+            {"C": Param("log", 1e-3, 1e2), "alpha": Param("log", 1e-3, 1e2)},
+            description="A weighted sum of the inputs: fast, stable, easy to explain.",
+        ),
+        ModelFamily(
+            "elastic_net",
+            "Elastic net",
+            LINEAR,
+            SUPERVISED,
+            _build_elastic_net,
+            {
+                "C": Param("log", 1e-3, 1e2),
+                "alpha": Param("log", 1e-4, 1.0),
+                "l1_ratio": Param("float", 0.05, 0.95),
+            },
+            description="A linear model that can switch off unhelpful inputs.",
+        ),
+        ModelFamily(
+            "random_forest",
+            "Random forest",
+            TREES,
+            SUPERVISED,
+            _build_random_forest,
+            {
+                "n_estimators": Param("choice", choices=(100, 200, 300)),
+                "max_depth": Param("choice", choices=(None, 8, 12, 20)),
+                "min_samples_leaf": Param("int", 1, 20),
+                "max_features": Param("choice", choices=("sqrt", 0.5, 0.8)),
+            },
+            description="Many decision trees on random parts of the data, averaged.",
+        ),
+        ModelFamily(
+            "extra_trees",
+            "Extra trees",
+            TREES,
+            SUPERVISED,
+            _build_extra_trees,
+            {
+                "n_estimators": Param("choice", choices=(100, 200, 300)),
+                "max_depth": Param("choice", choices=(None, 8, 12, 20)),
+                "min_samples_leaf": Param("int", 1, 20),
+                "max_features": Param("choice", choices=("sqrt", 0.5, 0.8)),
+            },
+            description="Like a random forest, with more randomly chosen split points.",
+        ),
+        ModelFamily(
+            "hist_gradient_boosting",
+            "Gradient boosting (histogram)",
+            BOOSTING,
+            SUPERVISED,
+            _build_hgb,
+            {
+                "learning_rate": Param("log", 0.02, 0.3),
+                "max_iter": Param("choice", choices=(100, 200, 400)),
+                "max_leaf_nodes": Param("choice", choices=(15, 31, 63)),
+                "min_samples_leaf": Param("choice", choices=(5, 10, 20, 50)),
+                "l2_regularization": Param("log", 1e-4, 10.0),
+            },
+            description="Trees built one after another, each fixing the last one's errors.",
+        ),
+        ModelFamily(
+            "lightgbm",
+            "LightGBM",
+            BOOSTING,
+            SUPERVISED,
+            _build_lightgbm,
+            {
+                "n_estimators": Param("choice", choices=(100, 300, 600)),
+                "learning_rate": Param("log", 0.01, 0.2),
+                "num_leaves": Param("choice", choices=(15, 31, 63, 127)),
+                "min_child_samples": Param("choice", choices=(5, 10, 20, 50)),
+                "subsample": Param("choice", choices=(0.7, 0.85, 1.0)),
+                "colsample_bytree": Param("choice", choices=(0.6, 0.8, 1.0)),
+                "reg_lambda": Param("log", 1e-3, 10.0),
+            },
+            requires="lightgbm",
+            description="A fast gradient-boosting library (optional extra).",
+        ),
+        ModelFamily(
+            "knn",
+            "k-nearest neighbours",
+            LINEAR,
+            SUPERVISED,
+            _build_knn,
+            {
+                "n_neighbors": Param("int", 3, 50),
+                "weights": Param("choice", choices=("uniform", "distance")),
+            },
+            description="Predicts from the most similar rows seen in training.",
+        ),
+        ModelFamily(
+            "linear_svm",
+            "Linear SVM",
+            LINEAR,
+            SUPERVISED,
+            _build_linear_svm,
+            {"C": Param("log", 1e-3, 10.0)},
+            description="A linear boundary with the widest margin between classes.",
+        ),
+        ModelFamily(
+            "kmeans",
+            "k-means clustering",
+            LINEAR,  # distances need scaled inputs
+            frozenset({Task.CLUSTERING}),
+            _build_kmeans,
+            description="Groups rows around k centres; each row joins its nearest centre.",
+        ),
+        ModelFamily(
+            "isolation_forest",
+            "Isolation forest",
+            TREES,
+            frozenset({Task.ANOMALY}),
+            _build_isolation_forest,
+            description="Flags rows that random splits isolate quickly, i.e. unusual ones.",
+        ),
+    )
+}
+
+UNSUPERVISED_FAMILY = {Task.CLUSTERING: "kmeans", Task.ANOMALY: "isolation_forest"}
+
+DEFAULT_FAMILIES: tuple[str, ...] = (
+    "linear",
+    "hist_gradient_boosting",
+    "random_forest",
+    "extra_trees",
+    "lightgbm",
+    "elastic_net",
+    "knn",
+    "linear_svm",
+)
+
+
+def family(key: str) -> ModelFamily:
+    """The family named ``key``, or an InputError listing the names there are."""
+    from engine.errors import InputError
+
+    try:
+        return FAMILIES[key]
+    except KeyError:
+        raise InputError(
+            f"There is no model family called {key!r}.",
+            f"Choose among: {', '.join(FAMILIES)}.",
+        ) from None
+
+
+def families_for(task: Task, keys: tuple[str, ...] | None = None) -> list[ModelFamily]:
+    """The available families for ``task`` (optionally only ``keys``), in search order."""
+    from engine.errors import InputError
+
+    chosen = [family(key) for key in (keys or DEFAULT_FAMILIES)]
+    missing = [item.label for item in chosen if not item.available]
+    usable = [item for item in chosen if item.available and task in item.tasks]
+    if not usable:
+        hint = (
+            f"{', '.join(missing)} needs an optional package (pip install \"gristmill[lightgbm]\")."
+            if missing
+            else "Choose families that support this task."
+        )
+        raise InputError(f"None of the chosen model families can train a {task} model.", hint)
+    return usable
+
+
+def default_params(item: ModelFamily, task: Task) -> dict[str, Any]:
+    """The family's first candidate: its builder's defaults, restricted to its space."""
+    return dict(item.defaults)
+
+
+def sample_params(item: ModelFamily, task: Task, rng: Any) -> dict[str, Any]:
+    """A random point of the family's space (parameters that do not apply to ``task`` left out)."""
+    params = {name: spec.sample(rng) for name, spec in item.space.items()}
+    if item.key == "linear":
+        params.pop("alpha" if task is not Task.REGRESSION else "C")
+    if item.key == "elastic_net":
+        params.pop("alpha" if task is not Task.REGRESSION else "C")
+    return params

@@ -1,0 +1,154 @@
+"""The leaderboard: every candidate tried, its cross-validated score, ranked.
+
+Values here cross to the window (a live table) and into the project file (JSON), so they are
+plain frozen dataclasses. Ranking is by the mean fold score of the problem's metric, ties
+broken by trial number, so the same seed gives the same board however the workers finished.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+DONE = "done"
+FAILED = "failed"
+TIMED_OUT = "timed out"  # the time budget ran out while it was fitting
+STOPPED = "stopped"  # the user pressed Cancel while it was fitting
+
+
+@dataclass(frozen=True)
+class LeaderboardEntry:
+    """One candidate's result; ``fold_scores`` are the ranking metric on each fold."""
+
+    trial: int
+    family: str
+    label: str
+    params: dict[str, Any]
+    status: str
+    fold_scores: tuple[float, ...] = ()
+    other_metrics: dict[str, float] = field(default_factory=dict)  # fold means
+    seconds: float = 0.0
+    message: str = ""
+
+    @property
+    def cv_mean(self) -> float:
+        finite = [score for score in self.fold_scores if not math.isnan(score)]
+        return statistics.fmean(finite) if finite else math.nan
+
+    @property
+    def cv_std(self) -> float:
+        finite = [score for score in self.fold_scores if not math.isnan(score)]
+        return statistics.pstdev(finite) if len(finite) > 1 else 0.0
+
+    @property
+    def scored(self) -> bool:
+        return self.status == DONE and not math.isnan(self.cv_mean)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "trial": self.trial,
+            "family": self.family,
+            "label": self.label,
+            "params": self.params,
+            "status": self.status,
+            "fold_scores": [_json_float(value) for value in self.fold_scores],
+            "other_metrics": {k: _json_float(v) for k, v in self.other_metrics.items()},
+            "seconds": round(self.seconds, 3),
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LeaderboardEntry:
+        return cls(
+            trial=int(data["trial"]),
+            family=data["family"],
+            label=data["label"],
+            params=dict(data["params"]),
+            status=data["status"],
+            fold_scores=tuple(_float(value) for value in data.get("fold_scores", ())),
+            other_metrics={k: _float(v) for k, v in data.get("other_metrics", {}).items()},
+            seconds=float(data.get("seconds", 0.0)),
+            message=data.get("message", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """All entries, best first; the baseline is always among them (family "baseline")."""
+
+    metric: str
+    greater_is_better: bool
+    entries: tuple[LeaderboardEntry, ...] = ()
+
+    def with_entry(self, entry: LeaderboardEntry) -> Leaderboard:
+        entries = [item for item in self.entries if item.trial != entry.trial] + [entry]
+        return Leaderboard(self.metric, self.greater_is_better, tuple(self._ranked(entries)))
+
+    def _ranked(self, entries: list[LeaderboardEntry]) -> list[LeaderboardEntry]:
+        sign = -1.0 if self.greater_is_better else 1.0
+
+        def key(entry: LeaderboardEntry) -> tuple[int, float, int]:
+            if not entry.scored:
+                return (1, 0.0, entry.trial)
+            return (0, sign * entry.cv_mean, entry.trial)
+
+        return sorted(entries, key=key)
+
+    @property
+    def best(self) -> LeaderboardEntry | None:
+        """The best scored model that is not the baseline (None when none finished)."""
+        for entry in self.entries:
+            if entry.scored and entry.family != "baseline":
+                return entry
+        return None
+
+    @property
+    def baseline(self) -> LeaderboardEntry | None:
+        for entry in self.entries:
+            if entry.family == "baseline":
+                return entry
+        return None
+
+    @property
+    def finished(self) -> int:
+        return sum(1 for entry in self.entries if entry.scored and entry.family != "baseline")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "greater_is_better": self.greater_is_better,
+            "entries": [entry.to_dict() for entry in self.entries],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Leaderboard:
+        return cls(
+            metric=data["metric"],
+            greater_is_better=bool(data["greater_is_better"]),
+            entries=tuple(LeaderboardEntry.from_dict(item) for item in data["entries"]),
+        )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The board as report rows: rank, model, params, cv_score, cv_std, seconds, status."""
+        return [
+            {
+                "rank": rank,
+                "model": entry.label,
+                "params": entry.params,
+                "cv_score": None if math.isnan(entry.cv_mean) else entry.cv_mean,
+                "cv_std": entry.cv_std,
+                "fit_seconds": entry.seconds,
+                "status": entry.status if not entry.message else f"{entry.status}: {entry.message}",
+            }
+            for rank, entry in enumerate(self.entries, start=1)
+        ]
+
+
+def _json_float(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
+
+
+def _float(value: float | None) -> float:
+    return math.nan if value is None else float(value)

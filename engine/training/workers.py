@@ -1,0 +1,194 @@
+"""Worker processes that fit candidates, so a Cancel can stop any fit within 2 seconds.
+
+A scikit-learn ``fit`` cannot be interrupted from outside, and one tree of a forest on a
+million rows takes longer than the 2 seconds the job contract allows. So every fit runs in a
+child process that the search can kill: Cancel, the time budget and a crashed library (out of
+memory, a segfault) all end a fit the same way, and the main process (the window) survives.
+
+No threads are started: the parent polls the workers' pipes and process sentinels with
+:func:`multiprocessing.connection.wait` between its own progress reports and cancel checks.
+Children are *spawned* (a fresh interpreter), never forked, because forking a process that
+runs Qt or OpenMP threads is unsafe. The data is sent once per worker; after that a message
+is a small candidate description, and only the final refit sends a fitted pipeline back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+# How long a killed worker may take to go away before we stop waiting for it.
+_JOIN_SECONDS = 1.0
+
+
+def worker_main(conn: Connection) -> None:
+    """The loop of one worker process: receive the data once, then fit what it is sent."""
+    from threadpoolctl import threadpool_limits
+
+    from engine.training.candidate import CandidateSpec, build_pipeline, cross_validate
+    from engine.training.candidate import fit_pipeline as fit
+
+    data: dict[str, Any] = {}
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:  # the parent went away
+            return
+        kind = message[0]
+        if kind == "stop":
+            return
+        if kind == "setup":
+            data = message[1]
+            conn.send(("ready",))
+            continue
+        spec = CandidateSpec.from_dict(message[1])
+        threads = int(message[2])
+        context = data["context"]
+        try:
+            with threadpool_limits(limits=threads):
+                if kind == "cv":
+                    result = cross_validate(
+                        spec,
+                        context,
+                        data["x"],
+                        data["y"],
+                        data["folds"],
+                        data.get("unlabeled"),
+                        on_fold=lambda n, total, trial=spec.trial: conn.send(
+                            ("fold", trial, n, total)
+                        ),
+                    )
+                    conn.send(("done", spec.trial, result))
+                else:  # "refit": the whole training set, with every thread allowed
+                    started = time.perf_counter()
+                    pipeline = fit(
+                        build_pipeline(spec, context),
+                        data["x_full"],
+                        data["y_full"],
+                        data.get("unlabeled"),
+                        context,
+                    )
+                    conn.send(("fitted", spec.trial, pipeline, time.perf_counter() - started))
+        except Exception as error:  # a failed candidate is reported, the worker lives on
+            conn.send(("failed", spec.trial, _describe(error)))
+
+
+def _describe(error: Exception) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}"[:300]
+
+
+@dataclass
+class Worker:
+    """One child process, its pipe, and the trial it is busy with (None when idle)."""
+
+    process: Any
+    conn: Connection
+    busy_with: int | None = None
+    started_at: float = 0.0
+
+
+class WorkerPool:
+    """A fixed number of spawned workers that all hold the same training data."""
+
+    def __init__(self, size: int, payload: dict[str, Any]) -> None:
+        from multiprocessing.reduction import ForkingPickler
+
+        self._context = multiprocessing.get_context("spawn")
+        # Start every child first, so their imports overlap, then send the data. The data is
+        # serialized once (it can be hundreds of MB) and the same bytes go to every worker.
+        self.workers = [self._start() for _ in range(max(1, size))]
+        self._payload = bytes(ForkingPickler.dumps(("setup", payload)))
+        for worker in self.workers:
+            worker.conn.send_bytes(self._payload)
+
+    def _spawn(self) -> Worker:
+        worker = self._start()
+        worker.conn.send_bytes(self._payload)
+        return worker
+
+    def _start(self) -> Worker:
+        parent_end, child_end = self._context.Pipe(duplex=True)
+        process = self._context.Process(
+            target=worker_main, args=(child_end,), daemon=True, name="gristmill-fit"
+        )
+        process.start()
+        child_end.close()
+        return Worker(process, parent_end)
+
+    def idle(self) -> list[Worker]:
+        return [worker for worker in self.workers if worker.busy_with is None]
+
+    def busy(self) -> list[Worker]:
+        return [worker for worker in self.workers if worker.busy_with is not None]
+
+    def submit(self, worker: Worker, kind: str, spec: dict[str, Any], threads: int) -> None:
+        worker.conn.send((kind, spec, threads))
+        worker.busy_with = int(spec["trial"])
+        worker.started_at = time.monotonic()
+
+    def poll(self, timeout: float) -> list[tuple[Worker, tuple[Any, ...]]]:
+        """Messages that arrived within ``timeout`` seconds; a dead worker gives ("died",)."""
+        waitables: dict[Any, Worker] = {}
+        for worker in self.workers:
+            waitables[worker.conn] = worker
+            waitables[worker.process.sentinel] = worker
+        events: list[tuple[Worker, tuple[Any, ...]]] = []
+        for ready in wait(list(waitables), timeout=timeout):
+            worker = waitables[ready]
+            if ready is worker.conn:
+                try:
+                    while worker.conn.poll():
+                        events.append((worker, worker.conn.recv()))
+                except (EOFError, OSError):
+                    events.append((worker, ("died",)))
+            elif not worker.process.is_alive() and not any(
+                item[0] is worker and item[1][0] == "died" for item in events
+            ):
+                events.append((worker, ("died",)))
+        return events
+
+    def replace(self, worker: Worker) -> Worker:
+        """Kill ``worker`` (stuck, too slow or dead) and start a fresh one in its place."""
+        self._kill(worker)
+        fresh = self._spawn()
+        self.workers[self.workers.index(worker)] = fresh
+        return fresh
+
+    def discard(self, worker: Worker) -> None:
+        """Kill ``worker`` and leave its place empty."""
+        self._kill(worker)
+        self.workers.remove(worker)
+
+    def add(self) -> Worker:
+        """Start one more worker (with the same data)."""
+        worker = self._spawn()
+        self.workers.append(worker)
+        return worker
+
+    def close(self) -> None:
+        """Stop every worker at once: busy ones are killed, idle ones asked to leave."""
+        for worker in self.workers:
+            if worker.busy_with is None and worker.process.is_alive():
+                with contextlib.suppress(BrokenPipeError, OSError):
+                    worker.conn.send(("stop",))
+            else:
+                worker.process.kill()
+        deadline = time.monotonic() + _JOIN_SECONDS
+        for worker in self.workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(_JOIN_SECONDS)
+            worker.conn.close()
+        self.workers = []
+
+    @staticmethod
+    def _kill(worker: Worker) -> None:
+        worker.process.kill()
+        worker.process.join(_JOIN_SECONDS)
+        worker.conn.close()
