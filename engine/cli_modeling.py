@@ -199,6 +199,12 @@ def _project_for(path: Path | None, source: Any, loaded: Any, schema: Any, job: 
 
     project = api.open_project(path) if path.exists() else api.create_project(path)
     try:
+        # Training again on the same, unchanged data reuses its source, so runs line up.
+        content_hash = api.fingerprint_table(loaded.frame).content_hash
+        for record in project.list_sources():
+            same_data = record.fingerprint and record.fingerprint.content_hash == content_hash
+            if record.source.to_dict() == source.to_dict() and same_data:
+                return project, record.id
         name = Path(getattr(source, "path", "") or "table").stem or "table"
         source_id = api.add_table(
             project, name, source, loaded, schema=schema, progress=job.sub(0.15, 0.2).step
@@ -242,8 +248,10 @@ def _print_train(outcome: RunOutcome, proposal: Any) -> None:
     for finding in proposal.leakage:
         verdict = "left out" if finding.column in problem.excluded else "kept"
         out.write(f"Leakage guard: {finding.column} ({verdict}): {finding.reason}\n")
+    reasons = [finding.reason for finding in proposal.leakage]
     for note in proposal.notes:
-        out.write(f"Note: {note}\n")
+        if not any(reason in note for reason in reasons):  # said above already
+            out.write(f"Note: {note}\n")
     out.write(f"Validation: {result.split.description}\n\n")
     out.write(format_leaderboard(result.leaderboard))
     out.write("\n")

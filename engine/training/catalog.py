@@ -333,6 +333,27 @@ FAMILIES: dict[str, ModelFamily] = {
 
 UNSUPERVISED_FAMILY = {Task.CLUSTERING: "kmeans", Task.ANOMALY: "isolation_forest"}
 
+# Each family's first candidate, spelled out so the leaderboard shows what was tried. These
+# are the values the builders above fall back to.
+_FIRST_CANDIDATE: dict[str, dict[str, Any]] = {
+    "linear": {"C": 1.0, "alpha": 1.0},
+    "elastic_net": {"C": 1.0, "alpha": 0.01, "l1_ratio": 0.5},
+    "random_forest": {"n_estimators": 200, "max_depth": None, "min_samples_leaf": 1},
+    "extra_trees": {"n_estimators": 200, "max_depth": None, "min_samples_leaf": 1},
+    "hist_gradient_boosting": {
+        "learning_rate": 0.1,
+        "max_iter": 200,
+        "max_leaf_nodes": 31,
+        "min_samples_leaf": 20,
+        "l2_regularization": 0.0,
+    },
+    "lightgbm": {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 31},
+    "knn": {"n_neighbors": 15, "weights": "distance"},
+    "linear_svm": {"C": 1.0},
+    "kmeans": {},
+    "isolation_forest": {"n_estimators": 200},
+}
+
 DEFAULT_FAMILIES: tuple[str, ...] = (
     "linear",
     "hist_gradient_boosting",
@@ -376,8 +397,11 @@ def families_for(task: Task, keys: tuple[str, ...] | None = None) -> list[ModelF
 
 
 def default_params(item: ModelFamily, task: Task) -> dict[str, Any]:
-    """The family's first candidate: its builder's defaults, restricted to its space."""
-    return dict(item.defaults)
+    """The family's first candidate: the builder's defaults, spelled out."""
+    params = dict(_FIRST_CANDIDATE.get(item.key, item.defaults))
+    if item.key in ("linear", "elastic_net"):
+        params.pop("alpha" if task is not Task.REGRESSION else "C")
+    return params
 
 
 def sample_params(item: ModelFamily, task: Task, rng: Any) -> dict[str, Any]:

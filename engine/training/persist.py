@@ -18,9 +18,7 @@ TRUSTED_PREFIXES = (
     "scipy.",
     "lightgbm.",
     "engine.recipe.",
-    "builtins.",
-    "collections.",
-    "functools.partial",
+    "collections.OrderedDict",  # LightGBM keeps its parameters in one
 )
 """Modules whose types a stored model may contain."""
 

@@ -27,6 +27,10 @@ _JOIN_SECONDS = 1.0
 
 def worker_main(conn: Connection) -> None:
     """The loop of one worker process: receive the data once, then fit what it is sent."""
+    # Load the native thread pools (OpenMP, BLAS) now: threadpool_limits only reaches the
+    # libraries already loaded, and a fit that loaded them later would use every core, so two
+    # workers on two cores would fight over them (a 10x slowdown was measured).
+    import sklearn.ensemble  # noqa: F401 - loads scikit-learn's OpenMP runtime
     from threadpoolctl import threadpool_limits
 
     from engine.training.candidate import CandidateSpec, build_pipeline, cross_validate
