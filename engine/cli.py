@@ -130,6 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(str(error), args.debug)
         return EXIT_INPUT
     except (Cancelled, KeyboardInterrupt):
+        if args.debug:
+            import traceback
+
+            traceback.print_exc(file=sys.stderr)
         sys.stderr.write("gristmill: interrupted.\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:

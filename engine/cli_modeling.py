@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import InputError
+from engine.jobs import CancelToken
 
 if TYPE_CHECKING:
     from engine.evaluation.result import Evaluation
@@ -110,7 +112,9 @@ def run_train(args: argparse.Namespace) -> int:
         location, password = _database_password(location, False)
     source = api.source_for(location, table=args.table, sql=args.sql)
     progress = _StderrProgress(sys.stderr, enabled=not args.quiet)
-    job = Job(progress)
+    token = CancelToken()
+    job = Job(progress, token)
+    previous_handler = _on_ctrl_c(lambda number, frame: _interrupt(token))
     try:
         loaded = api.load_table(source, password=password, progress=job.sub(0.0, 0.1).step)
         frame = loaded.frame
@@ -160,17 +164,62 @@ def run_train(args: argparse.Namespace) -> int:
                 project=project,
                 source_id=source_id,
                 progress=job.sub(0.2, 1.0).step,
+                cancel=token,
+                on_update=None if args.quiet else _LiveBoard(progress),
             )
         finally:
             if project is not None:
                 project.close()
     finally:
+        _on_ctrl_c(previous_handler)
         progress.finish()
     if args.json:
         _print_json(_train_document(outcome, proposal))
         return EXIT_OK
     _print_train(outcome, proposal)
     return EXIT_OK
+
+
+class _LiveBoard:
+    """One stderr line per model as it finishes: the live leaderboard of the terminal."""
+
+    def __init__(self, progress: Any) -> None:
+        self._progress = progress
+        self._seen: set[int] = set()
+
+    def __call__(self, board: Leaderboard) -> None:
+        best = board.best
+        for entry in board.entries:
+            if entry.trial in self._seen or entry.family == "baseline":
+                continue
+            self._seen.add(entry.trial)
+            score = "-" if math.isnan(entry.cv_mean) else f"{entry.cv_mean:.4f}"
+            leader = f"; best so far {best.label} {best.cv_mean:.4f}" if best else ""
+            self._progress.finish()  # a line of its own, also on a terminal
+            sys.stderr.write(
+                f"  model {entry.trial}: {entry.label}, {board.metric} {score} "
+                f"({entry.status}, {entry.seconds:.1f} s){leader}\n"
+            )
+
+
+def _on_ctrl_c(handler: Any) -> Any:
+    """Install a SIGINT handler; returns the previous one (None off the main thread)."""
+    if handler is None:
+        return None
+    try:
+        return signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread (an embedding application): leave it alone
+        return None
+
+
+def _interrupt(token: CancelToken) -> None:
+    """Ctrl-C: the first stops the search and keeps the best model, the second stops all."""
+    if not token.cancelled:
+        sys.stderr.write(
+            "\ngristmill: stopping the search; the best model so far is kept "
+            "(Ctrl-C again to stop everything).\n"
+        )
+    token.cancel()
 
 
 def _read_recipe(path: Path | None) -> dict[str, Any] | None:
@@ -184,11 +233,8 @@ def _read_recipe(path: Path | None) -> dict[str, Any] | None:
         raise InputError(f"The recipe file {path} cannot be read: {error.strerror}.") from error
     try:
         return Recipe.from_json(text).to_dict()
-    except ValueError as error:
-        raise InputError(
-            f"The recipe file {path} is not valid recipe JSON: {error}.",
-            "Save a recipe from the window or start from the default one.",
-        ) from error
+    except InputError as error:  # say which file: the message itself is about the content
+        raise InputError(f"{path}: {error.message}", error.hint) from error
 
 
 def _project_for(path: Path | None, source: Any, loaded: Any, schema: Any, job: Any) -> Any:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.jobs import Job
+from engine.jobs import Cancelled, Job
 from engine.training.candidate import CandidateSpec, FitContext
 from engine.training.leaderboard import (
     DONE,
@@ -175,10 +175,11 @@ def run_search(
             fraction = min((time.monotonic() - started) / settings.time_budget, 0.99)
             if settings.max_trials:
                 fraction = max(fraction, leaderboard.finished / settings.max_trials * 0.99)
-            if job.cancel.cancelled:
+            try:  # Cancel may arrive at any moment, also while this report is on its way
+                job.step(fraction, _progress_message(leaderboard, best))
+            except Cancelled:
                 ended_by = "cancelled"
                 break
-            job.step(fraction, _progress_message(leaderboard, best))
     finally:
         # Fits still running are stopped: the pool is reused for the final refit.
         status = TIMED_OUT if ended_by == "time budget" else STOPPED

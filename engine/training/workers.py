@@ -27,6 +27,11 @@ _JOIN_SECONDS = 1.0
 
 def worker_main(conn: Connection) -> None:
     """The loop of one worker process: receive the data once, then fit what it is sent."""
+    import signal
+
+    # Ctrl-C in a terminal reaches the whole process group; only the parent decides what a
+    # Cancel means (stop the search, keep the best), and it kills workers when needed.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Load the native thread pools (OpenMP, BLAS) now: threadpool_limits only reaches the
     # libraries already loaded, and a fit that loaded them later would use every core, so two
     # workers on two cores would fight over them (a 10x slowdown was measured).

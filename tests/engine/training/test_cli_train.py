@@ -118,4 +118,34 @@ def test_a_recipe_file_that_is_not_json_is_refused(
         ["train", str(SAMPLE_CSV), "--target", "churned", "--recipe", str(recipe), "--quiet"]
     )
     assert code == EXIT_INPUT
-    assert "not valid recipe JSON" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert str(recipe) in err and "not valid JSON" in err
+
+
+def test_ctrl_c_stops_the_search_and_keeps_the_best_model(tmp_path: Path) -> None:
+    """A real SIGINT to a real `gristmill train`: the finished models survive, exit 0."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.engine.training.conftest import churn_like
+
+    data = tmp_path / "big.csv"
+    churn_like(40_000, seed=5).to_csv(data, index=False)
+    command = [
+        sys.executable, "-m", "engine.cli", "train", str(data), "--target", "churned",
+        "--models", "linear", "random_forest", "--time-budget", "600", "--jobs", "1",
+    ]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    for line in process.stderr:  # the live board: wait until a model has finished
+        if line.startswith("  model ") and "(done" in line:
+            process.send_signal(signal.SIGINT)
+            break
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == EXIT_OK, err
+    assert "stopping the search" in err
+    assert "Logistic / ridge regression" in out and "stopped" in out
+    assert "the best of those was kept" in out
