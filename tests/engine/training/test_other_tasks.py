@@ -67,3 +67,39 @@ def test_anomaly_detection_flags_the_planted_outliers() -> None:
     planted = pd.DataFrame(outliers, columns=["a", "b", "c"]).astype("float32")
     flags = result.pipeline.predict(planted)
     assert (flags == -1).all()
+
+
+def test_multiclass_wine_beats_the_baseline_with_macro_f1() -> None:
+    import pandas as pd
+    from sklearn.datasets import load_wine
+
+    data = load_wine(as_frame=True)
+    table = data.frame.copy()
+    table["target"] = pd.Series([f"cultivar {v}" for v in data.target], dtype="str")
+    schema = infer_schema(table)
+    problem = propose_problem(table, schema, "target").problem
+    assert problem.task is Task.MULTICLASS and problem.metric == "macro_f1"
+    result = train_model(
+        table, schema, problem,
+        SearchSettings(families=("linear", "random_forest"), max_trials=2, time_budget=120),
+        job=Job(),
+    )
+    board = result.leaderboard
+    assert board.best.cv_mean > 0.9 > board.baseline.cv_mean
+    assert result.pipeline.predict_proba(result.x_holdout).shape == (len(result.x_holdout), 3)
+
+
+def test_more_columns_than_rows_trains_a_regularised_model_with_a_note() -> None:
+    import pandas as pd
+
+    rng = np.random.default_rng(4)
+    wide = pd.DataFrame(rng.normal(size=(60, 120)), columns=[f"g{i}" for i in range(120)])
+    wide["outcome"] = np.where(wide["g0"] + wide["g1"] > 0, "up", "down")
+    schema = infer_schema(wide)
+    proposal = propose_problem(wide, schema, "outcome")
+    assert any("more feature columns (120) than labelled rows" in n for n in proposal.notes)
+    result = train_model(
+        wide, schema, proposal.problem,
+        SearchSettings(families=("linear",), max_trials=1, time_budget=120), job=Job(),
+    )
+    assert result.leaderboard.best.cv_mean > result.leaderboard.baseline.cv_mean
