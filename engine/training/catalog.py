@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.problem.definition import Task
 from engine.recipe.traits import BOOSTING, LINEAR, TREES, ModelTraits
+from engine.training import estimators
 
 CLASSIFICATION = frozenset({Task.BINARY, Task.MULTICLASS})
 SUPERVISED = frozenset({Task.BINARY, Task.MULTICLASS, Task.REGRESSION})
@@ -62,149 +63,6 @@ class ModelFamily:
         return self.requires is None or importlib.util.find_spec(self.requires) is not None
 
 
-def _balanced(class_weights: bool) -> str | None:
-    return "balanced" if class_weights else None
-
-
-def _build_linear(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
-    if task is Task.REGRESSION:
-        from sklearn.linear_model import Ridge
-
-        return Ridge(alpha=p.get("alpha", 1.0))
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(C=p.get("C", 1.0), max_iter=2000, class_weight=_balanced(cw))
-
-
-def _build_elastic_net(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
-    ratio = p.get("l1_ratio", 0.5)
-    if task is Task.REGRESSION:
-        from sklearn.linear_model import ElasticNet
-
-        return ElasticNet(alpha=p.get("alpha", 0.01), l1_ratio=ratio, max_iter=5000)
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(
-        C=p.get("C", 1.0),
-        l1_ratio=ratio,
-        solver="saga",
-        max_iter=3000,
-        class_weight=_balanced(cw),
-        random_state=seed,
-    )
-
-
-def _forest_params(p: dict[str, Any], seed: int, n_jobs: int) -> dict[str, Any]:
-    return {
-        "n_estimators": p.get("n_estimators", 200),
-        "max_depth": p.get("max_depth"),
-        "min_samples_leaf": p.get("min_samples_leaf", 1),
-        "max_features": p.get("max_features", "sqrt"),
-        "random_state": seed,
-        "n_jobs": n_jobs,
-    }
-
-
-def _build_random_forest(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
-    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-
-    params = _forest_params(p, seed, n_jobs)
-    if task is Task.REGRESSION:
-        params["max_features"] = p.get("max_features", 1.0)
-        return RandomForestRegressor(**params)
-    return RandomForestClassifier(class_weight=_balanced(cw), **params)
-
-
-def _build_extra_trees(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
-    from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor
-
-    params = _forest_params(p, seed, n_jobs)
-    if task is Task.REGRESSION:
-        params["max_features"] = p.get("max_features", 1.0)
-        return ExtraTreesRegressor(**params)
-    return ExtraTreesClassifier(class_weight=_balanced(cw), **params)
-
-
-def _build_hgb(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
-    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-
-    params = {
-        "learning_rate": p.get("learning_rate", 0.1),
-        "max_iter": p.get("max_iter", 200),
-        "max_leaf_nodes": p.get("max_leaf_nodes", 31),
-        "min_samples_leaf": p.get("min_samples_leaf", 20),
-        "l2_regularization": p.get("l2_regularization", 0.0),
-        # Early stopping on an inner split keeps large fits short; it is seeded.
-        "early_stopping": True,
-        "random_state": seed,
-    }
-    if task is Task.REGRESSION:
-        return HistGradientBoostingRegressor(**params)
-    return HistGradientBoostingClassifier(class_weight=_balanced(cw), **params)
-
-
-def _build_lightgbm(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
-    import lightgbm
-
-    params = {
-        "n_estimators": p.get("n_estimators", 300),
-        "learning_rate": p.get("learning_rate", 0.05),
-        "num_leaves": p.get("num_leaves", 31),
-        "min_child_samples": p.get("min_child_samples", 20),
-        "subsample": p.get("subsample", 1.0),
-        "subsample_freq": 1 if p.get("subsample", 1.0) < 1.0 else 0,
-        "colsample_bytree": p.get("colsample_bytree", 1.0),
-        "reg_lambda": p.get("reg_lambda", 0.0),
-        "random_state": seed,
-        "n_jobs": n_jobs,
-        "verbose": -1,
-    }
-    if task is Task.REGRESSION:
-        return lightgbm.LGBMRegressor(**params)
-    return lightgbm.LGBMClassifier(class_weight=_balanced(cw), **params)
-
-
-def _build_knn(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
-    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-
-    params = {"n_neighbors": p.get("n_neighbors", 15), "weights": p.get("weights", "distance")}
-    if task is Task.REGRESSION:
-        return KNeighborsRegressor(**params)
-    return KNeighborsClassifier(**params)
-
-
-def _build_linear_svm(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
-    if task is Task.REGRESSION:
-        from sklearn.svm import LinearSVR
-
-        return LinearSVR(C=p.get("C", 1.0), max_iter=5000, random_state=seed)
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.svm import LinearSVC
-
-    # A linear SVM gives no probabilities; sigmoid calibration adds them and converts to ONNX.
-    svm = LinearSVC(C=p.get("C", 1.0), max_iter=5000, class_weight=_balanced(cw), random_state=seed)
-    return CalibratedClassifierCV(svm, method="sigmoid", cv=3)
-
-
-def _build_kmeans(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
-    from sklearn.cluster import KMeans
-
-    return KMeans(n_clusters=int(p.get("n_clusters", 3)), n_init=10, random_state=seed)
-
-
-def _build_isolation_forest(
-    task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool
-) -> Any:
-    from sklearn.ensemble import IsolationForest
-
-    return IsolationForest(
-        n_estimators=p.get("n_estimators", 200),
-        contamination=p.get("contamination", "auto"),
-        random_state=seed,
-        n_jobs=n_jobs,
-    )
-
-
 FAMILIES: dict[str, ModelFamily] = {
     family.key: family
     for family in (
@@ -213,7 +71,7 @@ FAMILIES: dict[str, ModelFamily] = {
             "Logistic / ridge regression",
             LINEAR,
             SUPERVISED,
-            _build_linear,
+            estimators.build_linear,
             {"C": Param("log", 1e-3, 1e2), "alpha": Param("log", 1e-3, 1e2)},
             description="A weighted sum of the inputs: fast, stable, easy to explain.",
         ),
@@ -222,7 +80,7 @@ FAMILIES: dict[str, ModelFamily] = {
             "Elastic net",
             LINEAR,
             SUPERVISED,
-            _build_elastic_net,
+            estimators.build_elastic_net,
             {
                 "C": Param("log", 1e-3, 1e2),
                 "alpha": Param("log", 1e-4, 1.0),
@@ -235,7 +93,7 @@ FAMILIES: dict[str, ModelFamily] = {
             "Random forest",
             TREES,
             SUPERVISED,
-            _build_random_forest,
+            estimators.build_random_forest,
             {
                 "n_estimators": Param("choice", choices=(100, 200, 300)),
                 "max_depth": Param("choice", choices=(None, 8, 12, 20)),
@@ -249,7 +107,7 @@ FAMILIES: dict[str, ModelFamily] = {
             "Extra trees",
             TREES,
             SUPERVISED,
-            _build_extra_trees,
+            estimators.build_extra_trees,
             {
                 "n_estimators": Param("choice", choices=(100, 200, 300)),
                 "max_depth": Param("choice", choices=(None, 8, 12, 20)),
@@ -263,7 +121,7 @@ FAMILIES: dict[str, ModelFamily] = {
             "Gradient boosting (histogram)",
             BOOSTING,
             SUPERVISED,
-            _build_hgb,
+            estimators.build_hgb,
             {
                 "learning_rate": Param("log", 0.02, 0.3),
                 "max_iter": Param("choice", choices=(100, 200, 400)),
@@ -278,7 +136,7 @@ FAMILIES: dict[str, ModelFamily] = {
             "LightGBM",
             BOOSTING,
             SUPERVISED,
-            _build_lightgbm,
+            estimators.build_lightgbm,
             {
                 "n_estimators": Param("choice", choices=(100, 300, 600)),
                 "learning_rate": Param("log", 0.01, 0.2),
@@ -296,7 +154,7 @@ FAMILIES: dict[str, ModelFamily] = {
             "k-nearest neighbours",
             LINEAR,
             SUPERVISED,
-            _build_knn,
+            estimators.build_knn,
             {
                 "n_neighbors": Param("int", 3, 50),
                 "weights": Param("choice", choices=("uniform", "distance")),
@@ -308,7 +166,7 @@ FAMILIES: dict[str, ModelFamily] = {
             "Linear SVM",
             LINEAR,
             SUPERVISED,
-            _build_linear_svm,
+            estimators.build_linear_svm,
             {"C": Param("log", 1e-3, 10.0)},
             description="A linear boundary with the widest margin between classes.",
         ),
@@ -317,7 +175,7 @@ FAMILIES: dict[str, ModelFamily] = {
             "k-means clustering",
             LINEAR,  # distances need scaled inputs
             frozenset({Task.CLUSTERING}),
-            _build_kmeans,
+            estimators.build_kmeans,
             description="Groups rows around k centres; each row joins its nearest centre.",
         ),
         ModelFamily(
@@ -325,7 +183,7 @@ FAMILIES: dict[str, ModelFamily] = {
             "Isolation forest",
             TREES,
             frozenset({Task.ANOMALY}),
-            _build_isolation_forest,
+            estimators.build_isolation_forest,
             description="Flags rows that random splits isolate quickly, i.e. unusual ones.",
         ),
     )
