@@ -2,8 +2,10 @@
 
 Rule: the classes are imbalanced when the largest class has more than
 :data:`IMBALANCE_RATIO` times as many rows as the smallest (for two classes: the minority is
-below 25% of rows). Class weights are then suggested, so the model does not simply ignore the
-rare class; the user may turn them off (they trade some probability calibration for recall).
+below 25% of rows). Class weights are switched on when the rarest class is under
+:data:`WEIGHTS_SHARE` of rows, so the model does not simply ignore it; between that and the
+imbalance rule they are only offered, because they trade probability calibration (log loss,
+Brier) for recall and rarely improve ranking (ROC AUC) at such shares. The user decides.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 
 IMBALANCE_RATIO = 3.0
 SEVERE_SHARE = 0.05
+WEIGHTS_SHARE = 0.10  # below this share, class weights are switched on by default
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,18 @@ def class_balance(y: Any) -> ClassBalance:
     if not imbalanced:
         message = f"Classes are reasonably balanced: the rarest, {shown}."
     else:
-        message = (f"Classes are imbalanced: {shown}, against {largest:,} for {majority!r}. "
-                   "Class weights are suggested so the model does not ignore the rare class.")
+        message = f"Classes are imbalanced: {shown}, against {largest:,} for {majority!r}. "
+        if share < WEIGHTS_SHARE:
+            message += ("Class weights are switched on so the model does not ignore the rare "
+                        "class (you may switch them off).")
+        else:
+            # Weights distort probabilities (log loss, calibration) and rarely help ranking at
+            # this share, so they are offered rather than applied.
+            message += ("Class weights are available if the model should favour finding the "
+                        "rare class over well-calibrated probabilities.")
         if share < SEVERE_SHARE:
             message += (" With so few rare rows, judge the model by PR AUC or recall rather than "
                         "accuracy.")
     if smallest == 1:
         message += f" The class {minority!r} has a single row: the model can hardly learn it."
-    return ClassBalance(counts, float(share), imbalanced, message, imbalanced)
+    return ClassBalance(counts, float(share), imbalanced, message, share < WEIGHTS_SHARE)

@@ -16,6 +16,12 @@ def test_balanced_classes_get_no_weights() -> None:
     assert "balanced" in balance.message
 
 
+def test_moderate_imbalance_offers_weights_without_switching_them_on() -> None:
+    balance = class_balance(np.array(["no"] * 79 + ["yes"] * 21, dtype=object))
+    assert balance.imbalanced and not balance.suggest_class_weights
+    assert "Class weights are available" in balance.message
+
+
 def test_rare_class_is_reported_and_weights_suggested() -> None:
     balance = class_balance(np.array(["no"] * 95 + ["yes"] * 5, dtype=object))
     assert balance.imbalanced and balance.suggest_class_weights
