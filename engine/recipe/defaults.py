@@ -7,13 +7,17 @@ Defaults (what a careful analyst would do, within the ONNX-safe rules):
   missing values itself (histogram boosting, LightGBM);
 - a missing category becomes its own value "(missing)";
 - categories: one-hot with rare values pooled (fewer than 10 rows, at most 50 columns per
-  column) for every family; see ``TREE_ENCODING`` for trees;
+  column) for every family; see ``TREE_ENCODING`` for trees. A category column with more
+  than 50 distinct values (when the caller passes ``cardinality``) would lose most of its
+  signal to the pooling, so it is target-encoded instead for yes/no and numeric targets
+  (scikit-learn's TargetEncoder cross-fits, so a row never sees its own target), and given
+  ordinal codes for trees on several-class targets (which target encoding cannot export);
 - standard scaling of the numbers only for families that need it (never before trees).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine.recipe.inputs import InputColumn
@@ -28,8 +32,18 @@ MAX_CATEGORIES = 50
 TREE_ENCODING = "one_hot"
 
 
-def default_recipe(inputs: Sequence[InputColumn], traits: ModelTraits, *, task: str) -> Recipe:
-    """A sensible recipe for ``inputs`` in front of a model family with ``traits``."""
+def default_recipe(
+    inputs: Sequence[InputColumn],
+    traits: ModelTraits,
+    *,
+    task: str,
+    cardinality: Mapping[str, int] | None = None,
+) -> Recipe:
+    """A sensible recipe for ``inputs`` in front of a model family with ``traits``.
+
+    ``cardinality`` (distinct values per category column in the training rows), when given,
+    sends very varied category columns to target or ordinal encoding (module docstring).
+    """
     numeric = [c.name for c in inputs if c.kind == "numeric"]
     categorical = [c.name for c in inputs if c.kind == "categorical"]
     dates = [c.name for c in inputs if c.kind == "date"]
@@ -52,11 +66,25 @@ def default_recipe(inputs: Sequence[InputColumn], traits: ModelTraits, *, task: 
                 {"strategy": "constant", "fill_value": "(missing)"},
             )
         )
-        encoding = TREE_ENCODING if traits.tree_based else "one_hot"
-        params: dict[str, Any] = {}
-        if encoding == "one_hot":
-            params = {"min_frequency": MIN_FREQUENCY, "max_categories": MAX_CATEGORIES}
-        steps.append(RecipeStep(encoding, tuple(categorical), params))
+        varied = [
+            name for name in categorical if (cardinality or {}).get(name, 0) > MAX_CATEGORIES
+        ]
+        high_encoding = None
+        if varied and str(task) in ("binary", "regression"):
+            high_encoding = "target_encode"
+        elif varied and traits.tree_based:
+            high_encoding = "ordinal"
+        if high_encoding is None:
+            varied = []
+        plain = [name for name in categorical if name not in varied]
+        if plain:
+            encoding = TREE_ENCODING if traits.tree_based else "one_hot"
+            params: dict[str, Any] = {}
+            if encoding == "one_hot":
+                params = {"min_frequency": MIN_FREQUENCY, "max_categories": MAX_CATEGORIES}
+            steps.append(RecipeStep(encoding, tuple(plain), params))
+        if varied and high_encoding is not None:
+            steps.append(RecipeStep(high_encoding, tuple(varied)))
     numbers = numeric + date_features
     if traits.needs_scaling and numbers:
         steps.append(RecipeStep("scale", tuple(numbers)))

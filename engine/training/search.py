@@ -46,7 +46,7 @@ class SearchSettings:
     families: tuple[str, ...] | None = None
     seed: int = 0
     n_jobs: int | None = None
-    search_rows: int = 200_000
+    search_rows: int = 100_000
     recipe: dict[str, Any] | None = None  # Recipe JSON for every candidate (None: defaults)
 
     @property

@@ -32,6 +32,11 @@ def worker_main(conn: Connection) -> None:
     # Ctrl-C in a terminal reaches the whole process group; only the parent decides what a
     # Cancel means (stop the search, keep the best), and it kills workers when needed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Convergence and similar warnings from candidate fits would flood the terminal or the
+    # log; a candidate that converged badly simply scores badly on the leaderboard.
+    import warnings
+
+    warnings.simplefilter("ignore")
     # Load the native thread pools (OpenMP, BLAS) now: threadpool_limits only reaches the
     # libraries already loaded, and a fit that loaded them later would use every core, so two
     # workers on two cores would fight over them (a 10x slowdown was measured).

@@ -100,3 +100,42 @@ def test_many_categories_are_capped():
     width = pipeline[:-1].transform(model_frame.iloc[:5]).shape[1]
     assert width <= 50 + 2  # one-hot columns + x + its missing flag
     assert_classifier_parity(pipeline, model_frame.iloc[:2000], inputs)
+
+
+def test_very_varied_categories_are_target_or_ordinal_encoded() -> None:
+    inputs = (InputColumn("city", "categorical"), InputColumn("plan", "categorical"))
+    counts = {"city": 1_000, "plan": 3}
+
+    def kinds(traits, task):  # noqa: ANN001, ANN202
+        recipe = default_recipe(inputs, traits, task=task, cardinality=counts)
+        return {step.kind: step.columns for step in recipe.steps if step.kind != "impute"}
+
+    assert kinds(BOOSTING, "binary") == {"one_hot": ("plan",), "target_encode": ("city",)}
+    assert kinds(LINEAR, "regression") == {"one_hot": ("plan",), "target_encode": ("city",)}
+    # Several classes: target encoding cannot be exported; trees take ordinal codes instead.
+    assert kinds(TREES, "multiclass") == {"one_hot": ("plan",), "ordinal": ("city",)}
+    assert kinds(LINEAR, "multiclass") == {"one_hot": ("city", "plan")}
+    # Without counts, nothing changes.
+    plain = default_recipe(inputs, BOOSTING, task="binary")
+    assert [s.kind for s in plain.steps if s.kind != "impute"] == ["one_hot"]
+
+
+def test_target_encoded_city_keeps_parity_in_onnx() -> None:
+    rng = np.random.default_rng(3)
+    cities = np.array([f"city {i}" for i in range(300)], dtype=object)
+    rows = 6_000
+    city = cities[rng.integers(0, 300, rows)]
+    effect = {name: rng.normal() for name in cities}
+    signal = np.array([effect[c] for c in city]) + rng.normal(0, 0.5, rows)
+    frame = pd.DataFrame({"city": city, "amount": rng.normal(size=rows)})
+    y = np.where(signal > 0, "yes", "no").astype(object)
+    inputs = (InputColumn("city", "categorical"), InputColumn("amount", "numeric"))
+    recipe = default_recipe(inputs, BOOSTING, task="binary", cardinality={"city": 300})
+    assert "target_encode" in [step.kind for step in recipe.steps]
+    pipeline = compile_recipe(recipe, inputs, task="binary")
+    pipeline.steps.append(("model", HistGradientBoostingClassifier(random_state=0)))
+    x = to_model_frame(frame, inputs)
+    pipeline.fit(x.iloc[:5000], y[:5000])
+    test = x.iloc[5000:].copy()
+    test.iloc[:20, 0] = "a city never seen"
+    assert_classifier_parity(pipeline, test, inputs)
