@@ -106,7 +106,7 @@ def test_very_varied_categories_are_target_or_ordinal_encoded() -> None:
     inputs = (InputColumn("city", "categorical"), InputColumn("plan", "categorical"))
     counts = {"city": 1_000, "plan": 3}
 
-    def kinds(traits, task):  # noqa: ANN001, ANN202
+    def kinds(traits, task):
         recipe = default_recipe(inputs, traits, task=task, cardinality=counts)
         return {step.kind: step.columns for step in recipe.steps if step.kind != "impute"}
 
