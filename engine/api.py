@@ -23,6 +23,7 @@ from engine.sources.base import DatabaseSource, FileSource, LoadedTable, Source
 if TYPE_CHECKING:
     import pandas as pd
 
+    from engine.evaluation.result import BusinessValue, ThresholdChoice
     from engine.problem.define import ProblemProposal
     from engine.problem.definition import Problem, Task, ValidationPlan
     from engine.profile.result import TableProfile
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "add_table",
     "check_connection",
+    "choose_threshold",
     "create_project",
     "define_problem",
     "evaluation_report",
@@ -334,3 +336,28 @@ def evaluation_report(project: Project, run_id: int, path: str | Path) -> Path:
     from engine.training.run_report import write_run_report
 
     return write_run_report(project, run_id, Path(path))
+
+
+def choose_threshold(
+    project: Project,
+    run_id: int,
+    rule: str = "f1",
+    *,
+    target: float | None = None,
+    costs: BusinessValue | None = None,
+) -> ThresholdChoice:
+    """Choose a binary run's decision threshold again and store it (export uses it).
+
+    ``rule`` is "f1", "precision" or "recall" (with ``target``, e.g. 0.8) or "value" (with
+    ``costs``: the cost of a false positive and of a false negative, the value of a true
+    positive). Works from the stored evaluation; no re-scoring needed.
+    """
+    from engine.evaluation.result import Evaluation
+    from engine.evaluation.rethreshold import rechoose_threshold
+
+    stored, _previous = project.load_evaluation(run_id)
+    updated = rechoose_threshold(Evaluation.from_dict(stored), rule, target=target, costs=costs)
+    assert updated.thresholds is not None and updated.thresholds.choice is not None
+    choice = updated.thresholds.choice
+    project.save_evaluation(run_id, updated.to_dict(), choice.to_dict())
+    return choice

@@ -94,6 +94,17 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     evaluate.add_argument("--project", type=Path, required=True, metavar="P")
     evaluate.add_argument("--run", type=int, metavar="R", help="run number (default: latest)")
     evaluate.add_argument("--report", type=Path, metavar="FILE", help="write the HTML report")
+    evaluate.add_argument(
+        "--threshold-rule",
+        choices=["f1", "precision", "recall", "value"],
+        help="choose the decision threshold again (binary models) and store it for export",
+    )
+    evaluate.add_argument(
+        "--target", type=float, help="the precision or recall to reach, e.g. 0.8"
+    )
+    evaluate.add_argument("--fp-cost", type=float, help="cost of a false positive (value rule)")
+    evaluate.add_argument("--fn-cost", type=float, help="cost of a false negative (value rule)")
+    evaluate.add_argument("--tp-value", type=float, help="value of a true positive (value rule)")
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of text")
     evaluate.set_defaults(handler=run_evaluate)
 
@@ -185,14 +196,14 @@ class _LiveBoard:
 
     def __init__(self, progress: Any) -> None:
         self._progress = progress
-        self._seen: set[int] = set()
+        self._seen: set[tuple[int, str]] = set()  # a screened model may come back as done
 
     def __call__(self, board: Leaderboard) -> None:
         best = board.best
         for entry in board.entries:
-            if entry.trial in self._seen or entry.family == "baseline":
+            if (entry.trial, entry.status) in self._seen or entry.family == "baseline":
                 continue
-            self._seen.add(entry.trial)
+            self._seen.add((entry.trial, entry.status))
             score = "-" if math.isnan(entry.cv_mean) else f"{entry.cv_mean:.4f}"
             leader = f"; best so far {best.label} {best.cv_mean:.4f}" if best else ""
             self._progress.finish()  # a line of its own, also on a terminal
@@ -332,9 +343,28 @@ def format_metrics(evaluation: Evaluation) -> str:
         model = "-" if metric.holdout is None else f"{metric.holdout:.4f}"
         base = "-" if metric.baseline is None else f"{metric.baseline:.4f}"
         lines.append(f"  {metric.label:<28} {model:>10} {base:>10}")
-    if evaluation.threshold is not None:
-        lines.append(f"  Decision threshold: {evaluation.threshold:.3f}")
+    if evaluation.thresholds is not None and evaluation.thresholds.choice is not None:
+        choice = evaluation.thresholds.choice
+        lines.append(f"  Decision threshold: {choice.threshold:.3f} ({choice.reason})")
     return "\n".join(lines) + "\n"
+
+
+def _costs(args: argparse.Namespace) -> Any:
+    amounts = (args.fp_cost, args.fn_cost, args.tp_value)
+    if all(value is None for value in amounts):
+        return None
+    if any(value is None for value in amounts):
+        raise InputError(
+            "Business value needs all three amounts.",
+            "Give --fp-cost, --fn-cost and --tp-value together.",
+        )
+    from engine.evaluation.result import BusinessValue
+
+    return BusinessValue(
+        false_positive_cost=args.fp_cost,
+        false_negative_cost=args.fn_cost,
+        true_positive_value=args.tp_value,
+    )
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
@@ -353,6 +383,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if not runs:
             raise InputError(f"{args.project} has no training runs yet.", "Run gristmill train.")
         run = project.load_run(args.run) if args.run is not None else runs[-1]
+        if args.threshold_rule:
+            api.choose_threshold(
+                project, run.id, args.threshold_rule, target=args.target, costs=_costs(args)
+            )
         evaluation = Evaluation.from_dict(project.load_evaluation(run.id)[0])
         written = api.evaluation_report(project, run.id, args.report) if args.report else None
     finally:

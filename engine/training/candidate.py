@@ -211,3 +211,18 @@ def cross_validate(
         if on_fold is not None:
             on_fold(number, len(folds))
     return {"fold_scores": fold_scores, "seconds": time.perf_counter() - started}
+
+
+def subset_folds(
+    folds: tuple[tuple[np.ndarray, np.ndarray], ...], chosen: np.ndarray, rows: int
+) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """The folds restricted to the sorted row positions ``chosen`` (of ``rows`` rows),
+    renumbered as positions into the chosen rows."""
+    import numpy as np
+
+    keep = np.zeros(rows, dtype=bool)
+    keep[chosen] = True
+    new_position = np.cumsum(keep) - 1
+    return tuple(
+        (new_position[fit[keep[fit]]], new_position[check[keep[check]]]) for fit, check in folds
+    )

@@ -16,6 +16,7 @@ DONE = "done"
 FAILED = "failed"
 TIMED_OUT = "timed out"  # the time budget ran out while it was fitting
 STOPPED = "stopped"  # the user pressed Cancel while it was fitting
+SCREENED = "screened"  # successive halving set it aside after scoring it on fewer rows
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class LeaderboardEntry:
     status: str
     fold_scores: tuple[float, ...] = ()
     other_metrics: dict[str, float] = field(default_factory=dict)  # fold means
+    metric_folds: dict[str, tuple[float, ...]] = field(default_factory=dict)  # per fold
     seconds: float = 0.0
     message: str = ""
 
@@ -55,6 +57,9 @@ class LeaderboardEntry:
             "status": self.status,
             "fold_scores": [_json_float(value) for value in self.fold_scores],
             "other_metrics": {k: _json_float(v) for k, v in self.other_metrics.items()},
+            "metric_folds": {
+                k: [_json_float(v) for v in values] for k, values in self.metric_folds.items()
+            },
             "seconds": round(self.seconds, 3),
             "message": self.message,
         }
@@ -69,6 +74,10 @@ class LeaderboardEntry:
             status=data["status"],
             fold_scores=tuple(_float(value) for value in data.get("fold_scores", ())),
             other_metrics={k: _float(v) for k, v in data.get("other_metrics", {}).items()},
+            metric_folds={
+                k: tuple(_float(v) for v in values)
+                for k, values in data.get("metric_folds", {}).items()
+            },
             seconds=float(data.get("seconds", 0.0)),
             message=data.get("message", ""),
         )
@@ -95,6 +104,12 @@ class Leaderboard:
             return (0, sign * entry.cv_mean, entry.trial)
 
         return sorted(entries, key=key)
+
+    def has(self, trial: int) -> bool:
+        return any(entry.trial == trial for entry in self.entries)
+
+    def entry(self, trial: int) -> LeaderboardEntry:
+        return next(entry for entry in self.entries if entry.trial == trial)
 
     @property
     def best(self) -> LeaderboardEntry | None:

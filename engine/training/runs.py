@@ -57,7 +57,15 @@ def train_and_evaluate(
     best = result.leaderboard.best
     cv_scores = {}
     if best is not None:
-        cv_scores[problem.metric] = [score for score in best.fold_scores]
+        from engine.evaluation.metrics import METRIC_INFO, canonical_name
+
+        # Every metric the evaluation shows gets its cross-validated mean and spread.
+        folds = {problem.metric: best.fold_scores, **best.metric_folds}
+        cv_scores = {
+            name: list(values)
+            for name, values in folds.items()
+            if canonical_name(name)[0] in METRIC_INFO
+        }
     evaluation = evaluate_model(
         problem.task.value,
         result.pipeline,

@@ -21,11 +21,13 @@ from engine.training.candidate import CandidateSpec, FitContext
 from engine.training.leaderboard import (
     DONE,
     FAILED,
+    SCREENED,
     STOPPED,
     TIMED_OUT,
     Leaderboard,
     LeaderboardEntry,
 )
+from engine.training.schedule import FitTask, HalvingSchedule, RandomSchedule
 from engine.training.workers import WorkerPool
 
 _POLL_SECONDS = 0.1
@@ -48,6 +50,7 @@ class SearchSettings:
     n_jobs: int | None = None
     search_rows: int = 100_000
     recipe: dict[str, Any] | None = None  # Recipe JSON for every candidate (None: defaults)
+    strategy: str = "auto"  # "random", "halving", or "auto" (halving on big tables)
 
     @property
     def cores(self) -> int:
@@ -63,6 +66,7 @@ class SearchSettings:
             "n_jobs": self.n_jobs,
             "search_rows": self.search_rows,
             "recipe": self.recipe,
+            "strategy": self.strategy,
         }
 
 
@@ -107,16 +111,27 @@ def run_search(
     leaderboard: Leaderboard,
     job: Job,
     on_update: Callable[[Leaderboard], None] | None = None,
+    *,
+    search_rows: int = 0,
 ) -> SearchOutcome:
-    """Cross-validate candidates in parallel until done, out of time or cancelled."""
+    """Cross-validate candidates in parallel until done, out of time or cancelled.
+
+    ``search_rows`` is how many rows the workers hold (it decides successive halving).
+    """
     from engine.training.catalog import family
 
     started = time.monotonic()
     deadline = started + settings.time_budget
     threads = max(1, settings.cores // len(pool.workers))
     candidates = propose_candidates(context.task, settings, settings.recipe)
-    specs: dict[int, CandidateSpec] = {}
-    proposed = 0
+    schedule: RandomSchedule | HalvingSchedule
+    if HalvingSchedule.wanted(search_rows, settings.strategy):
+        schedule = HalvingSchedule(
+            candidates, settings.max_trials, search_rows, leaderboard.greater_is_better
+        )
+    else:
+        schedule = RandomSchedule(candidates, settings.max_trials)
+    running: dict[int, FitTask] = {}
     ended_by = "completed"
 
     def record(spec: CandidateSpec, status: str, result: dict[str, Any] | None, msg: str) -> None:
@@ -130,6 +145,10 @@ def run_search(
             status=status,
             fold_scores=tuple(scores[context.metrics[0]] for scores in fold_scores),
             other_metrics=_means(fold_scores, context.metrics[1:]),
+            metric_folds={
+                metric: tuple(scores[metric] for scores in fold_scores)
+                for metric in context.metrics[1:]
+            },
             seconds=result["seconds"] if result else 0.0,
             message=msg,
         )
@@ -147,12 +166,11 @@ def run_search(
                 ended_by = "time budget"
                 break
             for worker in pool.idle():
-                if settings.max_trials is not None and proposed >= settings.max_trials:
+                task = schedule.next_task()
+                if task is None:
                     break
-                spec = next(candidates)
-                specs[spec.trial] = spec
-                proposed += 1
-                pool.submit(worker, "cv", spec.to_dict(), threads)
+                running[task.spec.trial] = task
+                pool.submit(worker, "cv", task.spec.to_dict(), threads, task.rows)
             if not pool.busy():
                 break
             for worker, message in pool.poll(_POLL_SECONDS):
@@ -162,15 +180,20 @@ def run_search(
                 trial = worker.busy_with
                 if trial is None:
                     continue
-                spec = specs[trial]
+                task = running.pop(trial)
                 worker.busy_with = None
                 if kind == "done":
-                    record(spec, DONE, message[2], "")
-                elif kind == "failed":
-                    record(spec, FAILED, None, message[2])
+                    status = DONE if task.final else SCREENED
+                    note = "" if task.final else f"compared on {task.rows:,} rows first"
+                    record(task.spec, status, message[2], note)
+                    schedule.report(task, leaderboard.entry(trial).cv_mean)
+                    continue
+                if kind == "failed":
+                    record(task.spec, FAILED, None, message[2])
                 else:  # the process died: out of memory or a crash inside a library
-                    record(spec, FAILED, None, "the fit crashed (out of memory?)")
+                    record(task.spec, FAILED, None, "the fit crashed (out of memory?)")
                     pool.replace(worker)
+                schedule.report(task, None)
             best = leaderboard.best
             fraction = min((time.monotonic() - started) / settings.time_budget, 0.99)
             if settings.max_trials:
@@ -184,10 +207,12 @@ def run_search(
         # Fits still running are stopped: the pool is reused for the final refit.
         status = TIMED_OUT if ended_by == "time budget" else STOPPED
         for worker in pool.busy():
-            spec = specs[worker.busy_with or 0]
+            task = running.pop(worker.busy_with or 0)
             seconds = time.monotonic() - worker.started_at
             pool.discard(worker)
-            record(spec, status, None, f"stopped after {seconds:.0f} s of fitting")
+            if leaderboard.has(task.spec.trial):  # screened already: keep what it showed
+                continue
+            record(task.spec, status, None, f"stopped after {seconds:.0f} s of fitting")
     return SearchOutcome(leaderboard, ended_by, time.monotonic() - started)
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import InputError
 from engine.jobs import Cancelled, Job
 from engine.problem.definition import Problem, Task
-from engine.training.candidate import CandidateSpec, FitContext
+from engine.training.candidate import CandidateSpec, FitContext, subset_folds
 from engine.training.leaderboard import DONE, Leaderboard, LeaderboardEntry
 from engine.training.search import SearchSettings, pool_size, run_search
 
@@ -94,6 +94,8 @@ def train_model(
         from engine.training.unsupervised import train_unsupervised
 
         return train_unsupervised(frame, schema, problem, settings, job=job)
+    import numpy as np
+
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     job.step(0.0, "Preparing the model inputs", force=True)
@@ -145,6 +147,8 @@ def train_model(
         "x": search_x,
         "y": search_y,
         "folds": search_folds,
+        # Successive halving scores candidates on the first rows of this seeded order.
+        "order": np.random.default_rng(settings.seed).permutation(len(search_x)),
         "x_full": x_train,
         "y_full": y_train,
         "unlabeled": unlabeled,
@@ -154,7 +158,15 @@ def train_model(
     clock = time.perf_counter()
     pool = WorkerPool(pool_size(settings), payload)
     try:
-        outcome = run_search(pool, context, settings, board, job.sub(0.02, 0.9), on_update)
+        outcome = run_search(
+            pool,
+            context,
+            settings,
+            board,
+            job.sub(0.02, 0.9),
+            on_update,
+            search_rows=len(search_x),
+        )
         timings["search_seconds"] = time.perf_counter() - clock
         board = outcome.leaderboard
         best_entry = board.best
@@ -274,17 +286,12 @@ def _search_rows(
     if rows <= settings.search_rows:
         return x_train, y_train, folds
     rng = np.random.default_rng(settings.seed)
-    keep = np.zeros(rows, dtype=bool)
-    keep[rng.choice(rows, size=settings.search_rows, replace=False)] = True
-    new_position = np.cumsum(keep) - 1
-    folds = tuple(
-        (new_position[fit[keep[fit]]], new_position[check[keep[check]]]) for fit, check in folds
-    )
+    chosen = np.sort(rng.choice(rows, size=settings.search_rows, replace=False))
+    folds = subset_folds(folds, chosen, rows)
     notes.append(
         f"The search compared models on a sample of {settings.search_rows:,} of the "
         f"{rows:,} training rows; the best model was then refitted on all of them."
     )
-    chosen = np.flatnonzero(keep)
     return x_train.iloc[chosen].reset_index(drop=True), y_train[chosen], folds
 
 

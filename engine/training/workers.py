@@ -65,12 +65,13 @@ def worker_main(conn: Connection) -> None:
         try:
             with threadpool_limits(limits=threads):
                 if kind == "cv":
+                    x, y, folds = first_rows(data, message[3])
                     result = cross_validate(
                         spec,
                         context,
-                        data["x"],
-                        data["y"],
-                        data["folds"],
+                        x,
+                        y,
+                        folds,
                         data.get("unlabeled"),
                         on_fold=lambda n, total, trial=spec.trial: conn.send(
                             ("fold", trial, n, total)
@@ -89,6 +90,28 @@ def worker_main(conn: Connection) -> None:
                     conn.send(("fitted", spec.trial, pipeline, time.perf_counter() - started))
         except Exception as error:  # a failed candidate is reported, the worker lives on
             conn.send(("failed", spec.trial, _describe(error)))
+
+
+def first_rows(data: dict[str, Any], rows: int | None) -> tuple[Any, Any, Any]:
+    """The search rows and folds, or the first ``rows`` of them in the seeded ``order``.
+
+    Subsets are kept in ``data`` so each size is cut once per worker.
+    """
+    if rows is None or rows >= len(data["x"]):
+        return data["x"], data["y"], data["folds"]
+    cache = data.setdefault("subsets", {})
+    if rows not in cache:
+        import numpy as np
+
+        from engine.training.candidate import subset_folds
+
+        chosen = np.sort(data["order"][:rows])
+        cache[rows] = (
+            data["x"].iloc[chosen].reset_index(drop=True),
+            data["y"][chosen],
+            subset_folds(data["folds"], chosen, len(data["x"])),
+        )
+    return cache[rows]
 
 
 def _describe(error: Exception) -> str:
@@ -140,8 +163,11 @@ class WorkerPool:
     def busy(self) -> list[Worker]:
         return [worker for worker in self.workers if worker.busy_with is not None]
 
-    def submit(self, worker: Worker, kind: str, spec: dict[str, Any], threads: int) -> None:
-        worker.conn.send((kind, spec, threads))
+    def submit(
+        self, worker: Worker, kind: str, spec: dict[str, Any], threads: int, rows: int | None = None
+    ) -> None:
+        """Send a fit: ``rows`` limits a cross-validation to that many search rows."""
+        worker.conn.send((kind, spec, threads, rows))
         worker.busy_with = int(spec["trial"])
         worker.started_at = time.monotonic()
 

@@ -42,6 +42,13 @@ def test_train_prints_the_leaderboard_and_stores_the_run(
         assert run.has_model and run.has_evaluation
         assert run.recipe is not None and run.best is not None
         assert {"search_seconds", "refit_seconds", "evaluate_seconds"} <= set(run.timings)
+        from engine.evaluation.result import Evaluation
+
+        evaluation = Evaluation.from_dict(project.load_evaluation(run.id)[0])
+        # Every metric is shown beside its cross-validated mean and spread.
+        for name in ("roc_auc", "pr_auc", "accuracy", "log_loss"):
+            summary = evaluation.metric(name)
+            assert summary.cv_mean is not None and summary.cv_std is not None, name
         board = run.leaderboard
         assert board.baseline is not None and board.best is not None
         assert board.best.cv_mean > board.baseline.cv_mean + 0.1
@@ -149,3 +156,35 @@ def test_ctrl_c_stops_the_search_and_keeps_the_best_model(tmp_path: Path) -> Non
     assert "stopping the search" in err
     assert "Logistic / ridge regression" in out and "stopped" in out
     assert "the best of those was kept" in out
+
+
+def test_evaluate_chooses_the_threshold_by_business_value_and_stores_it(
+    trained_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from engine.api import open_project
+    from engine.evaluation.result import Evaluation
+
+    copy = tmp_path / "value.gristmill"
+    shutil.copy(trained_project, copy)
+    code = main(
+        ["evaluate", "--project", str(copy), "--threshold-rule", "value",
+         "--fp-cost", "10", "--fn-cost", "200", "--tp-value", "50"]
+    )
+    assert code == EXIT_OK
+    assert "highest expected value" in capsys.readouterr().out
+    with open_project(copy) as project:
+        stored, threshold = project.load_evaluation(1)
+    evaluation = Evaluation.from_dict(stored)
+    analysis = evaluation.thresholds
+    best = max(analysis.points, key=lambda p: p.expected_value)
+    # Checked by hand from the stored counts: the chosen point has the highest value.
+    assert threshold["threshold"] == pytest.approx(best.threshold)
+    assert best.expected_value == 50 * best.tp - 10 * best.fp - 200 * best.fn
+    tn_fp, fn_tp = evaluation.confusion.counts
+    assert (tn_fp[1], fn_tp[0], fn_tp[1]) == (best.fp, best.fn, best.tp)
+    # Missing amounts are refused with what to give.
+    assert main(["evaluate", "--project", str(copy), "--threshold-rule", "value",
+                 "--fp-cost", "10"]) == EXIT_INPUT
+    assert "--fp-cost, --fn-cost and --tp-value" in capsys.readouterr().err

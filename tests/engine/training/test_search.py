@@ -90,3 +90,24 @@ def test_a_family_that_cannot_run_is_refused_with_the_names(small_table, small_p
     schema, problem = small_problem
     with pytest.raises(InputError, match="no model family called 'xgboost'"):
         _train(small_table, schema, problem, families=("xgboost",), max_trials=1)
+
+
+def test_successive_halving_screens_candidates_and_repeats_with_the_seed(
+    small_table, small_problem
+) -> None:
+    schema, problem = small_problem
+
+    def board(result):  # noqa: ANN001, ANN202
+        return [(e.trial, e.status, e.fold_scores) for e in result.leaderboard.entries]
+
+    first, _, _ = _train(
+        small_table, schema, problem, max_trials=9, seed=2, strategy="halving"
+    )
+    second, _, _ = _train(
+        small_table, schema, problem, max_trials=9, seed=2, strategy="halving"
+    )
+    statuses = [e.status for e in first.leaderboard.entries if e.family != "baseline"]
+    # Nine candidates, the best third go on, and the best of those is the one finalist.
+    assert statuses.count(DONE) == 1 and statuses.count("screened") == 8
+    assert first.best is not None and first.best.trial == first.leaderboard.best.trial
+    assert board(first) == board(second)

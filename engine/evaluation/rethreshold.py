@@ -1,0 +1,70 @@
+"""Choosing the threshold again from a stored evaluation, without the model or the data.
+
+The threshold analysis keeps the four counts (TP, FP, TN, FN) at every candidate threshold,
+so new business values or a new rule need no re-scoring: the window's threshold slider and
+``gristmill evaluate --threshold-rule`` both come here, and the choice is stored for export.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from engine.errors import InputError
+from engine.evaluation.result import (
+    BusinessValue,
+    ConfusionMatrix,
+    Evaluation,
+    ThresholdAnalysis,
+    ThresholdPoint,
+)
+from engine.evaluation.threshold import _check_costs, choose_threshold
+
+
+def with_costs(analysis: ThresholdAnalysis, costs: BusinessValue | None) -> ThresholdAnalysis:
+    """The same analysis with expected values for ``costs`` (None removes them)."""
+    if costs is not None:
+        _check_costs(costs)
+    points = []
+    for point in analysis.points:
+        value = per_row = None
+        if costs is not None:
+            value = float(
+                point.tp * costs.true_positive_value
+                + point.tn * costs.true_negative_value
+                - point.fp * costs.false_positive_cost
+                - point.fn * costs.false_negative_cost
+            )
+            per_row = value / analysis.rows if analysis.rows else None
+        points.append(replace(point, expected_value=value, value_per_row=per_row))
+    return replace(analysis, points=tuple(points), costs=costs, choice=None)
+
+
+def rechoose_threshold(
+    evaluation: Evaluation,
+    rule: str = "f1",
+    *,
+    target: float | None = None,
+    costs: BusinessValue | None = None,
+) -> Evaluation:
+    """The evaluation with a threshold chosen by ``rule`` and its confusion matrix updated."""
+    if evaluation.thresholds is None or evaluation.confusion is None:
+        raise InputError(
+            f"A {evaluation.task} model has no decision threshold to choose.",
+            "Thresholds apply to yes/no (binary) models.",
+        )
+    analysis = with_costs(evaluation.thresholds, costs or evaluation.thresholds.costs)
+    choice = choose_threshold(analysis, rule, target)
+    negative, positive = evaluation.confusion.labels
+    return replace(
+        evaluation,
+        thresholds=replace(analysis, choice=choice),
+        confusion=_confusion(choice.point, negative, positive),
+    )
+
+
+def _confusion(point: ThresholdPoint, negative: str, positive: str) -> ConfusionMatrix:
+    return ConfusionMatrix(
+        labels=[negative, positive],
+        counts=[[point.tn, point.fp], [point.fn, point.tp]],
+        threshold=point.threshold,
+    )
