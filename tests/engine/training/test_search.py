@@ -97,7 +97,7 @@ def test_successive_halving_screens_candidates_and_repeats_with_the_seed(
 ) -> None:
     schema, problem = small_problem
 
-    def board(result):  # noqa: ANN001, ANN202
+    def board(result):
         return [(e.trial, e.status, e.fold_scores) for e in result.leaderboard.entries]
 
     first, _, _ = _train(
