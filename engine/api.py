@@ -309,6 +309,10 @@ def train(
     ``project`` and ``source_id`` the run (board, recipe, seed, timings, evaluation and the
     fitted model) is stored there and ``run_id`` is set. Cancel: the first press stops the
     search and keeps the best model found so far; a second press stops everything.
+
+    Models are fitted in spawned worker processes (so Cancel can stop any fit), which
+    re-import the calling script: a script that calls ``train`` needs the usual
+    ``if __name__ == "__main__":`` guard, as with any ``multiprocessing`` code.
     """
     from engine.project.fingerprint import fingerprint_frame
     from engine.training.runs import store_run, train_and_evaluate

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from engine.errors import InputError
-from engine.evaluation.rethreshold import rechoose_threshold, with_costs
 from engine.evaluation.result import BusinessValue, ConfusionMatrix, Evaluation
+from engine.evaluation.rethreshold import rechoose_threshold, with_costs
 from engine.evaluation.threshold import analyse_thresholds, choose_threshold
 
 
