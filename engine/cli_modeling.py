@@ -323,16 +323,22 @@ def format_leaderboard(board: Leaderboard, shown: int = 20) -> str:
     """The leaderboard as an aligned text table (best first)."""
     lines = [f"Leaderboard ({board.metric}, cross-validated mean +/- spread):"]
     lines.append(f"{'#':>3}  {'model':<32} {'score':>16} {'seconds':>8}  status")
-    for rank, entry in enumerate(board.entries[:shown], start=1):
+    def row(rank: int, entry: Any) -> str:
         score = (
             f"{entry.cv_mean:.4f} +/- {entry.cv_std:.4f}" if not math.isnan(entry.cv_mean) else "-"
         )
         status = entry.status + (f" ({entry.message})" if entry.message else "")
-        lines.append(
-            f"{rank:>3}  {entry.label[:32]:<32} {score:>16} {entry.seconds:>8.1f}  {status}"
-        )
-    if len(board.entries) > shown:
-        lines.append(f"     ... and {len(board.entries) - shown} more")
+        return f"{rank:>3}  {entry.label[:32]:<32} {score:>16} {entry.seconds:>8.1f}  {status}"
+
+    for rank, entry in enumerate(board.entries[:shown], start=1):
+        lines.append(row(rank, entry))
+    hidden = len(board.entries) - shown
+    if hidden > 0:
+        lines.append(f"     ... {hidden} more")
+        # The baseline is always on the board: shown even when it ranks below the cut.
+        for rank, entry in enumerate(board.entries[shown:], start=shown + 1):
+            if entry.family == "baseline":
+                lines.append(row(rank, entry))
     return "\n".join(lines) + "\n"
 
 

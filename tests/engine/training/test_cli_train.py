@@ -188,3 +188,19 @@ def test_evaluate_chooses_the_threshold_by_business_value_and_stores_it(
     assert main(["evaluate", "--project", str(copy), "--threshold-rule", "value",
                  "--fp-cost", "10"]) == EXIT_INPUT
     assert "--fp-cost, --fn-cost and --tp-value" in capsys.readouterr().err
+
+
+def test_the_printed_board_always_shows_the_baseline() -> None:
+    from engine.cli_modeling import format_leaderboard
+    from engine.training.leaderboard import DONE, Leaderboard, LeaderboardEntry
+
+    board = Leaderboard("roc_auc", True)
+    board = board.with_entry(LeaderboardEntry(0, "baseline", "Baseline", {}, DONE, (0.5,)))
+    for trial in range(1, 31):
+        board = board.with_entry(
+            LeaderboardEntry(trial, "linear", f"Model {trial}", {}, DONE, (0.6 + trial / 100,))
+        )
+    text = format_leaderboard(board, shown=5)
+    assert "Model 30" in text and "Model 1 " not in text
+    assert "... 26 more" in text
+    assert text.rstrip().splitlines()[-1].startswith(" 31  Baseline")
