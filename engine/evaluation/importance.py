@@ -97,8 +97,18 @@ def dependence_grid(column: pd.Series, points: int = 20, categories: int = 10) -
         return [float(v) for v in np.unique(grid)]
     counts = column.dropna().value_counts()
     # "" is how a missing text value reaches the model: not a category worth showing.
-    values = [v for v in counts.index if not (isinstance(v, str) and v == "")]
-    return [v.item() if isinstance(v, np.generic) else v for v in values[:categories]]
+    values = [v for v in counts.index if not (isinstance(v, str) and v == "")][:categories]
+    values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    # The most frequent categories, shown in a readable order: numerically for codes such
+    # as scores 1-5, else alphabetically.
+    return sorted(values, key=_natural_key)
+
+
+def _natural_key(value: Any) -> tuple[int, float, str]:
+    try:
+        return (0, float(value), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(value))
 
 
 def partial_dependence(

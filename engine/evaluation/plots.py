@@ -249,7 +249,9 @@ def _partial_dependence(figure: Figure, evaluation: Evaluation) -> None:
         else:
             axes.xaxis.set_major_locator(MaxNLocator(4))  # small panels: few, short ticks
             axes.tick_params(labelsize=8)
-        axes.set_xlabel(item.feature)
+        # A title, not an x label: under rotated category ticks an x label reads as the
+        # title of the panel below.
+        axes.set_title(item.feature, fontsize=9)
         axes.set_ylabel(item.output_label or "Average prediction", fontsize=8)
         axes.grid(alpha=0.3)
         if item.by_class:
