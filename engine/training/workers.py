@@ -32,6 +32,12 @@ def worker_main(conn: Connection) -> None:
     # Ctrl-C in a terminal reaches the whole process group; only the parent decides what a
     # Cancel means (stop the search, keep the best), and it kills workers when needed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Take the data off the pipe before the slow imports below: the parent's send blocks
+    # until it is read, and the parent must keep checking Cancel.
+    try:
+        setup = conn.recv_bytes()
+    except EOFError:
+        return
     # Convergence and similar warnings from candidate fits would flood the terminal or the
     # log; a candidate that converged badly simply scores badly on the leaderboard.
     import warnings
@@ -40,13 +46,17 @@ def worker_main(conn: Connection) -> None:
     # Load the native thread pools (OpenMP, BLAS) now: threadpool_limits only reaches the
     # libraries already loaded, and a fit that loaded them later would use every core, so two
     # workers on two cores would fight over them (a 10x slowdown was measured).
+    from multiprocessing.reduction import ForkingPickler
+
     import sklearn.ensemble  # noqa: F401 - loads scikit-learn's OpenMP runtime
     from threadpoolctl import threadpool_limits
 
     from engine.training.candidate import CandidateSpec, build_pipeline, cross_validate
     from engine.training.candidate import fit_pipeline as fit
 
-    data: dict[str, Any] = {}
+    # The same decoding conn.recv() does; data between our own processes, never a file.
+    data: dict[str, Any] = ForkingPickler.loads(setup)[1]
+    conn.send(("ready",))
     while True:
         try:
             message = conn.recv()
@@ -55,10 +65,6 @@ def worker_main(conn: Connection) -> None:
         kind = message[0]
         if kind == "stop":
             return
-        if kind == "setup":
-            data = message[1]
-            conn.send(("ready",))
-            continue
         spec = CandidateSpec.from_dict(message[1])
         threads = int(message[2])
         context = data["context"]
@@ -141,12 +147,26 @@ class WorkerPool:
         self.workers = [self._start() for _ in range(max(1, size))]
         self._payload = bytes(ForkingPickler.dumps(("setup", payload)))
         for worker in self.workers:
-            worker.conn.send_bytes(self._payload)
+            self._send_data(worker)
 
     def _spawn(self) -> Worker:
         worker = self._start()
-        worker.conn.send_bytes(self._payload)
+        self._send_data(worker)
         return worker
+
+    def _send_data(self, worker: Worker) -> None:
+        try:
+            worker.conn.send_bytes(self._payload)
+        except OSError as error:  # BrokenPipeError: the child died while starting
+            self.workers = [w for w in self.workers if w is not worker] + [worker]
+            self.close()
+            from engine.errors import GristmillError
+
+            raise GristmillError(
+                "The process that fits models could not start.",
+                "If you call Gristmill from your own script, put the calls under "
+                "'if __name__ == \"__main__\":'; otherwise see the log for details.",
+            ) from error
 
     def _start(self) -> Worker:
         parent_end, child_end = self._context.Pipe(duplex=True)
