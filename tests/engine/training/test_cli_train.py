@@ -191,7 +191,7 @@ def test_evaluate_chooses_the_threshold_by_business_value_and_stores_it(
 
 
 def test_the_printed_board_always_shows_the_baseline() -> None:
-    from engine.cli_modeling import format_leaderboard
+    from engine.cli_results import format_leaderboard
     from engine.training.leaderboard import DONE, Leaderboard, LeaderboardEntry
 
     board = Leaderboard("roc_auc", True)
