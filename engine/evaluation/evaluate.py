@@ -172,12 +172,8 @@ def _multiclass(
     def proba_of(model: Any, rows: pd.DataFrame) -> np.ndarray:
         # Reorder the baseline's columns to the model's class order.
         labels = [str(c) for c in model.classes_]
-        proba = np.asarray(model.predict_proba(rows), dtype=float)[
-            :, [labels.index(c) for c in classes]
-        ]
-        # Float32 models sum to 1 only within float32 precision; log loss checks float64.
-        totals = proba.sum(axis=1, keepdims=True)
-        return np.divide(proba, totals, out=proba, where=totals > 0)
+        proba = np.asarray(model.predict_proba(rows), dtype=float)
+        return mt.rows_summing_to_one(proba[:, [labels.index(c) for c in classes]])
 
     proba = _chunked(lambda rows: proba_of(pipeline, rows), frame, job, "Scoring the holdout")
     base_proba = _chunked(lambda rows: proba_of(baseline, rows), frame, job,

@@ -137,6 +137,16 @@ def canonical_name(name: str) -> tuple[str, float]:
     return name, 1.0
 
 
+def rows_summing_to_one(proba: np.ndarray) -> np.ndarray:
+    """Probabilities as float64 rows that sum to 1, in place.
+
+    Float32 models sum to 1 only within float32 precision, and scikit-learn's log loss checks
+    the sum at float64 precision. Rows of zeros (no class known) are left as they are.
+    """
+    totals = proba.sum(axis=1, keepdims=True)
+    return np.divide(proba, totals, out=proba, where=totals > 0)
+
+
 def _clean(value: float) -> float | None:
     value = float(value)
     return value if math.isfinite(value) else None

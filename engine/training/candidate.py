@@ -156,10 +156,9 @@ def predictions(pipeline: Pipeline, x_rows: pd.DataFrame, context: FitContext) -
     for column, label in enumerate(model_classes):
         if label in context.classes:
             ordered[:, context.classes.index(label)] = proba[:, column]
-    # Float32 models' rows sum to 1 only within float32 precision; log loss wants float64.
-    totals = ordered.sum(axis=1, keepdims=True)
-    np.divide(ordered, totals, out=ordered, where=totals > 0)
-    return predicted.astype(str).astype(object), ordered
+    from engine.evaluation.metrics import rows_summing_to_one
+
+    return predicted.astype(str).astype(object), rows_summing_to_one(ordered)
 
 
 def score_predictions(

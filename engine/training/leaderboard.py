@@ -29,15 +29,18 @@ class LeaderboardEntry:
     params: dict[str, Any]
     status: str
     fold_scores: tuple[float, ...] = ()
-    other_metrics: dict[str, float] = field(default_factory=dict)  # fold means
-    metric_folds: dict[str, tuple[float, ...]] = field(default_factory=dict)  # per fold
+    metric_folds: dict[str, tuple[float, ...]] = field(default_factory=dict)  # other metrics
     seconds: float = 0.0
     message: str = ""
 
     @property
     def cv_mean(self) -> float:
-        finite = [score for score in self.fold_scores if not math.isnan(score)]
-        return statistics.fmean(finite) if finite else math.nan
+        return _finite_mean(self.fold_scores)
+
+    @property
+    def other_metrics(self) -> dict[str, float]:
+        """The fold mean of every other metric of the task."""
+        return {name: _finite_mean(values) for name, values in self.metric_folds.items()}
 
     @property
     def cv_std(self) -> float:
@@ -56,7 +59,6 @@ class LeaderboardEntry:
             "params": self.params,
             "status": self.status,
             "fold_scores": [_json_float(value) for value in self.fold_scores],
-            "other_metrics": {k: _json_float(v) for k, v in self.other_metrics.items()},
             "metric_folds": {
                 k: [_json_float(v) for v in values] for k, values in self.metric_folds.items()
             },
@@ -73,7 +75,6 @@ class LeaderboardEntry:
             params=dict(data["params"]),
             status=data["status"],
             fold_scores=tuple(_float(value) for value in data.get("fold_scores", ())),
-            other_metrics={k: _float(v) for k, v in data.get("other_metrics", {}).items()},
             metric_folds={
                 k: tuple(_float(v) for v in values)
                 for k, values in data.get("metric_folds", {}).items()
@@ -159,6 +160,12 @@ class Leaderboard:
             }
             for rank, entry in enumerate(self.entries, start=1)
         ]
+
+
+def _finite_mean(values: tuple[float, ...]) -> float:
+    """The mean of the scores that are numbers (a fold may have none, e.g. one class)."""
+    finite = [value for value in values if not math.isnan(value)]
+    return statistics.fmean(finite) if finite else math.nan
 
 
 def _json_float(value: float) -> float | None:

@@ -144,7 +144,6 @@ def run_search(
             params=spec.params,
             status=status,
             fold_scores=tuple(scores[context.metrics[0]] for scores in fold_scores),
-            other_metrics=_means(fold_scores, context.metrics[1:]),
             metric_folds={
                 metric: tuple(scores[metric] for scores in fold_scores)
                 for metric in context.metrics[1:]
@@ -219,16 +218,6 @@ def run_search(
 def pool_size(settings: SearchSettings) -> int:
     """One worker per core, but no more workers than trials."""
     return max(1, min(settings.cores, settings.max_trials or settings.cores))
-
-
-def _means(fold_scores: list[dict[str, float]], metrics: tuple[str, ...]) -> dict[str, float]:
-    import math
-
-    means = {}
-    for metric in metrics:
-        values = [scores[metric] for scores in fold_scores if not math.isnan(scores[metric])]
-        means[metric] = sum(values) / len(values) if values else math.nan
-    return means
 
 
 def _progress_message(leaderboard: Leaderboard, best: LeaderboardEntry | None) -> str:

@@ -64,12 +64,9 @@ class TrainingResult:
 
 def task_metrics(task: Task, primary: str) -> tuple[str, ...]:
     """The ranking metric first, then every other metric of the task (for the board)."""
-    from engine.problem.metrics import METRICS
+    from engine.problem.metrics import metrics_for
 
-    others = [
-        name for name, info in METRICS.items() if task in info.tasks and name != primary
-    ]
-    return (primary, *others)
+    return (primary, *[name for name in metrics_for(task) if name != primary])
 
 
 def train_model(

@@ -62,7 +62,7 @@ def train_unsupervised(
         pool.close()
     timings["refit_seconds"] = time.perf_counter() - clock
     board = Leaderboard(problem.metric, True).with_entry(
-        LeaderboardEntry(1, key, family(key).label, params, DONE, (), {}, seconds)
+        LeaderboardEntry(1, key, family(key).label, params, DONE, seconds=seconds)
     )
     job.done("Model fitted")
     return TrainingResult(
