@@ -19,6 +19,13 @@ import pytest  # noqa: E402 - after the environment on purpose
 from PySide6.QtCore import QSettings  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def gui_thread_collector(qapp):
+    from desktop.gc_policy import collect_on_gui_thread
+
+    return collect_on_gui_thread(qapp)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     """A QSettings file of the test's own (recent projects, window geometry)."""
