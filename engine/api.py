@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from engine.evaluation.result import BusinessValue, ThresholdChoice
+    from engine.export.from_run import ExportResult
     from engine.problem.define import ProblemProposal
     from engine.problem.definition import Problem, Task, ValidationPlan
     from engine.profile.result import TableProfile
@@ -43,6 +44,7 @@ __all__ = [
     "create_project",
     "define_problem",
     "evaluation_report",
+    "export_model",
     "fingerprint_table",
     "infer_schema",
     "list_tables",
@@ -365,3 +367,24 @@ def choose_threshold(
     choice = updated.thresholds.choice
     project.save_evaluation(run_id, updated.to_dict(), choice.to_dict())
     return choice
+
+
+def export_model(
+    project: Project,
+    run_id: int | None,
+    folder: str | Path,
+    *,
+    name: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> ExportResult:
+    """Export a stored run (the latest when ``run_id`` is None) as a model package.
+
+    Writes ``NAME.onnx`` (the whole pipeline, metadata inside), ``NAME.model.json``,
+    ``NAME.golden.csv`` and ``NAME.card.md`` into ``folder`` and keeps the ONNX bytes in
+    the project. Raises :class:`~engine.errors.ExportError` when ONNX does not predict what
+    the model predicts (the parity gate); nothing is written then.
+    """
+    from engine.export.from_run import export_run
+
+    return export_run(project, run_id, folder, name=name, job=Job(progress, cancel))

@@ -43,3 +43,11 @@ class UnsafeQueryError(InputError):
 
 class ProjectError(GristmillError):
     """A project file that cannot be opened, migrated or written."""
+
+
+class ModelFileError(InputError):
+    """A model file that is not ONNX, is damaged, or does not match its own description."""
+
+
+class ExportError(GristmillError):
+    """An export refused, e.g. because the ONNX model does not predict what the model does."""

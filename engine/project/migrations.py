@@ -124,11 +124,23 @@ def _v4_runs(connection: Connection) -> None:
     )
 
 
+def _v5_exports(connection: Connection) -> None:
+    _run(
+        connection,
+        "CREATE TABLE exports ("
+        " id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL,"
+        " name TEXT NOT NULL, onnx BLOB NOT NULL, sha256 TEXT NOT NULL,"
+        " parity_json TEXT NOT NULL, folder TEXT, created_at TEXT NOT NULL,"
+        " FOREIGN KEY (run_id) REFERENCES runs (id) ON DELETE CASCADE)",
+    )
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: _v1_core,
     2: _v2_fingerprints,
     3: _v3_snapshots,
     4: _v4_runs,
+    5: _v5_exports,
 }
 """Version reached -> the function that reaches it from the version before."""
 

@@ -39,6 +39,7 @@ module; this module keeps the project's lifecycle and the machinery they all sha
   and kept copy of its table (snapshot);
 - :mod:`engine.project.store_settings` (``SettingsMixin``): project settings, and the
   :data:`ACTIVE_SOURCE` key;
+- :mod:`engine.project.store_exports` (``ExportsMixin``): exported ONNX models;
 - :mod:`engine.project.store_runs` (``RunsMixin``): each source's problem, and training runs
   with their leaderboard, evaluation and fitted model.
 
@@ -80,6 +81,7 @@ from engine.project.migrations import (
 )
 from engine.project.records import SourceRecord
 from engine.project.store_data import TableDataMixin
+from engine.project.store_exports import ExportsMixin
 from engine.project.store_runs import RunsMixin
 from engine.project.store_settings import ACTIVE_SOURCE, SettingsMixin
 from engine.project.store_sources import SourcesMixin
@@ -96,7 +98,7 @@ project never wait for each other inside SQLite (they queue on the project's loc
 such a wait always ends when the other thread's transaction does: no deadlock to escape."""
 
 
-class Project(SourcesMixin, TableDataMixin, SettingsMixin, RunsMixin):
+class Project(SourcesMixin, TableDataMixin, SettingsMixin, RunsMixin, ExportsMixin):
     """An open ``.gristmill`` project file. Use :meth:`create` or :meth:`open`."""
 
     def __init__(self, path: Path, engine: Engine, migration_backup: Path | None = None) -> None:

@@ -12,6 +12,7 @@ Defaults (what a careful analyst would do, within the ONNX-safe rules):
   signal to the pooling, so it is target-encoded instead for yes/no and numeric targets
   (scikit-learn's TargetEncoder cross-fits, so a row never sees its own target), and given
   ordinal codes for trees on several-class targets (which target encoding cannot export);
+- numbers clipped to the training range for nearest neighbours (see ``ModelTraits``);
 - standard scaling of the numbers only for families that need it (never before trees).
 """
 
@@ -86,6 +87,8 @@ def default_recipe(
         if varied and high_encoding is not None:
             steps.append(RecipeStep(high_encoding, tuple(varied)))
     numbers = numeric + date_features
+    if traits.clip_to_range and numbers:
+        steps.append(RecipeStep("clip", tuple(numbers), {"lower": 0.0, "upper": 1.0}))
     if traits.needs_scaling and numbers:
         steps.append(RecipeStep("scale", tuple(numbers)))
     return Recipe(tuple(steps))

@@ -113,4 +113,12 @@ def _rename_outputs(model: onnx.ModelProto, classifier: bool) -> None:
         wanted = ["variable"]
     renames = {old: new for old, new in zip(outputs, wanted, strict=False) if old != new}
     if renames:
+        graph = model.graph
+        taken = {n for node in graph.node for n in list(node.input) + list(node.output)}
+        taken |= {init.name for init in graph.initializer}
+        clash = (set(renames.values()) & taken) - set(renames)
+        if clash:
+            # An internal tensor already has the wanted name (e.g. a transformer-only graph
+            # whose last step skl2onnx called "variable"): move it out of the way first.
+            _rename_everywhere(model, {n: f"{n}__internal" for n in clash})
         _rename_everywhere(model, renames)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.problem.definition import Task
-from engine.recipe.traits import BOOSTING, LINEAR, TREES, ModelTraits
+from engine.recipe.traits import BOOSTING, LINEAR, NEIGHBOURS, TREES, ModelTraits
 from engine.training import estimators
 
 CLASSIFICATION = frozenset({Task.BINARY, Task.MULTICLASS})
@@ -152,12 +152,11 @@ FAMILIES: dict[str, ModelFamily] = {
         ModelFamily(
             "knn",
             "k-nearest neighbours",
-            LINEAR,
+            NEIGHBOURS,
             SUPERVISED,
             estimators.build_knn,
             {
                 "n_neighbors": Param("int", 3, 50),
-                "weights": Param("choice", choices=("uniform", "distance")),
             },
             description="Predicts from the most similar rows seen in training.",
         ),
@@ -206,7 +205,7 @@ _FIRST_CANDIDATE: dict[str, dict[str, Any]] = {
         "l2_regularization": 0.0,
     },
     "lightgbm": {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 31},
-    "knn": {"n_neighbors": 15, "weights": "distance"},
+    "knn": {"n_neighbors": 15},
     "linear_svm": {"C": 1.0},
     "kmeans": {},
     "isolation_forest": {"n_estimators": 200},

@@ -117,7 +117,9 @@ def build_lightgbm(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bo
 def build_knn(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bool) -> Any:
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
-    params = {"n_neighbors": p.get("n_neighbors", 15), "weights": p.get("weights", "distance")}
+    # Uniform weights only: skl2onnx 1.20 converts weights="distance" wrongly (probabilities
+    # off by up to 0.14 on a 500-row table; the export's parity gate caught it).
+    params = {"n_neighbors": p.get("n_neighbors", 15), "weights": "uniform"}
     if task is Task.REGRESSION:
         return KNeighborsRegressor(**params)
     return KNeighborsClassifier(**params)

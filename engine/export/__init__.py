@@ -1,0 +1,1 @@
+"""Deploy: the self-describing ONNX model package, its parity gate and batch scoring."""

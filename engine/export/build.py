@@ -1,0 +1,229 @@
+"""Turn a fitted pipeline into a checked, self-describing ONNX model.
+
+The steps, in order: convert (one input per raw column), check the graph with
+``onnx.checker`` (full check), run the parity gate on the held-out rows plus generated edge
+rows (the export stops here if ONNX predicts anything else), build the drift reference, write
+the metadata into the file and pick the golden rows. Nothing here touches the disk: see
+:mod:`engine.export.package` for the files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import ExportError
+from engine.export.metadata import InputSpec, ModelMetadata, attach_metadata
+from engine.export.parity import ParityReport, check_parity, require_parity
+from engine.jobs import Job
+from engine.recipe.inputs import InputColumn
+
+if TYPE_CHECKING:
+    import onnx
+    import pandas as pd
+
+KNOWN_CATEGORY_COUNT = 10  # a category seen fewer times is not listed (privacy)
+KNOWN_CATEGORY_LIMIT = 1000
+GOLDEN_ROWS = 50
+GOLDEN_EDGE_ROWS = 14
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the exporter is told about the model: the problem, its numbers and its data.
+
+    ``metrics`` follows :class:`~engine.export.metadata.ModelMetadata`; ``data`` describes
+    the training table (fingerprint, rows, key columns); ``model`` the family and recipe.
+    """
+
+    name: str
+    task: str
+    target: str | None = None
+    positive_class: str | None = None
+    threshold: float | None = None
+    threshold_reason: str = ""
+    metrics: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)
+    importances: Mapping[str, float] = field(default_factory=dict)
+    limitations: tuple[str, ...] = ()
+
+
+@dataclass
+class ExportedModel:
+    """A converted, checked model with its metadata, parity report and golden rows."""
+
+    model: onnx.ModelProto
+    metadata: ModelMetadata
+    parity: ParityReport
+    golden: pd.DataFrame = field(repr=False)
+
+
+def export_pipeline(
+    pipeline: Any,
+    inputs: Sequence[InputColumn],
+    facts: ModelFacts,
+    *,
+    train_rows: pd.DataFrame,
+    check_rows: pd.DataFrame,
+    job: Job | None = None,
+) -> ExportedModel:
+    """Convert, check, gate and describe a FITTED pipeline.
+
+    ``train_rows`` and ``check_rows`` are model frames (:func:`engine.recipe.inputs.
+    to_model_frame`) of the training and the held-out rows: the first gives the drift
+    reference and the known categories, the second feeds the parity gate and the score
+    distribution. Raises :class:`ExportError` if the graph is invalid or parity fails.
+    """
+    import onnx
+    import pandas as pd
+
+    from engine import __version__
+    from engine.export.edge_cases import edge_rows
+    from engine.recipe.onnx_graph import to_onnx_model
+
+    job = job or Job()
+    final = pipeline.steps[-1][1] if hasattr(pipeline, "steps") else pipeline
+    if type(final).__name__.startswith("Dummy"):
+        raise ExportError(
+            "This run has no trained model to export: no candidate finished, so only the "
+            "baseline (which predicts the same for every row) was kept.",
+            "Train again with a longer time budget, then export.",
+        )
+    job.step(0.0, "Converting the pipeline to ONNX", force=True)
+    model = to_onnx_model(pipeline, inputs)
+    try:
+        onnx.checker.check_model(model, full_check=True)
+    except onnx.checker.ValidationError as error:
+        raise ExportError(
+            f"The converted ONNX graph is not valid: {str(error).splitlines()[0]}",
+            "Please report this with the project file; try another model family meanwhile.",
+        ) from None
+    job.step(0.3, "Checking that ONNX predicts what the model predicts", force=True)
+    edges, edge_cases = edge_rows(train_rows, inputs)
+    checked = pd.concat([check_rows, edges], ignore_index=True)
+    classes = _classes(pipeline)
+    report = check_parity(
+        pipeline,
+        model,
+        checked,
+        inputs,
+        task=facts.task,
+        threshold=facts.threshold,
+        positive_class=facts.positive_class,
+        edge_rows=len(edges),
+    )
+    require_parity(report)
+    job.step(0.6, "Building the drift reference", force=True)
+    reference = _reference(pipeline, inputs, facts, train_rows, check_rows, classes)
+    metadata = ModelMetadata(
+        name=facts.name,
+        task=facts.task,
+        inputs=tuple(_input_spec(column, train_rows[column.name]) for column in inputs),
+        outputs=tuple(value.name for value in model.graph.output),
+        target=facts.target,
+        classes=classes,
+        positive_class=facts.positive_class,
+        threshold=facts.threshold,
+        threshold_reason=facts.threshold_reason,
+        metrics=facts.metrics,
+        data=facts.data,
+        model=facts.model,
+        reference=reference,
+        limitations=facts.limitations,
+        producer_version=__version__,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    attach_metadata(model, metadata)
+    job.step(0.9, "Choosing the golden rows", force=True)
+    from engine.export.golden import golden_rows
+
+    golden = golden_rows(model, metadata, inputs, check_rows, edges, edge_cases, GOLDEN_ROWS)
+    job.done("Export checked")
+    return ExportedModel(model=model, metadata=metadata, parity=report, golden=golden)
+
+
+def score_values(pipeline: Any, rows: pd.DataFrame, task: str, positive: str | None) -> Any:
+    """The one number per row whose distribution the drift check follows.
+
+    Binary: the positive class's probability; multiclass: the top probability; regression:
+    the prediction; clustering: the distance to the nearest centre; anomaly: the score.
+    """
+    import numpy as np
+
+    if task == "binary":
+        column = [str(c) for c in pipeline.classes_].index(positive) if positive else 1
+        return pipeline.predict_proba(rows)[:, column]
+    if task == "multiclass":
+        return pipeline.predict_proba(rows).max(axis=1)
+    if task == "regression":
+        return np.asarray(pipeline.predict(rows), dtype=np.float64)
+    from engine.export.parity import unsupervised_outputs
+
+    _labels, scores = unsupervised_outputs(pipeline, rows)
+    return scores.min(axis=1) if task == "clustering" else scores[:, 0]
+
+
+def score_name(task: str, positive: str | None) -> str:
+    return {
+        "binary": f"probability of {positive!r}",
+        "multiclass": "probability of the predicted class",
+        "regression": "predicted value",
+        "clustering": "distance to the nearest cluster centre",
+        "anomaly": "anomaly score (lower is more unusual)",
+    }[task]
+
+
+def _reference(
+    pipeline: Any,
+    inputs: Sequence[InputColumn],
+    facts: ModelFacts,
+    train_rows: pd.DataFrame,
+    check_rows: pd.DataFrame,
+    classes: tuple[str, ...],
+) -> dict[str, Any]:
+    """The drift reference: columns from the training rows, scores from held-out rows.
+
+    Scores come from rows the model did not learn from: on its training rows a model is
+    over-confident, and new data would then look like drift when it is not.
+    """
+    import numpy as np
+
+    from engine.export.reference import build_reference, categorical_profile, numeric_profile
+
+    reference = build_reference(
+        train_rows, inputs, importances=dict(facts.importances) or None
+    )
+    rows = check_rows if len(check_rows) else train_rows
+    # float32, as onnxruntime gives them: a score on a bin edge falls in the same bin.
+    scores = np.asarray(score_values(pipeline, rows, facts.task, facts.positive_class))
+    reference["scores"] = {
+        **numeric_profile(scores.astype(np.float32)),
+        "name": score_name(facts.task, facts.positive_class),
+    }
+    if classes or facts.task in ("clustering", "anomaly"):
+        predicted = np.asarray(pipeline.predict(rows)).astype(str).astype(object)
+        reference["predicted"] = categorical_profile(predicted, min_category_count=1)
+    return reference
+
+
+def _input_spec(column: InputColumn, values: pd.Series) -> InputSpec:
+    if column.kind != "categorical":
+        return InputSpec(column.name, column.kind)
+    counts = values[values != ""].value_counts()
+    frequent = counts[counts >= KNOWN_CATEGORY_COUNT]
+    listed = sorted(str(v) for v in frequent.index[:KNOWN_CATEGORY_LIMIT])
+    return InputSpec(
+        column.name, column.kind, tuple(listed), categories_complete=len(listed) == len(counts)
+    )
+
+
+def _classes(pipeline: Any) -> tuple[str, ...]:
+    final = pipeline.steps[-1][1] if hasattr(pipeline, "steps") else pipeline
+    from sklearn.base import is_classifier
+
+    if not is_classifier(final):
+        return ()
+    return tuple(str(label) for label in final.classes_)

@@ -1,0 +1,184 @@
+"""Export a stored training run: gather what the exporter needs from the project file.
+
+The run's fitted pipeline (skops), problem, chosen threshold and evaluation come from the
+project; the table comes back from its kept copy, and the same seeded split as in training
+gives the training rows (drift reference) and the held-out rows (parity gate). The package
+is written to a folder and its ONNX bytes are kept in the project for Monitor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import ExportError
+from engine.jobs import Job
+
+if TYPE_CHECKING:
+    from engine.export.build import ExportedModel, ModelFacts
+    from engine.export.package import PackageFiles
+    from engine.project.store import Project
+    from engine.project.store_runs import RunRecord
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """A finished export: the files written, the model's description and the gate's report."""
+
+    files: PackageFiles
+    exported: ExportedModel
+    run_id: int
+    export_id: int
+
+
+def export_run(
+    project: Project,
+    run_id: int | None,
+    folder: str | Path,
+    *,
+    name: str | None = None,
+    job: Job | None = None,
+) -> ExportResult:
+    """Export run ``run_id`` (the newest run with a model when None) into ``folder``."""
+    import numpy as np
+
+    from engine.api import open_table
+    from engine.export.build import export_pipeline
+    from engine.export.package import safe_name, write_package
+    from engine.problem.splits import make_splits
+    from engine.problem.task_detection import target_labels
+    from engine.recipe.inputs import model_inputs, to_model_frame
+    from engine.training.persist import model_from_bytes
+
+    job = job or Job()
+    run = _pick_run(project, run_id)
+    job.step(0.0, f"Reading run {run.id} and its table", force=True)
+    pipeline = model_from_bytes(project.load_model_bytes(run.id))
+    opened = open_table(project, run.source_id, cancel=job.cancel)
+    problem = run.problem
+    inputs = model_inputs(opened.schema, problem.features)
+    x_all = to_model_frame(opened.frame, inputs)
+    y_all = None
+    if problem.task.supervised:
+        y_all = target_labels(opened.frame[problem.target], problem.task)
+    split = make_splits(opened.frame, y_all, problem, seed=run.seed)
+    train_rows = x_all.iloc[np.asarray(split.train_rows)].reset_index(drop=True)
+    check_rows = x_all.iloc[np.asarray(split.holdout_rows)].reset_index(drop=True)
+    facts = run_facts(project, run, opened.schema, name or _default_name(opened.name, run))
+    current_hash = _content_hash(opened.frame)
+    if current_hash != run.data_hash:
+        facts = replace(
+            facts,
+            limitations=(
+                *facts.limitations,
+                "The table changed after this model was trained; the drift reference "
+                "describes the table as it is now.",
+            ),
+        )
+    exported = export_pipeline(
+        pipeline, inputs, facts, train_rows=train_rows, check_rows=check_rows,
+        job=job.sub(0.1, 0.9),
+    )
+    job.step(0.9, "Writing the package", force=True)
+    files = write_package(exported, inputs, folder, safe_name(facts.name))
+    export_id = project.save_export(
+        run.id,
+        facts.name,
+        exported.model.SerializeToString(),
+        exported.parity.to_dict(),
+        folder=str(Path(folder).resolve()),
+    )
+    job.done(f"Exported to {files.model}")
+    return ExportResult(files=files, exported=exported, run_id=run.id, export_id=export_id)
+
+
+def run_facts(project: Project, run: RunRecord, schema: Any, name: str) -> ModelFacts:
+    """What the metadata says about a stored run: metrics, threshold, data, model."""
+    from engine.export.build import ModelFacts
+    from engine.profile.schema import ColumnKind
+
+    evaluation, threshold = project.load_evaluation(run.id)
+    metrics: dict[str, Any] = {
+        "primary": run.problem.metric,
+        "holdout": {},
+        "cross_validation": {},
+        "baseline": {},
+    }
+    for summary in evaluation.get("metrics", []):
+        metrics["holdout"][summary["name"]] = summary.get("holdout")
+        metrics["cross_validation"][summary["name"]] = summary.get("cv_mean")
+        metrics["baseline"][summary["name"]] = summary.get("baseline")
+    importances = {
+        item["feature"]: float(item["mean"]) for item in evaluation.get("importances", [])
+    }
+    best = run.leaderboard.best
+    source = next((s for s in project.list_sources() if s.id == run.source_id), None)
+    problem = run.problem
+    positive = problem.positive_class if problem.task.value == "binary" else None
+    value = None if threshold is None or positive is None else float(threshold["threshold"])
+    keys = [c.name for c in schema.columns if c.kind is ColumnKind.IDENTIFIER]
+    return ModelFacts(
+        name=name,
+        task=problem.task.value,
+        target=problem.target,
+        positive_class=positive,
+        threshold=value if value is not None else (0.5 if positive else None),
+        threshold_reason=(
+            threshold.get("reason", "") if value is not None
+            else "no threshold was chosen: 0.5" if positive else ""
+        ),
+        metrics=metrics,
+        data={
+            "source": source.name if source else f"source {run.source_id}",
+            "fingerprint": run.data_hash,
+            "train_rows": run.split.get("train_rows"),
+            "holdout_rows": run.split.get("holdout_rows"),
+            "validation": run.split.get("description", ""),
+            "key_columns": keys,
+            "trained_at": run.created_at.isoformat(timespec="seconds"),
+            "run": run.id,
+            "seed": run.seed,
+        },
+        model={
+            "family": best.family if best else "baseline",
+            "label": best.label if best else "Baseline",
+            "params": dict(best.params) if best else {},
+            "recipe": _recipe_lines(run.recipe),
+            "excluded_columns": list(problem.excluded),
+        },
+        importances=importances,
+        limitations=tuple(run.notes),
+    )
+
+
+def _pick_run(project: Project, run_id: int | None) -> RunRecord:
+    if run_id is not None:
+        run = project.load_run(run_id)
+        if not run.has_model:
+            raise ExportError(f"Run {run_id} has no fitted model to export.", "Train again.")
+        return run
+    runs = [run for run in project.list_runs() if run.has_model]
+    if not runs:
+        raise ExportError("This project has no trained model yet.", "Train a model first.")
+    return runs[-1]
+
+
+def _default_name(table: str, run: RunRecord) -> str:
+    what = run.problem.target or run.problem.task.value
+    return f"{table}-{what}-run{run.id}"
+
+
+def _recipe_lines(recipe: dict[str, Any] | None) -> list[str]:
+    if recipe is None:
+        return []
+    from engine.recipe.defaults import describe_recipe
+    from engine.recipe.spec import Recipe
+
+    return describe_recipe(Recipe.from_dict(recipe))
+
+
+def _content_hash(frame: Any) -> str:
+    from engine.project.fingerprint import fingerprint_frame
+
+    return fingerprint_frame(frame, Job()).content_hash

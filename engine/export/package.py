@@ -1,0 +1,88 @@
+"""The export package on disk: the model, its metadata, its golden rows and its card.
+
+``NAME.onnx``, ``NAME.model.json``, ``NAME.golden.csv`` and ``NAME.card.md`` are written to
+temporary names first and moved into place only when all four exist, so a failed export
+never leaves a half package or replaces a previous good one with a broken one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import InputError
+from engine.export.build import ExportedModel
+from engine.recipe.inputs import InputColumn
+
+SUFFIXES = {
+    "model": ".onnx",
+    "metadata": ".model.json",
+    "golden": ".golden.csv",
+    "card": ".card.md",
+}
+
+
+@dataclass(frozen=True)
+class PackageFiles:
+    """Where the package's four files were written, and the parity gate's sentence."""
+
+    model: Path
+    metadata: Path
+    golden: Path
+    card: Path
+    parity: str
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        return (self.model, self.metadata, self.golden, self.card)
+
+
+def safe_name(name: str) -> str:
+    """A file name stem from a model name: letters, digits, ``-`` and ``_`` only."""
+    stem = re.sub(r"[^\w\-]+", "_", name.strip(), flags=re.UNICODE).strip("_")
+    if not stem:
+        raise InputError(f"{name!r} cannot be used as a file name.", "Choose a name with letters.")
+    return stem
+
+
+def write_package(
+    exported: ExportedModel, inputs: Sequence[InputColumn], folder: str | Path, name: str
+) -> PackageFiles:
+    """Write the four files of ``exported`` into ``folder`` (created if needed)."""
+    from engine.export.card import model_card
+    from engine.export.golden import write_golden_csv
+
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(
+            f"The folder {str(folder)!r} cannot be created ({error.strerror}).",
+            "Choose a folder you can write to.",
+        ) from None
+    stem = safe_name(name)
+    final = {role: folder / f"{stem}{suffix}" for role, suffix in SUFFIXES.items()}
+    temporary = {role: path.with_name(f".{path.name}.partial") for role, path in final.items()}
+    parity = exported.parity.summary()
+    try:
+        temporary["model"].write_bytes(exported.model.SerializeToString())
+        temporary["metadata"].write_text(exported.metadata.to_json() + "\n", encoding="utf-8")
+        write_golden_csv(exported.golden, inputs, temporary["golden"])
+        card = model_card(
+            exported.metadata, parity=parity, files={r: p.name for r, p in final.items()}
+        )
+        temporary["card"].write_text(card, encoding="utf-8")
+        for role, path in temporary.items():
+            os.replace(path, final[role])
+    except OSError as error:
+        raise InputError(
+            f"The package could not be written to {str(folder)!r} ({error.strerror or error}).",
+            "Check there is space and that you may write there, then export again.",
+        ) from None
+    finally:
+        for path in temporary.values():
+            path.unlink(missing_ok=True)
+    return PackageFiles(parity=parity, **final)
