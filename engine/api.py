@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from engine.evaluation.result import BusinessValue, ThresholdChoice
     from engine.export.from_run import ExportResult
+    from engine.export.scoring import ScoringSummary
     from engine.problem.define import ProblemProposal
     from engine.problem.definition import Problem, Task, ValidationPlan
     from engine.profile.result import TableProfile
@@ -55,6 +56,8 @@ __all__ = [
     "profile_table",
     "refresh_table",
     "sample_data_dir",
+    "score_file",
+    "set_threshold",
     "source_for",
     "train",
 ]
@@ -388,3 +391,49 @@ def export_model(
     from engine.export.from_run import export_run
 
     return export_run(project, run_id, folder, name=name, job=Job(progress, cancel))
+
+
+def score_file(
+    model_path: str | Path,
+    source: Source,
+    out_path: str | Path,
+    *,
+    key_columns: list[str] | None = None,
+    password: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> ScoringSummary:
+    """Score every row of ``source`` with an ONNX model and write the scores (CSV or Parquet).
+
+    The model's schema and threshold come from its metadata (a plain ONNX model from another
+    tool works when its inputs are named like the columns). The data is streamed in chunks,
+    so memory stays flat; a failed or cancelled run leaves no output file.
+    """
+    from engine.export.scoring import score_source
+    from engine.export.scoring_model import load_scoring_model
+
+    model = load_scoring_model(model_path)
+    return score_source(
+        model, source, out_path, key_columns=key_columns, password=password,
+        progress=progress, cancel=cancel,
+    )
+
+
+def set_threshold(
+    project: Project, run_id: int, value: float, costs: BusinessValue | None = None
+) -> ThresholdChoice:
+    """Store a decision threshold picked by hand for a binary run (export uses it).
+
+    The stored threshold is the cut at or above ``value`` whose holdout counts the analysis
+    keeps, so the numbers shown are exact; ``costs`` replace the stored business values
+    (None keeps them). Works from the stored evaluation; no re-scoring needed.
+    """
+    from engine.evaluation.result import Evaluation
+    from engine.evaluation.threshold_pick import pick_threshold
+
+    stored, _previous = project.load_evaluation(run_id)
+    updated = pick_threshold(Evaluation.from_dict(stored), value, costs)
+    assert updated.thresholds is not None and updated.thresholds.choice is not None
+    choice = updated.thresholds.choice
+    project.save_evaluation(run_id, updated.to_dict(), choice.to_dict())
+    return choice

@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli_modeling import add_commands
 
     add_commands(commands, common)
+    from engine.cli_score import add_commands as add_score_commands
+
+    add_score_commands(commands, common)
+    from engine.cli_export import add_commands as add_export_commands
+
+    add_export_commands(commands, common)
     return parser
 
 

@@ -265,6 +265,12 @@ def check_against_graph(metadata: ModelMetadata, model: onnx.ModelProto) -> None
             f"{len(metadata.classes)} class labels are described but the model gives "
             f"{width} probabilities"
         )
+    labels = graph_class_labels(model)
+    if metadata.classes and labels is not None and tuple(metadata.classes) != labels:
+        problems.append(
+            f"the classes are described as {list(metadata.classes)} but the graph predicts "
+            f"{list(labels)}"
+        )
     if metadata.positive_class is not None and metadata.positive_class not in metadata.classes:
         problems.append(f"the positive class {metadata.positive_class!r} is not a class label")
     if metadata.threshold is not None and not 0.0 <= metadata.threshold <= 1.0:
@@ -283,14 +289,19 @@ def _probability_width(model: onnx.ModelProto) -> int | None:
             dims = value.type.tensor_type.shape.dim
             if len(dims) == 2 and dims[1].HasField("dim_value"):
                 return int(dims[1].dim_value)
-    # skl2onnx often leaves the width symbolic: read it from the label list of the
-    # classifier node instead (ZipMap is off, so labels live on the tree/linear node).
+    return None
+
+
+def graph_class_labels(model: onnx.ModelProto) -> tuple[str, ...] | None:
+    """The class labels the graph's classifier node predicts, in order (None if unknown)."""
+    found: tuple[str, ...] | None = None
     for node in model.graph.node:
         for attribute in node.attribute:
-            if attribute.name in ("classlabels_strings", "classlabels_int64s"):
-                count = len(attribute.strings) or len(attribute.ints)
-                return 2 if count == 1 else count
-    return None
+            if attribute.name == "classlabels_strings" and len(attribute.strings) >= 2:
+                found = tuple(s.decode("utf-8") for s in attribute.strings)
+            elif attribute.name == "classlabels_int64s" and len(attribute.ints) >= 2:
+                found = tuple(str(i) for i in attribute.ints)
+    return found
 
 
 def _check_format(data: dict[str, Any]) -> None:

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from export_data import NON_ASCII_COLUMN
 
 from engine.api import sample_data_dir
 from engine.cli import EXIT_OK, main
-
-NON_ASCII_COLUMN = "région"
 
 
 def _sample_with_awkward_names(folder: Path) -> Path:

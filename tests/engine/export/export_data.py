@@ -10,6 +10,8 @@ import pandas as pd
 from engine.problem.definition import Task
 from engine.recipe.inputs import InputColumn, to_model_frame
 
+NON_ASCII_COLUMN = "région"  # the export fixtures rename the sample's "region" to this
+
 INPUTS = (
     InputColumn("monthly income", "numeric"),
     InputColumn("b", "numeric"),

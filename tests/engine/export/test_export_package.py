@@ -10,7 +10,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
-from conftest import NON_ASCII_COLUMN
+from export_data import NON_ASCII_COLUMN
 
 from engine.cli import EXIT_INPUT, main
 from engine.export.golden import CASE_COLUMN

@@ -1,0 +1,290 @@
+"""Turn the columns of new data into the model's inputs, chunk by chunk, counting problems.
+
+Scoring reads files in chunks whose cells may be text (CSV) or typed (Parquet, databases).
+Each model input gets a :class:`ColumnConverter` that keeps its decisions across chunks (how
+dates are written, day or month first) and counts, without keeping any rows:
+
+- numbers: text parsed in the file's spelling (decimal comma, thousands separators) or the
+  default one, currency and percent signs removed (as the loader does), yes/no words as 1/0
+  (as :mod:`engine.recipe.inputs` does); cells spelled like a missing value are missing, any
+  other cell that is not a number is a *conversion failure* (fed as missing, and counted);
+- dates: the spelling (and day or month first) is chosen on the first chunk with the loader's
+  rules, then every chunk is read the same way; fed as days since 1970 (float);
+- categories: text, ``""`` for missing; values not among the categories the model knows are
+  counted as *unseen* (they score like a rare or unknown category).
+
+What the user is told about these counts is in :mod:`engine.export.score_report`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from engine.sources.values import FALSE_SPELLINGS, MISSING_SPELLINGS, TRUE_SPELLINGS
+
+if TYPE_CHECKING:
+    from engine.sources.date_formats import DateFamily
+
+_TRUE = pa.array(sorted(TRUE_SPELLINGS | {"1.0"}))
+_FALSE = pa.array(sorted(FALSE_SPELLINGS | {"0.0"}))
+_MISSING = pa.array(sorted(MISSING_SPELLINGS))
+_UNIT_SIGNS = r"^[$€£]\s*|\s*[$€£%]$"
+_EXAMPLES = 5
+_SAMPLE = 2000
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """One input of the ONNX graph, matched to the data column of the same name.
+
+    ``tensor_type`` is the graph's element type (float, double, int64 or string); ``rank`` is
+    1 for an [N] input and 2 for [N, 1]. ``categories`` are the values the model knows
+    (Gristmill models: those seen at least 10 times; complete when ``categories_complete``).
+    """
+
+    name: str
+    kind: str  # numeric | categorical | date
+    tensor_type: str
+    rank: int = 2
+    categories: tuple[str, ...] = ()
+    categories_complete: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "type": self.tensor_type}
+
+
+class ColumnConverter:
+    """Converts one column chunk after chunk and counts what went wrong (see module doc)."""
+
+    def __init__(self, spec: ModelInput, *, decimal: str = ".", thousands: str | None = None):
+        self.spec = spec
+        self.decimal, self.thousands = decimal, thousands
+        self.rows = 0
+        self.missing = 0
+        self.failures = 0
+        self.failure_examples: list[str] = []
+        self.unseen = 0
+        self.unseen_examples: list[str] = []
+        self.fed_as_zero = 0
+        self.chunks = 0
+        self.first_chunk_present = 0
+        self.first_chunk_failures = 0
+        self._known = pa.array(list(spec.categories), pa.large_string())
+        self._family: DateFamily | None = None
+        self._family_decided = False
+        self._day_first: bool | None = None
+        self._sample: list[str] = []
+
+    def convert(self, series: pd.Series) -> np.ndarray:
+        """The chunk's values as the model's input array ([N, 1] or [N])."""
+        before = self.failures
+        present_before = self.rows - self.missing
+        if self.spec.kind == "categorical":
+            values = self._categories(series)
+        elif self.spec.kind == "date":
+            values = self._dates(series)
+        else:
+            values = self._numbers(series)
+        self.rows += len(series)
+        if self.chunks == 0:
+            self.first_chunk_present = self.rows - self.missing - present_before
+            self.first_chunk_failures = self.failures - before
+        self.chunks += 1
+        return values.reshape(-1, 1) if self.spec.rank == 2 else values
+
+    @property
+    def retyped(self) -> bool:
+        """True when every non-empty value of the first chunk failed conversion."""
+        present = self.first_chunk_present
+        return present > 0 and self.first_chunk_failures == present
+
+    # --- numbers ---------------------------------------------------------------------------
+
+    def _numbers(self, series: pd.Series) -> np.ndarray:
+        dtype = series.dtype
+        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+            values = series.to_numpy(dtype="float64", na_value=np.nan)
+            self.missing += int(np.isnan(values).sum())
+        else:
+            values = self._parse_numbers(_as_text(series, trim=False))
+        return self._to_tensor(values)
+
+    def _parse_numbers(self, text: pa.Array) -> np.ndarray:
+        from engine.sources.sniff import number_pattern, thousands_class
+
+        if (self.decimal, self.thousands) == (".", None):
+            try:  # the common case, every cell a plain number or empty: one cast, no regex
+                numbers = pc.cast(text, pa.float64())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+            else:
+                self.missing += numbers.null_count
+                return pc.fill_null(numbers, float("nan")).to_numpy(zero_copy_only=False)
+        text = _blank_missing(pc.utf8_trim_whitespace(text))
+        present = text.is_valid()
+        self.missing += text.null_count
+        lower = pc.utf8_lower(text)
+        is_true = pc.fill_null(pc.is_in(lower, value_set=_TRUE), False)
+        is_false = pc.fill_null(pc.is_in(lower, value_set=_FALSE), False)
+        cleaned = text
+        if (self.decimal, self.thousands) != (".", None):
+            spelled = pc.fill_null(
+                pc.match_substring_regex(text, number_pattern(self.decimal, self.thousands)),
+                False,
+            )
+            local = text
+            if self.thousands is not None:
+                local = pc.replace_substring_regex(local, thousands_class(self.thousands), "")
+            if self.decimal != ".":
+                local = pc.replace_substring(local, self.decimal, ".")
+            cleaned = pc.if_else(spelled, local, text)
+        cleaned = pc.replace_substring_regex(cleaned, _UNIT_SIGNS, "")
+        cleaned = pc.replace_substring_regex(cleaned, r"^\+", "")
+        valid = pc.fill_null(pc.match_substring_regex(cleaned, number_pattern(".", None)), False)
+        numbers = pc.cast(pc.if_else(valid, cleaned, pa.scalar(None, cleaned.type)), pa.float64())
+        values = pc.fill_null(numbers, float("nan")).to_numpy(zero_copy_only=False).copy()
+        values[is_true.to_numpy(zero_copy_only=False)] = 1.0
+        values[is_false.to_numpy(zero_copy_only=False)] = 0.0
+        failed = pc.and_(present, pc.invert(pc.or_(valid, pc.or_(is_true, is_false))))
+        self._count_failures(text, pc.fill_null(failed, False))
+        return values
+
+    def _to_tensor(self, values: np.ndarray) -> np.ndarray:
+        kind = self.spec.tensor_type
+        if kind == "int64":
+            bad = ~np.isfinite(values) | (values != np.round(values))
+            self.fed_as_zero += int(bad.sum())
+            return np.where(bad, 0, values).astype(np.int64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = values.astype(np.float64 if kind == "double" else np.float32)
+        out[~np.isfinite(out)] = np.nan  # infinities and overflow are missing, as in training
+        return out
+
+    # --- dates -----------------------------------------------------------------------------
+
+    def _dates(self, series: pd.Series) -> np.ndarray:
+        dtype = series.dtype
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+            dtype = series.dtype
+        if pd.api.types.is_datetime64_dtype(dtype):
+            stamps = series.astype("datetime64[us]").to_numpy()
+            micros = stamps.astype("int64").astype("float64")
+            micros[np.isnat(stamps)] = np.nan
+            self.missing += int(np.isnat(stamps).sum())
+            return self._to_tensor(micros / 86_400e6)
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            return self._numbers(series)  # already days since 1970
+        return self._to_tensor(self._parse_dates(_as_text(series)))
+
+    def _parse_dates(self, text: pa.Array) -> np.ndarray:
+        from engine.sources.date_formats import detect_family
+        from engine.sources.date_reading import NAT, _extract, _micros, read_values
+
+        text = _blank_missing(text)
+        self.missing += text.null_count
+        present = text.is_valid()
+        if not self._family_decided and text.null_count < len(text):
+            sample = _sample(text)
+            self._family, self._family_decided = detect_family(sample), True
+            if self._family is not None and self._family.year_first:
+                self._sample = sample
+        if self._family is None:
+            self._count_failures(text, present)
+            return np.full(len(text), np.nan)
+        if self._family.year_first:
+            weights = np.ones(len(text), dtype=np.int64)
+            micros = read_values(text, self._family, self._sample, weights).micros
+        else:
+            parts = _extract(text, self._family.pattern)
+            if self._day_first is None:  # decided once, on the first chunk (loader's rule)
+                a, b, matched = parts["a"], parts["b"], parts["matched"]
+                proves_day = matched & (a > 12) & (a <= 31) & (b >= 1) & (b <= 12)
+                proves_month = matched & (b > 12) & (b <= 31) & (a >= 1) & (a <= 12)
+                self._day_first = int(proves_day.sum()) >= int(proves_month.sum())
+            month, day = (parts["b"], parts["a"]) if self._day_first else (parts["a"], parts["b"])
+            micros = _micros(parts, month=month, day=day)
+        bad = micros == NAT
+        self._count_failures(text, pc.and_(present, pa.array(bad)))
+        days = micros.astype("float64") / 86_400e6
+        days[bad] = np.nan
+        return days
+
+    # --- categories ------------------------------------------------------------------------
+
+    def _categories(self, series: pd.Series) -> np.ndarray:
+        dtype = series.dtype
+        if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
+            text = _as_text(series, trim=False)  # kept as written, as the loader keeps them
+        else:
+            values = series.map(_category_text, na_action="ignore").astype(object)
+            text = _as_text(values, trim=False)
+        self.missing += text.null_count
+        if len(self._known):
+            known = pc.is_in(text, value_set=self._known)
+            unseen = pc.fill_null(pc.and_(text.is_valid(), pc.invert(known)), False)
+            count = int(pc.sum(unseen).as_py() or 0)
+            if count:
+                self.unseen += count
+                if len(self.unseen_examples) < _EXAMPLES:
+                    self._add_examples(self.unseen_examples, pc.filter(text, unseen))
+        filled = pc.fill_null(text, "")
+        return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=object)
+
+    # --- counting --------------------------------------------------------------------------
+
+    def _count_failures(self, text: pa.Array, failed: pa.Array) -> None:
+        count = int(pc.sum(failed).as_py() or 0)
+        if count:
+            self.failures += count
+            if len(self.failure_examples) < _EXAMPLES:
+                self._add_examples(self.failure_examples, pc.filter(text, failed))
+
+    @staticmethod
+    def _add_examples(examples: list[str], values: pa.Array) -> None:
+        for value in pc.unique(values.slice(0, 1000)).to_pylist():
+            if len(examples) >= _EXAMPLES:
+                break
+            if value not in examples:
+                examples.append(value)
+
+
+def _as_text(series: pd.Series, *, trim: bool = True) -> pa.Array:
+    """A column as an Arrow large_string array; non-text values as their text."""
+    try:
+        array = pa.array(series, from_pandas=True, type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python objects (databases)
+        array = pa.array(
+            series.map(str, na_action="ignore").astype(object), from_pandas=True,
+            type=pa.large_string(),
+        )
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return pc.utf8_trim_whitespace(array) if trim else array
+
+
+def _blank_missing(text: pa.Array) -> pa.Array:
+    """Cells spelled like a missing value ("", "NA", "null", "-", "?"...) become null."""
+    lowered = pc.utf8_lower(text)
+    return pc.if_else(pc.is_in(lowered, value_set=_MISSING), pa.scalar(None, text.type), text)
+
+
+def _sample(text: pa.Array) -> list[str]:
+    present = text.drop_null()
+    if len(present) > _SAMPLE:
+        positions = np.linspace(0, len(present) - 1, _SAMPLE).astype(np.int64)
+        present = present.take(pa.array(positions))
+    return present.to_pylist()
+
+
+def _category_text(value: Any) -> str:
+    """One category as text; whole numbers lose the ``.0`` a float column gives them."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
