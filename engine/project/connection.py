@@ -78,37 +78,68 @@ def make_engine(path: Path) -> Engine:
 
 
 class ThreadGate:
-    """Which threads of this process are using one project file, and one writer at a time.
+    """Which threads of this process use one project file: many readers or one writer.
 
-    Writers queue on a re-entrant lock *before* they begin, so two threads of one process
-    never wait for each other inside SQLite, where a wait can deadlock and fail at once.
+    Threads of one process queue here, *before* they begin a transaction, instead of inside
+    SQLite: there a writer and readers wait on each other with a busy handler that polls and
+    backs off, so under load a reader could miss every free moment and fail after the busy
+    timeout (seen in CI), and two upgrading transactions deadlock and fail at once. Here a
+    writer waits for the other threads' transactions to end and new readers wait for a
+    waiting writer; a thread may always nest transactions of its own. SQLite's busy timeout
+    is then only for other processes (a second window).
     """
 
     def __init__(self) -> None:
-        self._writer = threading.RLock()
-        self._state = threading.Lock()
+        self._state = threading.Condition(threading.Lock())
         self._inside: Counter[int] = Counter()  # thread id -> open transactions
+        self._writer: int | None = None  # the thread holding the write turn
+        self._writer_depth = 0
+        self._writers_waiting = 0
 
     @contextmanager
-    def enter(self, *, write: bool) -> Iterator[bool]:
-        """Hold the gate for a transaction; yields whether another thread is inside too."""
+    def enter(self, *, write: bool, timeout: float | None = None) -> Iterator[bool]:
+        """Hold the gate for a transaction; yields whether another thread is inside too.
+
+        Raises :class:`TimeoutError` when the other threads' transactions do not end within
+        ``timeout`` seconds (None: wait as long as it takes).
+        """
         me = threading.get_ident()
-        if write:
-            self._writer.acquire()  # waits, however long, for this process's other writer
-        try:
-            with self._state:
-                others = any(thread != me for thread in self._inside)
-                self._inside[me] += 1
-            try:
-                yield others
-            finally:
-                with self._state:
-                    self._inside[me] -= 1
-                    if not self._inside[me]:
-                        del self._inside[me]
-        finally:
+        with self._state:
             if write:
-                self._writer.release()
+                self._writers_waiting += 1
+                try:
+                    free = self._state.wait_for(
+                        lambda: self._writer in (None, me)
+                        and not any(thread != me for thread in self._inside),
+                        timeout,
+                    )
+                finally:
+                    self._writers_waiting -= 1
+                    self._state.notify_all()  # readers held back for this writer may go on
+                if not free:
+                    raise TimeoutError("another thread of this process is using the project")
+                self._writer = me
+                self._writer_depth += 1
+            elif not self._inside[me]:  # a nested read never waits (it would wait for itself)
+                free = self._state.wait_for(
+                    lambda: self._writer in (None, me) and not self._writers_waiting, timeout
+                )
+                if not free:
+                    raise TimeoutError("another thread of this process is using the project")
+            others = any(thread != me for thread in self._inside if self._inside[thread])
+            self._inside[me] += 1
+        try:
+            yield others
+        finally:
+            with self._state:
+                self._inside[me] -= 1
+                if not self._inside[me]:
+                    del self._inside[me]
+                if write:
+                    self._writer_depth -= 1
+                    if not self._writer_depth:
+                        self._writer = None
+                self._state.notify_all()
 
     def busy(self) -> bool:
         """Whether a thread other than this one is inside a transaction."""

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -93,9 +93,9 @@ if TYPE_CHECKING:
 __all__ = ["ACTIVE_SOURCE", "IN_PROCESS_WAIT_SECONDS", "Project", "SourceRecord"]
 
 IN_PROCESS_WAIT_SECONDS = 120.0
-"""Busy timeout while another thread of this project is inside a transaction. Writers of one
-project never wait for each other inside SQLite (they queue on the project's lock first), so
-such a wait always ends when the other thread's transaction does: no deadlock to escape."""
+"""How long a transaction waits for this project's other threads (in the gate, and as the
+SQLite busy timeout when one is inside). Threads of one project queue in the gate rather
+than inside SQLite, so such a wait always ends when the other thread's transaction does."""
 
 
 class Project(SourcesMixin, TableDataMixin, SettingsMixin, RunsMixin, ExportsMixin):
@@ -247,6 +247,22 @@ class Project(SourcesMixin, TableDataMixin, SettingsMixin, RunsMixin, ExportsMix
         return self._engine
 
     @contextmanager
+    def _enter_gate(self, action: str, *, write: bool) -> Iterator[bool]:
+        """The project's :class:`ThreadGate`, with its timeout told in words."""
+        with ExitStack() as stack:
+            try:
+                others = stack.enter_context(
+                    self._gate.enter(write=write, timeout=IN_PROCESS_WAIT_SECONDS)
+                )
+            except TimeoutError:
+                raise ProjectError(
+                    f"Could not {action}: {self._path.name} is still busy with another task "
+                    "in this window.",
+                    "Wait for the running task to finish (or cancel it), then try again.",
+                ) from None
+            yield others
+
+    @contextmanager
     def _transaction(self, action: str, *, write: bool = False) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back if it raises.
 
@@ -255,7 +271,7 @@ class Project(SourcesMixin, TableDataMixin, SettingsMixin, RunsMixin, ExportsMix
         plain ``BEGIN`` and take no lock.
         """
         self._live_engine()
-        with self._gate.enter(write=write) as others:
+        with self._enter_gate(action, write=write) as others:
             options: dict[str, Any] = {WRITE: write}
             if others:
                 options[BUSY_TIMEOUT] = IN_PROCESS_WAIT_SECONDS
