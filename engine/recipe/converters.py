@@ -63,7 +63,9 @@ def _register_lightgbm() -> None:
     """LightGBM converts through onnxmltools when both are installed (optional extra)."""
     try:
         from lightgbm import LGBMClassifier, LGBMRegressor
-        from onnxmltools.convert.lightgbm.operator_converters.LightGbm import convert_lightgbm
+        from onnxmltools.convert.lightgbm.operator_converters.LightGbm import (  # noqa: F401
+            convert_lightgbm,
+        )
     except ImportError:
         return
     from skl2onnx import update_registered_converter
@@ -72,18 +74,20 @@ def _register_lightgbm() -> None:
         calculate_linear_regressor_output_shapes,
     )
 
+    from engine.recipe.graph_lightgbm import convert_lightgbm_exact
+
     update_registered_converter(
         LGBMClassifier,
         "LightGbmLGBMClassifier",
         calculate_linear_classifier_output_shapes,
-        convert_lightgbm,
+        convert_lightgbm_exact,
         options={"nocl": [True, False], "zipmap": [True, False, "columns"]},
     )
     update_registered_converter(
         LGBMRegressor,
         "LightGbmLGBMRegressor",
         calculate_linear_regressor_output_shapes,
-        convert_lightgbm,
+        convert_lightgbm_exact,
         options={"split": None},
     )
 
