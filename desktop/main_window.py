@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop.dialogs.error_dialog import show_error
 from desktop.panels.data_panel import DataPanel
+from desktop.step_panels import StepPanels
 from desktop.tasks import TaskRunner
 from desktop.widgets.job_status import JobStatus
 from desktop.widgets.lifecycle_nav import LifecycleNav
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.data_panel)
+        self.steps = StepPanels(self.runner, self.nav, self.data_panel, self.stack, self)
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.addWidget(self.nav)
@@ -233,6 +235,7 @@ class MainWindow(QMainWindow):
         self.save_as_action.setEnabled(project is not None)
         self.add_file_action.setEnabled(project is not None)
         self.stack.setCurrentWidget(self.data_panel if project else self.welcome)
+        self.nav.setCurrentRow(0)
         self.data_panel.set_project(project)
         self._update_title()
 

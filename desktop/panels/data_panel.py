@@ -50,6 +50,7 @@ class DataPanel(QWidget):
     """Sources on the left, the data grid and the profile on the right."""
 
     source_shown = Signal(bool)  # True when a source's table is on screen
+    table_opened = Signal(object)  # an ActiveTable (or None) for the later steps
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,6 +111,7 @@ class DataPanel(QWidget):
         self._project = project
         self.add_button.setEnabled(project is not None)
         self._show(None, None, "Add a file to start." if project else "No project is open.")
+        self.table_opened.emit(None)
         self.refresh_sources()
 
     def refresh_sources(self, select: int | None = None, *, open_selected: bool = True) -> None:
@@ -162,6 +164,7 @@ class DataPanel(QWidget):
                 from engine.project.store import ACTIVE_SOURCE
 
                 project.set_setting(ACTIVE_SOURCE, record.id)
+                self._publish(project, record.id, record.name, frame)
 
         def ended(*_args: object) -> None:
             if self._opening is task:
@@ -213,6 +216,7 @@ class DataPanel(QWidget):
                 self.refresh_sources(select=source_id, open_selected=False)
                 name = self.sources.currentItem().text()
                 self._show(frame, profile, _describe(name, frame, profile, notes))
+                self._publish(project, source_id, name, frame)
 
         def stopped(*_args: object) -> None:
             self.summary.setText(f"{path.name} was not added.")
@@ -247,6 +251,17 @@ class DataPanel(QWidget):
             texts += [str(model.index(row, column).data()) for row in range(rows)]
             width = max(metrics.horizontalAdvance(text) for text in texts) + 24
             self.grid.setColumnWidth(column, min(width, widest))
+
+    def _publish(self, project: Project, source_id: int, name: str, frame: pd.DataFrame) -> None:
+        """Tell the later steps which table is on screen (with its column kinds)."""
+        from desktop.panels.context import ActiveTable
+
+        schema = project.load_schema(source_id)
+        if schema is None:
+            from engine.api import infer_schema
+
+            schema = infer_schema(frame)
+        self.table_opened.emit(ActiveTable(project, source_id, name, frame, schema))
 
     @property
     def has_data(self) -> bool:

@@ -97,9 +97,11 @@ def test_opens_the_sample_project_with_its_sources_and_profile(
     assert kinds["region"] == "categorical"
     assert "5,000 rows" in panel.summary.text()
     assert window.nav.status("Data") == "done"
-    for step in STEPS[1:]:
+    assert window.nav.status("Problem") == "to do"  # the sample has no problem defined yet
+    for step in ("Prepare", "Train", "Evaluate", "Deploy"):
         assert window.nav.status(step) == "waiting"
-        assert "later version" in window.nav.item(STEPS.index(step)).toolTip()
+    assert "later version" in window.nav.item(STEPS.index("Monitor")).toolTip()
+    assert window.steps.problem.isEnabled()
     assert "Sample - customer churn" in window.windowTitle()
     assert window.recent_projects()[0].endswith("Sample - customer churn.gristmill")
     assert window.runner.running == []

@@ -16,6 +16,9 @@ from engine.cli import EXIT_INPUT, main
 from engine.export.golden import CASE_COLUMN
 from engine.export.metadata import CONTRACT_KEY, FULL_KEY, read_metadata
 
+# Trains real models: the Qt-blocked re-run in tests/test_codebase.py leaves it out.
+pytestmark = pytest.mark.slow
+
 
 def _files(package: tuple[Path, str]) -> dict[str, Path]:
     folder, name = package

@@ -28,6 +28,9 @@ from typing import Any
 
 import pytest
 
+# Trains real models: the Qt-blocked re-run in tests/test_codebase.py leaves it out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[3]
 NODE_DIR = ROOT / "tests" / "node"
 NODE_SCRIPT = NODE_DIR / "score_golden.mjs"

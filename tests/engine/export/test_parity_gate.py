@@ -13,6 +13,9 @@ from engine.recipe.onnx_graph import to_onnx_model
 from engine.recipe.spec import Recipe, RecipeStep
 from engine.training.catalog import FAMILIES
 
+# Trains real models: the Qt-blocked re-run in tests/test_codebase.py leaves it out.
+pytestmark = pytest.mark.slow
+
 SUPERVISED = sorted(key for key in FAMILIES if key not in ("kmeans", "isolation_forest"))
 
 

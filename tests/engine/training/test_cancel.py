@@ -16,6 +16,9 @@ from engine.training.search import SearchSettings
 from engine.training.train import train_model
 from tests.engine.training.conftest import churn_like
 
+# Trains real models: the Qt-blocked re-run in tests/test_codebase.py leaves it out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def big_table():

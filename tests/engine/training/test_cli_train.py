@@ -9,6 +9,9 @@ import pytest
 
 from engine.cli import EXIT_INPUT, EXIT_OK, main
 
+# Trains real models: the Qt-blocked re-run in tests/test_codebase.py leaves it out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE_CSV = ROOT / "resources" / "sample" / "churn.csv"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from engine.api import infer_schema
 from engine.jobs import Job
@@ -11,6 +12,9 @@ from engine.problem.definition import SplitKind, Task, ValidationPlan
 from engine.training.search import SearchSettings
 from engine.training.train import train_model
 from tests.engine.training.conftest import churn_like
+
+# Trains real models: the Qt-blocked re-run in tests/test_codebase.py leaves it out.
+pytestmark = pytest.mark.slow
 
 
 def test_semi_supervised_uses_the_unlabeled_rows_and_exports_the_inner_model() -> None:

@@ -12,6 +12,9 @@ from engine.training.leaderboard import DONE, Leaderboard
 from engine.training.search import SearchSettings
 from engine.training.train import train_model
 
+# Trains real models: the Qt-blocked re-run in tests/test_codebase.py leaves it out.
+pytestmark = pytest.mark.slow
+
 FAMILIES = ("linear", "hist_gradient_boosting", "random_forest")
 
 

@@ -1,0 +1,284 @@
+"""The Train step: choose model families and a time budget, watch the leaderboard fill in.
+
+Training runs as one task (:mod:`desktop.tasks`) that sends the leaderboard back each time a
+candidate finishes. Stop (or the status bar's Cancel) follows the engine: the first press
+ends the search and keeps the models that finished (the best is refitted, evaluated and
+saved as a run); a second press stops everything and nothing of the run is saved.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.panels.train_job import TrainSummary, describe_outcome, run_text, train_job
+from desktop.tasks import Task, TaskRunner, emit
+from desktop.widgets.leaderboard_view import LeaderboardView
+from desktop.widgets.search_form import SearchForm
+
+if TYPE_CHECKING:
+    from desktop.panels.context import ActiveTable
+    from engine.problem.definition import Problem
+    from engine.project.store_runs import RunRecord
+    from engine.training.leaderboard import Leaderboard
+
+_RUN_ID = Qt.ItemDataRole.UserRole
+_ERROR_STYLE = "color: #b3261e;"
+
+
+class TrainPanel(QWidget):
+    """Settings on the left, the live leaderboard on the right, earlier runs below."""
+
+    status_changed = Signal(str)  # "done", "to do" or "waiting"
+    run_finished = Signal(int)  # the stored run's id
+    run_selected = Signal(int)  # the user re-opened an earlier run
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._table: ActiveTable | None = None
+        self._problem: Problem | None = None
+        self._recipe: dict[str, Any] | None = None
+        self._task: Task | None = None
+        self._presses = 0
+        self.status = "waiting"
+
+        self.heading = QLabel()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.RichText)
+        self.form = SearchForm()
+        self.start_button = QPushButton("Start training")
+        self.start_button.setToolTip("Try the ticked model families within the time budget.")
+        self.start_button.clicked.connect(self.start)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.stop)
+        self.runs = QListWidget()
+        self.runs.setToolTip("Earlier training runs on this table; choose one to look at it.")
+        self.runs.setWordWrap(True)
+        self.runs.setSpacing(2)
+        self.runs.currentItemChanged.connect(self._run_chosen)
+        left = QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(self.form, 3)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.stop_button)
+        left.addLayout(buttons)
+        left.addWidget(QLabel("<b>Earlier runs</b>"))
+        left.addWidget(self.runs, 2)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+
+        self.phase = QLabel()  # how the search is going (the status bar shows the progress)
+        self.phase.setWordWrap(True)
+        self.board = LeaderboardView()
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(QLabel("<b>Leaderboard</b> (best first; the best model is highlighted)"))
+        right.addWidget(self.board, 1)
+        right.addWidget(self.phase)
+        right_widget = QWidget()
+        right_widget.setLayout(right)
+
+        splitter = QSplitter()
+        splitter.addWidget(left_widget)
+        splitter.addWidget(right_widget)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 800])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+        self._refresh()
+
+    # -- inputs from the other steps -------------------------------------------------------
+
+    def set_table(self, table: ActiveTable | None) -> None:
+        """Work on ``table`` (from the Data step): its earlier runs are listed."""
+        self._table = table
+        if self._task is None:
+            self.board.set_board(None)
+        self._refresh(show_latest=True)
+
+    def set_problem(self, problem: Problem | None) -> None:
+        """What to predict (from the Problem step): the families on offer follow its task."""
+        self._problem = problem
+        self.form.set_task(problem.task if problem is not None else None)
+        self._refresh()
+
+    def set_recipe(self, recipe: dict[str, Any] | None) -> None:
+        """The preparation recipe (from the Prepare step); None uses each model's default."""
+        self._recipe = recipe
+
+    # -- training --------------------------------------------------------------------------
+
+    def start(self) -> Task | None:
+        """Start training in a task; a message instead when something is missing."""
+        if self._task is not None:
+            return None
+        if self._table is None or self._problem is None:
+            self._say("Choose a table in Data and a target in Problem first.", error=True)
+            return None
+        if not self.form.chosen():
+            self._say("Tick at least one model family to try.", error=True)
+            return None
+        table, problem = self._table, self._problem
+        settings = self.form.settings(self._recipe)
+        self._presses = 0
+        self.board.set_board(None)
+        self._say(f"Training on {len(table.frame):,} rows of {html.escape(table.name)}…")
+
+        def finished(summary: TrainSummary) -> None:
+            if self._task is task:
+                self._ended()
+                self._show_summary(summary)
+                if summary.run_id is not None:
+                    emit(self.run_finished, summary.run_id)
+
+        def failed(error: BaseException | None) -> None:
+            if self._task is task:
+                self._ended()
+                self._say(f"Training did not run: {html.escape(str(error))}", error=True)
+
+        def cancelled() -> None:
+            if self._task is task:
+                self._ended()
+                self._say("Training was stopped; nothing from this run was saved.")
+
+        task = self._runner.run(
+            f"Training on {table.name}",
+            lambda progress, cancel, partial: train_job(
+                table, problem, settings, progress, cancel, partial
+            ),
+            finished,
+            on_failed=failed,
+            shows_errors=True,
+            on_cancelled=cancelled,
+            on_partial=self._board_arrived,
+        )
+        task.signals.cancel_requested.connect(self._cancel_pressed)
+        self._task = task
+        self._refresh()
+        return task
+
+    def stop(self) -> None:
+        """First press: end the search, keep what finished. Second press: stop everything."""
+        if self._task is not None:
+            self._task.cancel()  # the panel explains it in _cancel_pressed
+
+    @property
+    def running(self) -> bool:
+        """True while a training task runs."""
+        return self._task is not None
+
+    def _cancel_pressed(self) -> None:
+        """Stop here or Cancel in the status bar: say what this press means."""
+        if self._task is None:
+            return
+        self._presses += 1
+        if self._presses > 1:
+            self._say("Stopping everything; nothing from this run will be saved.")
+            self.stop_button.setEnabled(False)
+            return
+        self._say(
+            "Stopping the search: the models that finished are kept, and the best of them "
+            "is refitted and checked on the holdout rows. Press Stop again to keep nothing."
+        )
+        self.stop_button.setText("Stop everything")
+        self.stop_button.setToolTip("Stop now and keep nothing from this run.")
+
+    def _board_arrived(self, board: Leaderboard) -> None:
+        self.board.set_board(board)
+        best = board.best
+        if best is None:
+            self.phase.setText("Searching: waiting for the first model to finish…")
+        elif not self._presses:
+            self.phase.setText(
+                f"{board.finished} model{'s' if board.finished != 1 else ''} finished; best "
+                f"so far: {best.label}."
+            )
+
+    def _ended(self) -> None:
+        self._task = None
+        self._presses = 0
+        self.phase.clear()
+        self._refresh()
+
+    def _show_summary(self, summary: TrainSummary) -> None:
+        self.board.set_board(summary.leaderboard)
+        self._refresh(select=summary.run_id)
+        self._say(describe_outcome(summary))
+
+    # -- earlier runs and status -----------------------------------------------------------
+
+    def _refresh(self, *, select: int | None = None, show_latest: bool = False) -> None:
+        records = self._records()
+        self.runs.blockSignals(True)
+        self.runs.clear()
+        for record in records:
+            item = QListWidgetItem(run_text(record))
+            item.setData(_RUN_ID, record.id)
+            item.setToolTip("; ".join(record.notes) or "Choose it to see its leaderboard.")
+            self.runs.addItem(item)
+            if record.id == select:
+                self.runs.setCurrentItem(item)
+        self.runs.blockSignals(False)
+        if show_latest and records and self._task is None:
+            self.board.set_board(records[-1].leaderboard)
+        ready = self._table is not None and self._problem is not None
+        running = self._task is not None
+        self.start_button.setEnabled(ready and not running)
+        self.stop_button.setEnabled(running)
+        if not running:
+            self.stop_button.setText("Stop")
+            self.stop_button.setToolTip(
+                "End the search now: the models that finished are kept and the best is used."
+            )
+        self.form.setEnabled(not running)
+        self.heading.setText(self._heading())
+        if not running and not ready:
+            self._say("Choose a table in Data and a target in Problem first.")
+        status = "waiting" if not ready else (
+            "done" if any(r.has_model for r in records) else "to do"
+        )
+        self.status = status
+        emit(self.status_changed, status)  # every time: the navigation may have missed one
+
+    def _records(self) -> list[RunRecord]:
+        if self._table is None:
+            return []
+        return self._table.project.list_runs(self._table.source_id)
+
+    def _run_chosen(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
+        if item is None or self._task is not None or self._table is None:
+            return
+        run_id = int(item.data(_RUN_ID))
+        record = self._table.project.load_run(run_id)
+        self.board.set_board(record.leaderboard)
+        emit(self.run_selected, run_id)
+
+    def _heading(self) -> str:
+        if self._problem is None or self._table is None:
+            return "<h3>Train</h3>"
+        target = self._problem.target or "groups in the data"
+        return (
+            f"<h3>Train: predict <i>{html.escape(target)}</i> from "
+            f"{html.escape(self._table.name)} ({self._problem.task.value})</h3>"
+        )
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message.setStyleSheet(_ERROR_STYLE if error else "")
+        self.message.setText(text)

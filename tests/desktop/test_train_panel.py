@@ -1,0 +1,242 @@
+"""The Train step: a real search on the sample churn data, a Stop that keeps what finished,
+and bad input that ends in a message."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+
+from desktop.panels.context import ActiveTable
+from desktop.panels.train_panel import TrainPanel
+from desktop.tasks import TaskRunner
+from engine import api
+
+WAIT = 60_000  # ms; generous for a loaded 2-core machine, never slept
+
+
+@pytest.fixture(scope="module")
+def churn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ActiveTable, object]]:
+    """The sample churn table in a new project, and the problem "predict churned"."""
+    folder: Path = tmp_path_factory.mktemp("train_panel")
+    source = api.source_for(str(api.sample_data_dir() / "churn.csv"))
+    loaded = api.load_table(source)
+    project = api.create_project(folder / "churn.gristmill")
+    source_id = api.add_table(project, "Customer churn", source, loaded)
+    schema = project.load_schema(source_id)
+    table = ActiveTable(project, source_id, "Customer churn", loaded.frame, schema)
+    problem = api.define_problem(loaded.frame, schema, "churned").problem
+    yield table, problem
+    project.close()
+
+
+@pytest.fixture
+def runner(qtbot) -> Iterator[TaskRunner]:
+    runner = TaskRunner()
+    yield runner
+    runner.cancel_all()
+    runner.cancel_all()  # a second press: nothing of an unfinished run is kept
+    assert runner.wait_all(30.0)
+    qtbot.waitUntil(lambda: not runner.running, timeout=WAIT)
+
+
+def _panel(qtbot, runner: TaskRunner, churn: tuple[ActiveTable, object]) -> TrainPanel:
+    panel = TrainPanel(runner)
+    qtbot.addWidget(panel)
+    table, problem = churn
+    panel.set_table(table)
+    panel.set_problem(problem)
+    panel.resize(1100, 650)
+    panel.show()
+    return panel
+
+
+def _rows(panel: TrainPanel) -> list[list[str]]:
+    model = panel.board.board_model
+    return [
+        [model.index(row, column).data() for column in range(model.columnCount())]
+        for row in range(model.rowCount())
+    ]
+
+
+def test_status_follows_the_problem_and_the_families_follow_the_task(
+    qtbot, runner: TaskRunner, churn
+) -> None:
+    panel = TrainPanel(runner)
+    qtbot.addWidget(panel)
+    assert panel.status == "waiting" and not panel.start_button.isEnabled()
+    assert "Choose a table in Data" in panel.message.text()
+    table, problem = churn
+    statuses: list[str] = []
+    panel.status_changed.connect(statuses.append)
+    panel.set_table(table)
+    assert statuses[-1] == "waiting"  # a table, but nothing to predict yet
+    panel.set_problem(problem)
+    has_model = any(run.has_model for run in table.project.list_runs(table.source_id))
+    assert statuses[-1] == panel.status == ("done" if has_model else "to do")
+    assert panel.start_button.isEnabled()
+    offered = panel.form.offered()
+    assert "linear" in offered and "random_forest" in offered
+    assert "kmeans" not in offered  # clustering cannot train a yes/no target
+    assert set(panel.form.chosen()) <= set(offered) and panel.form.chosen()
+    tip = panel.form.families.item(offered.index("linear")).toolTip()
+    assert "weighted sum" in tip
+    panel.set_problem(None)
+    assert statuses[-1] == panel.status == "waiting" and panel.form.offered() == []
+
+
+def test_training_fills_the_leaderboard_and_stores_the_run(
+    qtbot, runner: TaskRunner, churn
+) -> None:
+    panel = _panel(qtbot, runner, churn)
+    table, _problem = churn
+    panel.form.choose(("linear",))
+    panel.form.budget.setValue(60)
+    panel.form.max_models.setValue(1)
+    sizes: list[int] = []
+    panel.board.board_model.modelReset.connect(
+        lambda: sizes.append(panel.board.board_model.rowCount())
+    )
+    with qtbot.waitSignal(panel.run_finished, timeout=WAIT) as blocker:
+        assert panel.start() is not None
+        assert panel.running and not panel.start_button.isEnabled()
+    run_id = blocker.args[0]
+
+    # The board filled in live: the baseline alone first, then with the model.
+    assert 1 in sizes and sizes.index(1) < sizes.index(2)
+    rows = _rows(panel)
+    models = [row[1] for row in rows]
+    assert models == ["Logistic / ridge regression", "Baseline (class shares, no inputs)"]
+    assert rows[0][0] == "1" and rows[0][5] == "done" and float(rows[0][2]) > 0.6
+    assert float(rows[1][2]) == pytest.approx(0.5)  # the baseline ranks by chance
+    model = panel.board.board_model
+    assert model.headerData(2, Qt.Orientation.Horizontal) == "ROC AUC"
+    tip = model.headerData(2, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "validation folds" in tip and "Higher is better" in tip
+    assert model.best_row() == 0 and panel.board.selected_row() == 0
+    assert model.index(0, 0).data(Qt.ItemDataRole.FontRole).bold()
+    assert model.index(1, 1).data(Qt.ItemDataRole.FontRole).italic()
+
+    stored = table.project.load_run(run_id)
+    assert stored.has_model and stored.has_evaluation and stored.source_id == table.source_id
+    assert "Saved as run" in panel.message.text() and "Logistic" in panel.message.text()
+    assert panel.status == "done" and not panel.running
+    assert panel.runs.currentItem().text().startswith(f"Run {run_id} ·")
+    panel.grab().save("/tmp/train_panel.png")
+
+    # Another panel on the same table lists the run; choosing it re-opens it.
+    again = _panel(qtbot, runner, churn)
+    assert again.status == "done"
+    assert again.board.board_model.rowCount() == 2  # the latest run's board is shown
+    items = [again.runs.item(i) for i in range(again.runs.count())]
+    chosen = next(item for item in items if item.text().startswith(f"Run {run_id} ·"))
+    again.runs.setCurrentItem(None)
+    with qtbot.waitSignal(again.run_selected, timeout=1_000) as selected:
+        again.runs.setCurrentItem(chosen)
+    assert selected.args == [run_id]
+
+
+def test_stop_ends_the_search_quickly_and_keeps_the_finished_model(
+    qtbot, runner: TaskRunner, churn
+) -> None:
+    panel = _panel(qtbot, runner, churn)
+    table, _problem = churn
+    panel.form.choose(("linear", "random_forest"))
+    panel.form.budget.setValue(300)
+    panel.form.cores.setValue(1)  # one candidate at a time: the forest fits after the linear
+    ticks: list[float] = []
+    probe = QTimer()
+    probe.setInterval(10)
+    probe.timeout.connect(lambda: ticks.append(time.monotonic()))
+    probe.start()
+    finished: list[int] = []
+    panel.run_finished.connect(finished.append)
+    panel.start()
+    model = panel.board.board_model
+    qtbot.waitUntil(lambda: model.board is not None and model.board.best is not None, timeout=WAIT)
+
+    panel.grab().save("/tmp/train_panel_running.png")
+    pressed = time.monotonic()
+    runner.cancel_all()  # what the status bar's Cancel does
+    qtbot.waitUntil(lambda: "finished are kept" in panel.message.text(), timeout=2_000)
+    assert panel.stop_button.text() == "Stop everything"
+    # The search ends within 2 seconds: the forest that was fitting is marked "stopped".
+    qtbot.waitUntil(
+        lambda: any(e.status == "stopped" for e in model.board.entries) or bool(finished),
+        timeout=WAIT,
+    )
+    search_stopped = time.monotonic() - pressed
+    qtbot.waitUntil(lambda: bool(finished), timeout=WAIT)
+    ended = time.monotonic() - pressed
+    probe.stop()
+
+    assert search_stopped < 2.0, f"the search took {search_stopped:.1f} s to stop"
+    assert ended < 15.0
+    during = [t for t in ticks if t >= pressed]
+    assert during, "the window's event loop did not run while stopping"
+    gaps = [b - a for a, b in zip([pressed, *during], during, strict=False)]
+    assert max(gaps) < 1.0, f"the window froze for {max(gaps):.2f} s"
+    text = panel.message.text()
+    assert "Stopped" in text and "kept" in text and "Logistic" in text
+    panel.grab().save("/tmp/train_panel_stopped.png")
+    stored = table.project.load_run(finished[0])
+    assert stored.status == "stopped" and stored.has_model
+    assert any(e.status == "stopped" for e in stored.leaderboard.entries)
+    print(f"Stop: search ended in {search_stopped:.2f} s, the run was saved in {ended:.2f} s")
+
+
+def test_stop_pressed_twice_keeps_nothing(qtbot, runner: TaskRunner, churn) -> None:
+    panel = _panel(qtbot, runner, churn)
+    table, _problem = churn
+    runs_before = len(table.project.list_runs(table.source_id))
+    panel.form.choose(("linear", "random_forest"))
+    panel.form.budget.setValue(300)
+    finished: list[int] = []
+    panel.run_finished.connect(finished.append)
+    panel.start()
+    model = panel.board.board_model
+    qtbot.waitUntil(lambda: model.board is not None, timeout=WAIT)  # the baseline is in
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    assert "finished are kept" in panel.message.text()
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    assert "nothing from this run will be saved" in panel.message.text()
+    qtbot.waitUntil(lambda: not panel.running, timeout=WAIT)
+    assert "nothing from this run was saved" in panel.message.text()
+    assert finished == []
+    assert len(table.project.list_runs(table.source_id)) == runs_before
+    assert panel.start_button.isEnabled() and panel.stop_button.text() == "Stop"
+
+
+def test_no_family_ticked_gives_a_message_and_starts_nothing(
+    qtbot, runner: TaskRunner, churn
+) -> None:
+    panel = _panel(qtbot, runner, churn)
+    panel.form.choose(())
+    assert panel.start() is None
+    assert "Tick at least one model family" in panel.message.text()
+    assert runner.running == [] and not panel.running
+
+
+def test_a_target_with_no_values_gives_a_message_not_a_crash(
+    qtbot, runner: TaskRunner, churn
+) -> None:
+    table, problem = churn
+    empty = table.frame.copy()
+    empty["churned"] = None
+    panel = TrainPanel(runner)
+    qtbot.addWidget(panel)
+    panel.set_table(
+        ActiveTable(table.project, table.source_id, table.name, empty, table.schema)
+    )
+    panel.set_problem(problem)
+    panel.form.choose(("linear",))
+    failures: list[str] = []
+    runner.failed.connect(lambda error, message, details: failures.append(message))
+    panel.start()
+    qtbot.waitUntil(lambda: not panel.running, timeout=WAIT)
+    assert "target value" in panel.message.text()
+    assert failures == []  # shown once, in the panel: the window does not repeat it
+    assert panel.start_button.isEnabled()
