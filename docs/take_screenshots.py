@@ -1,0 +1,95 @@
+"""Take the README's screenshots: the real window walked through the sample project.
+
+Run from the repository root (it renders offscreen, no display needed):
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/take_screenshots.py
+
+Each step's panel is grabbed into docs/screenshots/ once its work has finished. The sample
+project is made in a temporary folder, so your own sample project is left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+
+
+def wait_until(app: QApplication, condition: Callable[[], bool], seconds: float = 300) -> None:
+    """Run the event loop until ``condition`` holds (the window stays live meanwhile)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        QTimer.singleShot(50, lambda: None)
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def main() -> int:
+    from desktop.main_window import MainWindow
+    from engine.api import sample_data_dir
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings=settings, sample_folder=folder / "sample", log_dir=folder)
+        window.resize(1400, 860)
+        window.show()
+        steps = window.steps
+
+        def shot(name: str) -> None:
+            app.processEvents()
+            window.grab().save(str(OUT / f"{name}.png"))
+            print("wrote", OUT / f"{name}.png")
+
+        window.open_sample()
+        wait_until(app, lambda: window.data_panel.has_data)
+        shot("1-data")
+        window.nav.setCurrentRow(1)
+        steps.problem.choose_target("churned")
+        wait_until(app, lambda: steps.problem.current_problem is not None)
+        steps.problem.use_problem()
+        wait_until(app, lambda: steps.problem.problem is not None)
+        shot("2-problem")
+        window.nav.setCurrentRow(2)
+        wait_until(app, lambda: not steps.prepare.busy)
+        shot("3-prepare")
+        window.nav.setCurrentRow(3)
+        steps.train.form.choose(("linear", "hist_gradient_boosting"))
+        steps.train.form.budget.setValue(20)
+        steps.train.start()
+        wait_until(app, lambda: not steps.train.running)
+        shot("4-train")
+        window.nav.setCurrentRow(4)
+        wait_until(app, lambda: steps.evaluate.status == "done")
+        shot("5-evaluate")
+        window.nav.setCurrentRow(5)
+        steps.deploy.export_to(folder / "package")
+        wait_until(app, lambda: steps.deploy.status == "done")
+        scoring = steps.deploy.scoring
+        model = next((folder / "package").glob("*.onnx"))
+        scoring.start(model, sample_data_dir() / "churn_next_quarter.csv", folder / "scores.csv")
+        wait_until(app, lambda: scoring.last_summary is not None)
+        shot("6-deploy")
+        window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
