@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -35,7 +35,7 @@ from desktop.panels.data_panel import DataPanel
 from desktop.step_panels import StepPanels
 from desktop.tasks import TaskRunner
 from desktop.widgets.job_status import JobStatus
-from desktop.widgets.lifecycle_nav import LifecycleNav
+from desktop.widgets.lifecycle_nav import STEPS, LifecycleNav
 
 if TYPE_CHECKING:
     from engine.project.store import Project
@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.saved_label)
         self._build_menus()
         self._set_project(None)
+        self.setAcceptDrops(True)
         self.resize(1280, 800)
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
@@ -295,6 +296,45 @@ class MainWindow(QMainWindow):
         poll.stop()
         dialog.close()
         return all(task.done for task in tasks)
+
+    # -- drag and drop ---------------------------------------------------------------------
+
+    def open_dropped(self, paths: list[Path]) -> bool:
+        """Open what was dropped on the window: a project, a data file or a model file.
+
+        A ``.gristmill`` file opens that project; a table is added to the open project (Data);
+        an ``.onnx`` model goes to Deploy's scoring form. True when something was used.
+        """
+        from desktop.panels.deploy_panel import DATA_SUFFIXES
+
+        used = False
+        for path in paths:
+            suffix = path.suffix.lower()
+            if suffix == ".gristmill":
+                used = self.open_project(path) or used
+            elif suffix == ".onnx":
+                self.steps.deploy.open_paths([path])
+                self.nav.setCurrentRow(STEPS.index("Deploy"))
+                used = True
+            elif suffix in DATA_SUFFIXES:
+                if self.project is None:
+                    self.statusBar().showMessage(
+                        f"Open or create a project first, then drop {path.name} again.", 8_000
+                    )
+                    continue
+                self.nav.setCurrentRow(STEPS.index("Data"))
+                self.data_panel.add_file(path)
+                used = True
+        return used
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if self.open_dropped(paths):
+            event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         if not self._stop_jobs("close Gristmill"):

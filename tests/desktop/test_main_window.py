@@ -256,3 +256,35 @@ def test_cancel_while_profiling_a_new_file_adds_nothing(tmp_path: Path) -> None:
         with pytest.raises(Cancelled):
             save_source_job(project, "next", source, table, cancel_while_profiling, token)
         assert project.list_sources() == []
+
+
+def _drop(window: MainWindow, path: Path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+
+
+def test_files_dropped_on_the_window_open_where_they_belong(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    data = tmp_path / "dropped.csv"
+    shutil.copy(sample_data_dir() / "churn_next_quarter.csv", data)
+    _drop(window, data)  # no project yet: says what to do, adds nothing
+    assert "Open or create a project first" in window.statusBar().currentMessage()
+    assert window.project is None
+    create_project(tmp_path / "dropped.gristmill").close()
+    _drop(window, tmp_path / "dropped.gristmill")
+    assert window.project is not None and window.project.path.name == "dropped.gristmill"
+    _drop(window, data)
+    qtbot.waitUntil(lambda: window.data_panel.has_data, timeout=WAIT)
+    assert [s.name for s in window.project.list_sources()] == ["dropped"]
+    _drop(window, tmp_path / "their model.onnx")
+    assert window.stack.currentWidget() is window.steps.deploy
+    assert window.steps.deploy.scoring.model_edit.text() == str(tmp_path / "their model.onnx")
