@@ -16,9 +16,7 @@ waiting), and the last value is always delivered before the final signal.
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import sys
 import threading
 import time
 import traceback
@@ -46,47 +44,6 @@ PARTIAL_INTERVAL = 0.1
 """Seconds between two deliveries of partial results."""
 
 _NOTHING = object()
-
-
-def _emit_steals_a_reference() -> bool:
-    """True when ``SignalInstance.emit`` returns its bool without a new reference.
-
-    PySide6 6.12.0 on Python 3.11 does: every ``emit()`` from Python takes one reference
-    from ``True`` for good, and once ``True``'s count reaches zero the interpreter aborts
-    ("bool_dealloc: deallocating True or False"), after a few thousand progress reports.
-    (Its methods returning nothing do the same to ``None``; PySide6 6.11.3 has neither
-    fault, so the real remedy is to avoid 6.12.0 on Python 3.11.) Measured once at import
-    on a private signal (100 emits), so a PySide6 without the fault is left alone.
-    """
-
-    class _Probe(QObject):
-        ping = Signal()
-
-    probe = _Probe()
-    result = probe.ping.emit()
-    before = sys.getrefcount(result)
-    for _ in range(100):
-        probe.ping.emit()
-    lost = before - sys.getrefcount(result)
-    steals = lost >= 90  # other threads may move the count a little meanwhile
-    if steals:
-        for _ in range(lost + 1):  # give back what the probe took
-            ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
-    return steals
-
-
-_STEALS = _emit_steals_a_reference()
-
-
-def emit(signal: Any, *args: Any) -> None:
-    """``signal.emit(*args)``, giving back the reference a faulty PySide6 takes (any thread).
-
-    Use it for signals emitted often (progress, partial results): see
-    :func:`_emit_steals_a_reference`.
-    """
-    result = signal.emit(*args)
-    if _STEALS:
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
 
 
 class TaskSignals(QObject):
@@ -126,7 +83,7 @@ class TaskSignals(QObject):
             notify = self._waiting is _NOTHING
             self._waiting = value
         if notify:
-            emit(self._partial_waiting)
+            self._partial_waiting.emit()
 
     def flush_partial(self, *_args: object) -> None:
         """GUI thread: deliver the waiting partial result now, if there is one."""
@@ -136,7 +93,7 @@ class TaskSignals(QObject):
             value, self._waiting = self._waiting, _NOTHING
         if value is not _NOTHING:
             self._last_delivery = time.monotonic()
-            emit(self.partial, value)
+            self.partial.emit(value)
 
     def _partial_arrived(self) -> None:
         wait = self._last_delivery + PARTIAL_INTERVAL - time.monotonic()
@@ -182,16 +139,16 @@ class Task:
             else:
                 result = self._job(self._report, self.cancel_token)
         except Cancelled:
-            emit(self.signals.cancelled)
+            self.signals.cancelled.emit()
         except GristmillError as error:
             self._keep(error, "")
-            emit(self.signals.failed, str(error), "")
+            self.signals.failed.emit(str(error), "")
         except BaseException as error:  # a bug: the window shows it and carries on
             log.error("Task %r failed", self.label, exc_info=error)
             self._keep(error, "".join(traceback.format_exception(error)))
-            emit(self.signals.failed, str(error) or type(error).__name__, self.details)
+            self.signals.failed.emit(str(error) or type(error).__name__, self.details)
         else:
-            emit(self.signals.finished, result)
+            self.signals.finished.emit(result)
         finally:
             self._done.set()
 
@@ -209,7 +166,7 @@ class Task:
         """
         self.cancel_token.cancel()
         if not self.done:
-            emit(self.signals.cancel_requested)
+            self.signals.cancel_requested.emit()
 
     @property
     def done(self) -> bool:
@@ -226,7 +183,7 @@ class Task:
         now = time.monotonic()
         if now - self._last_progress >= PROGRESS_INTERVAL or fraction >= 1.0:
             self._last_progress = now
-            emit(self.signals.progress, float(fraction), str(message))
+            self.signals.progress.emit(float(fraction), str(message))
 
 
 class TaskRunner(QObject):
@@ -287,7 +244,7 @@ class TaskRunner(QObject):
         self._running.append(task)
         log.info("Task started: %s", label)
         self._pool.start(task.run)
-        emit(self.changed)
+        self.changed.emit()
         return task
 
     @property
@@ -320,7 +277,7 @@ class TaskRunner(QObject):
         if entry is not None:
             task = entry[0]
             if task is self.current and not task.cancel_token.cancelled:
-                emit(self.progress, fraction, message)
+                self.progress.emit(fraction, message)
 
     def _on_finished(self, result: object) -> None:
         _task, on_finished, _failed, _cancelled = self._end(self.sender())
@@ -344,7 +301,7 @@ class TaskRunner(QObject):
         if on_failed is not None:
             on_failed(task.exception)
         if not shown:
-            emit(self.failed, task.exception, message, details)
+            self.failed.emit(task.exception, message, details)
 
     def _end(self, signals: QObject) -> _Entry:
         entry = self._callbacks.pop(signals)
@@ -354,7 +311,7 @@ class TaskRunner(QObject):
             self._running.remove(task)
         self._retired = [*self._retired[-7:], task]
         log.info("Task ended: %s", task.label)
-        emit(self.changed)
+        self.changed.emit()
         return entry
 
 

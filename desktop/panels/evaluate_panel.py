@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.tasks import Task, TaskRunner, emit
+from desktop.tasks import Task, TaskRunner
 from desktop.widgets.metrics_table import MetricsTable
 from desktop.widgets.plot_canvas import PlotTabs, build_figures
 from desktop.widgets.threshold_box import ThresholdBox
@@ -164,7 +164,7 @@ class EvaluatePanel(QWidget):
                 f"<i>{html.escape(note)}</i><br>" for note in view.evaluation.notes
             ))
         self.status = "done" if view is not None else "waiting"
-        emit(self.status_changed, self.status)  # every time: the navigation may have missed one
+        self.status_changed.emit(self.status)  # every time: the navigation may have missed one
 
     # -- the threshold ---------------------------------------------------------------------
 
@@ -194,7 +194,7 @@ class EvaluatePanel(QWidget):
                 self.threshold.show_stored(choice.threshold, choice.reason)
                 self._say(f"The threshold {choice.threshold:.3f} is saved with the model; the "
                           "export will use it.")
-            emit(self.threshold_saved, choice.threshold)
+            self.threshold_saved.emit(choice.threshold)
 
         return self._runner.run(
             "Saving the threshold",

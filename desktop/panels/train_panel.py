@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.panels.train_job import TrainSummary, describe_outcome, run_text, train_job
-from desktop.tasks import Task, TaskRunner, emit
+from desktop.tasks import Task, TaskRunner
 from desktop.widgets.leaderboard_view import LeaderboardView
 from desktop.widgets.search_form import SearchForm
 
@@ -146,7 +146,7 @@ class TrainPanel(QWidget):
                 self._ended()
                 self._show_summary(summary)
                 if summary.run_id is not None:
-                    emit(self.run_finished, summary.run_id)
+                    self.run_finished.emit(summary.run_id)
 
         def failed(error: BaseException | None) -> None:
             if self._task is task:
@@ -255,7 +255,7 @@ class TrainPanel(QWidget):
             "done" if any(r.has_model for r in records) else "to do"
         )
         self.status = status
-        emit(self.status_changed, status)  # every time: the navigation may have missed one
+        self.status_changed.emit(status)  # every time: the navigation may have missed one
 
     def _records(self) -> list[RunRecord]:
         if self._table is None:
@@ -268,7 +268,7 @@ class TrainPanel(QWidget):
         run_id = int(item.data(_RUN_ID))
         record = self._table.project.load_run(run_id)
         self.board.set_board(record.leaderboard)
-        emit(self.run_selected, run_id)
+        self.run_selected.emit(run_id)
 
     def _heading(self) -> str:
         if self._problem is None or self._table is None:

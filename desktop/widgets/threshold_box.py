@@ -23,8 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.tasks import emit
-
 if TYPE_CHECKING:
     from engine.evaluation.result import BusinessValue, ThresholdAnalysis, ThresholdPoint
 
@@ -199,8 +197,8 @@ class ThresholdBox(QGroupBox):
                 f"Expected value: <b>{point.expected_value:,.2f}</b> on the {rows:,} holdout "
                 f"rows ({per_row:,.2f} per row)."
             )
-        emit(self.changed, point.threshold)
+        self.changed.emit(point.threshold)
 
     def _use(self) -> None:
         if self.point is not None:
-            emit(self.use_requested, self.point.threshold)
+            self.use_requested.emit(self.point.threshold)
