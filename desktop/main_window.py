@@ -125,6 +125,10 @@ class MainWindow(QMainWindow):
         data = self.menuBar().addMenu("&Data")
         self.add_file_action = _action(self, "&Add file…", self.data_panel.choose_file, "Ctrl+I")
         data.addAction(self.add_file_action)
+        self.add_database_action = _action(
+            self, "Add &database…", self.data_panel.choose_database
+        )
+        data.addAction(self.add_database_action)
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(_action(self, "Open the &log folder", self.open_log_folder))
@@ -235,6 +239,7 @@ class MainWindow(QMainWindow):
             log.info("Project opened: %s", project.path)
         self.save_as_action.setEnabled(project is not None)
         self.add_file_action.setEnabled(project is not None)
+        self.add_database_action.setEnabled(project is not None)
         self.stack.setCurrentWidget(self.data_panel if project else self.welcome)
         self.nav.setCurrentRow(0)
         self.data_panel.set_project(project)

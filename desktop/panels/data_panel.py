@@ -1,9 +1,11 @@
 """The Data step: the project's sources, the table itself and its profile.
 
 Every engine call runs as a task (:mod:`desktop.tasks`): opening a source reads its kept copy
-(or the original) and profiles it; "Add file…" loads the file, then profiles it and saves
-source, column types, fingerprint and a copy of the table into the project. Each step is
-saved the moment it completes; a cancelled step leaves the project as it was.
+(or the original) and profiles it; "Add file…" (and "Add database…") loads the table,
+then profiles it and saves source, column types, fingerprint and a copy of the table into
+the project. Changing a column's kind in the profile re-profiles the table, saves the kinds
+and publishes the table again. Each step is saved the moment it completes; a cancelled step
+leaves the project as it was. Database passwords are kept in memory for this session only.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from engine.profile.result import TableProfile
+    from engine.profile.schema import Schema
     from engine.project.store import Project, SourceRecord
+    from engine.sources.base import DatabaseSource, LoadedTable, Source
 
 FILE_FILTER = (
     "Tables (*.csv *.tsv *.txt *.tab *.xlsx *.xlsm *.parquet *.pq *.jsonl *.ndjson *.json);;"
@@ -57,6 +61,8 @@ class DataPanel(QWidget):
         self._runner = runner
         self._project: Project | None = None
         self._opening: Task | None = None
+        self._passwords: dict[str, str] = {}  # database URL -> password, this session only
+        self._current: tuple[Project, int, str, pd.DataFrame] | None = None
 
         self.sources = QListWidget()
         self.sources.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -66,10 +72,19 @@ class DataPanel(QWidget):
             "Read a CSV, Excel, Parquet or JSON lines file into the project."
         )
         self.add_button.clicked.connect(self.choose_file)
+        self.add_database_button = QPushButton("Add database…")
+        self.add_database_button.setToolTip(
+            "Read a table, a view or a SELECT query from SQLite, PostgreSQL, MySQL/MariaDB, "
+            "SQL Server or DuckDB into the project."
+        )
+        self.add_database_button.clicked.connect(self.choose_database)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.add_database_button)
         left = QVBoxLayout()
         left.addWidget(QLabel("<b>Data sources</b>"))
         left.addWidget(self.sources, 1)
-        left.addWidget(self.add_button)
+        left.addLayout(buttons)
         left_widget = QWidget()
         left_widget.setLayout(left)
 
@@ -85,6 +100,7 @@ class DataPanel(QWidget):
             self.grid.verticalHeader().ResizeMode.Fixed
         )
         self.profile_view = ProfileView()
+        self.profile_view.kind_override_requested.connect(self.override_kind)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.profile_view, "Profile")
         self.tabs.addTab(self.grid, "Data")
@@ -110,6 +126,8 @@ class DataPanel(QWidget):
         """Show ``project``'s sources and open the one last shown (or the first)."""
         self._project = project
         self.add_button.setEnabled(project is not None)
+        self.add_database_button.setEnabled(project is not None)
+        self._current = None
         self._show(None, None, "Add a file to start." if project else "No project is open.")
         self.table_opened.emit(None)
         self.refresh_sources()
@@ -155,6 +173,7 @@ class DataPanel(QWidget):
         if self._opening is not None:
             self._opening.cancel()  # the user chose another source: drop the earlier one
         self.summary.setText(f"Opening {record.name}…")
+        password = self._passwords.get(getattr(record.source, "url", ""))
 
         def finished(result: tuple[pd.DataFrame, TableProfile, list[str]]) -> None:
             if self._opening is task and self._project is project:
@@ -173,7 +192,9 @@ class DataPanel(QWidget):
 
         task = self._runner.run(
             f"Opening {record.name}",
-            lambda progress, cancel: open_source_job(project, record, progress, cancel),
+            lambda progress, cancel: open_source_job(
+                project, record, progress, cancel, password
+            ),
             finished,
             on_failed=ended,
             on_cancelled=ended,
@@ -190,20 +211,44 @@ class DataPanel(QWidget):
 
     def add_file(self, path: Path) -> Task:
         """Load ``path`` in a task, then profile it and save it into the project in another."""
-        from engine.api import load_table, source_for
+        from engine.api import source_for
+
+        return self._add(source_for(str(path)), path.stem, path.name, None)
+
+    def choose_database(self) -> None:
+        """Ask for a database table or query, then add it (the "Add database…" button)."""
+        from desktop.dialogs.database_dialog import DatabaseDialog
+
+        dialog = DatabaseDialog(self._runner, self)
+        if dialog.exec() == DatabaseDialog.DialogCode.Accepted and dialog.source is not None:
+            self.add_database(dialog.source, dialog.password)
+        dialog.deleteLater()
+
+    def add_database(self, source: DatabaseSource, password: str | None) -> Task:
+        """Load a database table or query in a task, then profile and save it like a file.
+
+        ``password`` (None: the keychain's, if any) is kept in memory for this session, so
+        reopening the source does not ask again; it is never written to the project.
+        """
+        if password:
+            self._passwords[source.url] = password
+        name = source.table or "SQL query"
+        return self._add(source, name, source.label, password)
+
+    def _add(self, source: Source, name: str, label: str, password: str | None) -> Task:
+        from engine.api import load_table
 
         assert self._project is not None
         project = self._project
-        source = source_for(str(path))
-        self.summary.setText(f"Reading {path.name}…")
+        self.summary.setText(f"Reading {label}…")
 
-        def loaded(table: Any) -> None:
+        def loaded(table: LoadedTable) -> None:
             if self._project is not project:
                 return
             self._runner.run(
-                f"Profiling {path.name}",
+                f"Profiling {name}",
                 lambda progress, cancel: save_source_job(
-                    project, path.stem, source, table, progress, cancel
+                    project, name, source, table, progress, cancel
                 ),
                 saved,
                 on_failed=stopped,
@@ -214,17 +259,53 @@ class DataPanel(QWidget):
             source_id, frame, profile, notes = result
             if self._project is project:
                 self.refresh_sources(select=source_id, open_selected=False)
-                name = self.sources.currentItem().text()
-                self._show(frame, profile, _describe(name, frame, profile, notes))
-                self._publish(project, source_id, name, frame)
+                shown = self.sources.currentItem().text()
+                self._show(frame, profile, _describe(shown, frame, profile, notes))
+                self._publish(project, source_id, shown, frame)
 
         def stopped(*_args: object) -> None:
-            self.summary.setText(f"{path.name} was not added.")
+            self.summary.setText(f"{label} was not added.")
 
         return self._runner.run(
-            f"Reading {path.name}",
-            lambda progress, cancel: load_table(source, progress=progress, cancel=cancel),
+            f"Reading {label}",
+            lambda progress, cancel: load_table(
+                source, password=password, progress=progress, cancel=cancel
+            ),
             loaded,
+            on_failed=stopped,
+            on_cancelled=stopped,
+        )
+
+    # -- column kinds ----------------------------------------------------------------------
+
+    def override_kind(self, column: str, kind: str) -> Task | None:
+        """Use ``kind`` for ``column``: re-infer keeping it, re-profile, save, publish again."""
+        if self._current is None:
+            return None
+        project, source_id, name, frame = self._current
+        self.summary.setText(f"Treating {column} as {kind}…")
+        # One change at a time: each starts from the kinds the previous one saved.
+        self.profile_view.setEnabled(False)
+
+        def finished(result: tuple[Schema, TableProfile]) -> None:
+            self.profile_view.setEnabled(True)
+            if self._current is None or self._current[:2] != (project, source_id):
+                return
+            _schema, profile = result
+            self._show(frame, profile, _describe(name, frame, profile, []))
+            self._publish(project, source_id, name, frame)
+
+        def stopped(*_args: object) -> None:
+            self.profile_view.setEnabled(True)
+            if self._current is not None and self._current[:2] == (project, source_id):
+                self.summary.setText(f"The kind of {column} was not changed.")
+
+        return self._runner.run(
+            f"Changing the kind of {column}",
+            lambda progress, cancel: override_kind_job(
+                project, source_id, frame, column, kind, progress, cancel
+            ),
+            finished,
             on_failed=stopped,
             on_cancelled=stopped,
         )
@@ -256,6 +337,7 @@ class DataPanel(QWidget):
         """Tell the later steps which table is on screen (with its column kinds)."""
         from desktop.panels.context import ActiveTable
 
+        self._current = (project, source_id, name, frame)
         schema = project.load_schema(source_id)
         if schema is None:
             from engine.api import infer_schema
@@ -284,13 +366,19 @@ def _describe(name: str, frame: pd.DataFrame, profile: TableProfile, notes: list
 
 
 def open_source_job(
-    project: Project, record: SourceRecord, progress: ProgressCallback, cancel: CancelToken
+    project: Project,
+    record: SourceRecord,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+    password: str | None = None,
 ) -> tuple[pd.DataFrame, TableProfile, list[str]]:
     """Read a project table (its kept copy, or the source itself) and profile it."""
     from engine import api
 
     job = Job(progress, cancel)
-    opened = api.open_table(project, record.id, progress=job.sub(0.0, 0.4).step, cancel=cancel)
+    opened = api.open_table(
+        project, record.id, password=password, progress=job.sub(0.0, 0.4).step, cancel=cancel
+    )
     profile = api.profile_table(
         opened.frame, opened.schema, progress=job.sub(0.4, 1.0).step, cancel=cancel
     )
@@ -323,3 +411,31 @@ def save_source_job(
     )
     job.done("Saved")
     return source_id, frame, profile, list(table.report.notes)
+
+
+def override_kind_job(
+    project: Project,
+    source_id: int,
+    frame: pd.DataFrame,
+    column: str,
+    kind: str,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> tuple[Schema, TableProfile]:
+    """Record the user's kind for ``column``, infer the rest again, profile, save the kinds.
+
+    The override is marked as the user's (``overridden``), so later re-inferences (a
+    refresh, a reopened project) keep it. The kinds are saved after the profile, so a
+    Cancel leaves the project as it was.
+    """
+    from engine import api
+
+    job = Job(progress, cancel)
+    stored = project.load_schema(source_id) or api.infer_schema(frame)
+    chosen = stored.override(column, kind=kind)
+    schema = api.infer_schema(frame, chosen, progress=job.sub(0.0, 0.2).step, cancel=cancel)
+    profile = api.profile_table(frame, schema, progress=job.sub(0.2, 0.95).step, cancel=cancel)
+    job.check()
+    project.save_schema(source_id, schema)
+    job.done("Saved")
+    return schema, profile

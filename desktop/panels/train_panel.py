@@ -251,9 +251,7 @@ class TrainPanel(QWidget):
         self.heading.setText(self._heading())
         if not running and not ready:
             self._say("Choose a table in Data and a target in Problem first.")
-        status = "waiting" if not ready else (
-            "done" if any(r.has_model for r in records) else "to do"
-        )
+        status = "waiting" if not ready else _status_of(records, self._problem)
         self.status = status
         self.status_changed.emit(status)  # every time: the navigation may have missed one
 
@@ -282,3 +280,20 @@ class TrainPanel(QWidget):
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setStyleSheet(_ERROR_STYLE if error else "")
         self.message.setText(text)
+
+
+def _status_of(records: list[RunRecord], problem: Problem | None) -> str:
+    """"done" when the newest run with a model was trained for this very problem; "out of
+    date" when the problem changed since (its target, features, metric or split)."""
+    trained = [record for record in records if record.has_model]
+    if not trained:
+        return "to do"
+    if problem is None or _same_problem(trained[-1].problem, problem):
+        return "done"
+    return "out of date"
+
+
+def _same_problem(first: Problem, second: Problem) -> bool:
+    ignore = ("reason",)  # words only
+    one, two = first.to_dict(), second.to_dict()
+    return all(one.get(key) == two.get(key) for key in one.keys() | two.keys() if key not in ignore)

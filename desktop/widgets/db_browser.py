@@ -64,6 +64,7 @@ class TableBrowser(QTreeWidget):
             item.setToolTip(0, table.qualified_name)
             item.setToolTip(2, _ROW_TIP)
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.setRootIsDecorated(grouped)
         self.expandAll()
         self.blockSignals(False)
 

@@ -65,7 +65,7 @@ def check_drivers(progress: ProgressCallback, cancel: CancelToken) -> Environmen
             missing.add(driver.key)
     try:
         keychain = keychain_available()
-    except Exception:  # noqa: BLE001 - a broken keyring install means "no keychain"
+    except Exception:  # a broken keyring install means "no keychain"
         keychain = False
     job.done("Drivers checked")
     return Environment(frozenset(missing), keychain)

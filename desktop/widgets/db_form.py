@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
-    QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -79,9 +79,13 @@ class ConnectionForm(QWidget):
         url_layout.setContentsMargins(0, 0, 0, 0)
         url_layout.addRow("Address:", self.url_edit)
 
-        self.pages = QStackedWidget()
-        for page in (file_page, server_page, url_page):
-            self.pages.addWidget(page)
+        # Only the page in use is shown (hidden pages take no room, unlike a QStackedWidget).
+        self.pages = [file_page, server_page, url_page]
+        pages = QWidget()
+        pages_layout = QVBoxLayout(pages)
+        pages_layout.setContentsMargins(0, 0, 0, 0)
+        for page in self.pages:
+            pages_layout.addWidget(page)
 
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -96,10 +100,11 @@ class ConnectionForm(QWidget):
         )
 
         layout = QFormLayout(self)
+        self._layout = layout
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addRow("Database:", self.driver_combo)
         layout.addRow("", self.use_url)
-        layout.addRow(self.pages)
+        layout.addRow(pages)
         layout.addRow("Password:", self.password_edit)
         layout.addRow("", self.remember)
 
@@ -177,12 +182,15 @@ class ConnectionForm(QWidget):
 
     def _update_page(self, *_args: object) -> None:
         if self.use_url.isChecked():
-            self.pages.setCurrentIndex(_URL_PAGE)
+            shown = _URL_PAGE
         else:
-            self.pages.setCurrentIndex(_FILE_PAGE if self.driver.file_based else _SERVER_PAGE)
+            shown = _FILE_PAGE if self.driver.file_based else _SERVER_PAGE
+        for position, page in enumerate(self.pages):
+            page.setVisible(position == shown)
         file_based = self.driver.file_based and not self.use_url.isChecked()
-        self.password_edit.setEnabled(not file_based)
-        self.remember.setVisible(not file_based)
+        # A database file has no password: the rows go away rather than sit greyed out.
+        self._layout.setRowVisible(self.password_edit, not file_based)
+        self._layout.setRowVisible(self.remember, not file_based)
         self.changed.emit()
 
     def _browse(self) -> None:

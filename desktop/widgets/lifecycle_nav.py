@@ -45,16 +45,19 @@ class LifecycleNav(QListWidget):
         self.setCurrentRow(0)
 
     def set_status(self, step: str, status: str) -> None:
-        """Show ``status`` ("done", "to do", "waiting") under ``step``."""
+        """Show ``status`` ("done", "to do", "out of date", "waiting") under ``step``."""
         item = self.item(STEPS.index(step))
         item.setData(_STATUS_ROLE, status)
         item.setText(f"{step}\n{status}")
         icon = {
             "done": QStyle.StandardPixmap.SP_DialogApplyButton,
             "to do": QStyle.StandardPixmap.SP_ArrowRight,
+            "out of date": QStyle.StandardPixmap.SP_BrowserReload,
         }.get(status, QStyle.StandardPixmap.SP_MediaPause)
         item.setIcon(self.style().standardIcon(icon))
         tip = _QUESTIONS[step]
+        if status == "out of date":
+            tip += "\nOut of date: an earlier step changed since this one was done; run it again."
         if step not in AVAILABLE:
             tip += "\nThis step arrives in a later version of Gristmill."
         item.setToolTip(tip)

@@ -1,16 +1,33 @@
 """The profile of a table: one row per column with its kind, missing share and summary.
 
 The reason for each kind and the full text of each warning are in tooltips, so the grid stays
-compact and nothing is hidden.
+compact and nothing is hidden. The Kind cell is editable (double-click, or F2): a combo of the
+kinds; the choice is not applied here but sent as ``kind_override_requested(column, kind)``,
+and the Data panel re-profiles and saves it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from engine.profile.result import ColumnProfile, TableProfile
 from engine.profile.schema import ColumnKind
@@ -20,17 +37,32 @@ Index = QModelIndex | QPersistentModelIndex
 HEADERS = ["Column", "Kind", "Missing", "Distinct", "Summary", "Warnings"]
 _HEADER_TIPS = [
     "The column's name in the data.",
-    "What kind of values the column holds; hover a cell to see why it was chosen.",
+    "What kind of values the column holds; hover a cell to see why it was chosen. "
+    "Double-click it to choose another kind.",
     "Share of rows with no value in this column.",
     "How many different values the column holds (missing values not counted).",
     "Range and middle for numbers and dates; most frequent values for categories.",
     "Things to check before modelling; hover a cell for the full explanation.",
 ]
 _WARNING_BRUSH = QBrush(QColor("#a05a00"))
+KIND_COLUMN = 1
+
+KIND_HELP: dict[ColumnKind, str] = {
+    ColumnKind.NUMERIC: "Numbers whose size matters (amounts, counts, scores).",
+    ColumnKind.CATEGORICAL: "A few values that name groups (country, plan, rating as a label).",
+    ColumnKind.BOOLEAN: "Two values: yes/no, true/false, 0/1.",
+    ColumnKind.DATETIME: "Dates or times.",
+    ColumnKind.TEXT: "Free text written by people (comments, descriptions).",
+    ColumnKind.IDENTIFIER: "A code naming each row (customer ID): left out of modelling.",
+}
+"""What each kind means, for the combo's tooltips."""
 
 
 class ProfileModel(QAbstractTableModel):
-    """Rows: the profiled columns. Read-only."""
+    """Rows: the profiled columns. Only the Kind cell is editable; editing it asks, through
+    ``kind_override_requested``, for the kind to change (the model itself does not change)."""
+
+    kind_override_requested = Signal(str, str)  # column name, kind value
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -58,8 +90,12 @@ class ProfileModel(QAbstractTableModel):
             return None
         column = self._profile.columns[index.row()]
         field = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return _cell_text(column, field)
+        if role == Qt.ItemDataRole.FontRole and field == KIND_COLUMN and self._overridden(column):
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(column, field)
         if role == Qt.ItemDataRole.ForegroundRole and field == 5 and column.warnings:
@@ -67,6 +103,36 @@ class ProfileModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and field in (2, 3):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == KIND_COLUMN:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(  # noqa: N802 - Qt API
+        self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:
+        """A new kind for a column: ask for it (returns False: nothing changes here yet)."""
+        if (
+            role != Qt.ItemDataRole.EditRole
+            or self._profile is None
+            or not index.isValid()
+            or index.column() != KIND_COLUMN
+        ):
+            return False
+        column = self._profile.columns[index.row()]
+        kind = ColumnKind(str(value))
+        if kind != column.kind:
+            self.kind_override_requested.emit(column.name, kind.value)
+        return False
+
+    def _overridden(self, column: ColumnProfile) -> bool:
+        assert self._profile is not None
+        try:
+            return self._profile.schema[column.name].overridden
+        except KeyError:
+            return False
 
     def headerData(  # noqa: N802 - Qt API
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -86,7 +152,8 @@ class ProfileModel(QAbstractTableModel):
                 reason = self._profile.schema[column.name].reason
             except KeyError:
                 reason = ""
-            return f"{column.kind.value}: {reason}" if reason else column.kind.value
+            text = f"{column.kind.value}: {reason}" if reason else column.kind.value
+            return text + "\nDouble-click to choose another kind."
         if field == 5:
             return "\n".join(warning.message for warning in column.warnings) or None
         if field == 4:
@@ -94,15 +161,50 @@ class ProfileModel(QAbstractTableModel):
         return None
 
 
+class KindDelegate(QStyledItemDelegate):
+    """A combo of the column kinds, each with what it means as its tooltip."""
+
+    def createEditor(  # noqa: N802 - Qt API
+        self, parent: QWidget, option: QStyleOptionViewItem, index: Index
+    ) -> QWidget:
+        combo = QComboBox(parent)
+        for position, kind in enumerate(ColumnKind):
+            combo.addItem(kind.value, kind.value)
+            combo.setItemData(position, KIND_HELP[kind], Qt.ItemDataRole.ToolTipRole)
+        # Choosing an item ends the edit at once: one click, not click + Enter.
+        combo.activated.connect(lambda _position: self.commitData.emit(combo))
+        combo.activated.connect(lambda _position: self.closeEditor.emit(combo))
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:  # noqa: N802 - Qt API
+        assert isinstance(editor, QComboBox)
+        editor.setCurrentIndex(max(editor.findData(index.data(Qt.ItemDataRole.EditRole)), 0))
+
+    def setModelData(  # noqa: N802 - Qt API
+        self, editor: QWidget, model: QAbstractItemModel, index: Index
+    ) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+
+
 class ProfileView(QTableView):
-    """The profile grid."""
+    """The profile grid; ``kind_override_requested(column, kind)`` when the user picks a kind."""
+
+    kind_override_requested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.profile_model = ProfileModel(self)
         self.setModel(self.profile_model)
+        self.profile_model.kind_override_requested.connect(self.kind_override_requested)
+        self.kind_delegate = KindDelegate(self)
+        self.setItemDelegateForColumn(KIND_COLUMN, self.kind_delegate)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.SelectedClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
         self.verticalHeader().setVisible(False)
@@ -111,13 +213,42 @@ class ProfileView(QTableView):
         header.setStretchLastSection(True)
 
     def set_profile(self, profile: TableProfile | None) -> None:
-        """Show ``profile`` (``None`` empties the grid) and size the columns to the text."""
+        """Show ``profile`` (``None`` empties the grid) and size the columns to the text.
+
+        The same table profiled again (after a change of kind) keeps its scroll position
+        and current row, so the user stays where they were.
+        """
+        previous = self.profile_model.profile
+        same = (
+            previous is not None
+            and profile is not None
+            and [c.name for c in previous.columns] == [c.name for c in profile.columns]
+        )
+        scroll, row = self.verticalScrollBar().value(), self.currentIndex().row()
         self.profile_model.set_profile(profile)
+        if same:
+            self.verticalScrollBar().setValue(scroll)
+            if row >= 0:
+                self.setCurrentIndex(self.profile_model.index(row, 0))
         if profile is not None:
             for section in range(len(HEADERS) - 1):
                 self.resizeColumnToContents(section)
             # The summary can be long; cap it so the warnings stay in view.
             self.setColumnWidth(4, min(self.columnWidth(4), 420))
+            # Room for the combo's arrow when the kind is edited.
+            self.setColumnWidth(KIND_COLUMN, max(self.columnWidth(KIND_COLUMN), 120))
+
+    def request_kind(self, column: str, kind: str) -> bool:
+        """Ask for ``kind`` on ``column`` as the combo would (False: no such column)."""
+        profile = self.profile_model.profile
+        if profile is None:
+            return False
+        for row, profiled in enumerate(profile.columns):
+            if profiled.name == column:
+                index = self.profile_model.index(row, KIND_COLUMN)
+                self.profile_model.setData(index, kind, Qt.ItemDataRole.EditRole)
+                return True
+        return False
 
 
 def _cell_text(column: ColumnProfile, field: int) -> str:

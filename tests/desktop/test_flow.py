@@ -96,3 +96,13 @@ def test_a_new_user_goes_from_the_sample_to_scored_new_data(
     assert output.is_file() and scoring.last_summary.rows > 0
     assert f"{scoring.last_summary.rows:,}" in scoring.summary.text()
     assert [run.id for run in window.project.list_runs()] == [run_id]
+
+    # Changing the problem afterwards makes the trained model out of date.
+    window.nav.setCurrentRow(1)
+    problem = steps.problem.problem
+    changed = problem.with_changes(features=problem.features[1:])
+    steps.problem.problem_ready.emit(changed)
+    assert window.nav.status("Train") == "out of date"
+    assert "Out of date" in window.nav.item(3).toolTip()
+    # The new problem starts Prepare's preview: let it end, or closing would ask about it.
+    qtbot.waitUntil(lambda: not window.runner.running, timeout=WAIT)
