@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from engine.errors import ProjectError
 from engine.project.migrations import utc_now
+from engine.project.store_runs import checked_bytes
 from engine.project.tables import ExportRow, RunRow
 
 if TYPE_CHECKING:
@@ -93,10 +94,7 @@ class ExportsMixin:
             row = session.get(ExportRow, export_id)
             if row is None:
                 raise ProjectError(f"This project has no exported model number {export_id}.")
-            data = bytes(row.onnx)
-            if hashlib.sha256(data).hexdigest() != row.sha256:
-                raise ProjectError(
-                    f"The stored export {export_id} is damaged (its checksum differs).",
-                    "Export the model again.",
-                )
-            return data
+            return checked_bytes(
+                bytes(row.onnx), row.sha256, f"The stored export {export_id}",
+                "Export the model again.",
+            )

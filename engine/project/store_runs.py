@@ -72,6 +72,13 @@ class NewRun:
     threshold: dict[str, Any] | None = None
 
 
+def checked_bytes(data: bytes, sha256: str, what: str, hint: str) -> bytes:
+    """``data`` if it still has the checksum stored with it, else a ProjectError for ``what``."""
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ProjectError(f"{what} is damaged (its checksum differs).", hint)
+    return data
+
+
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
@@ -172,13 +179,10 @@ class RunsMixin:
             row = session.get(ModelRow, run_id)
             if row is None:
                 raise ProjectError(f"Run {run_id} has no fitted model stored.")
-            data = bytes(row.data)
-            if hashlib.sha256(data).hexdigest() != row.sha256:
-                raise ProjectError(
-                    f"The stored model of run {run_id} is damaged (its checksum differs).",
-                    "Train the model again.",
-                )
-            return data
+            return checked_bytes(
+                bytes(row.data), row.sha256, f"The stored model of run {run_id}",
+                "Train the model again.",
+            )
 
     def load_evaluation(self, run_id: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """A run's evaluation JSON and its chosen threshold (None if not chosen)."""

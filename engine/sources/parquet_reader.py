@@ -13,7 +13,7 @@ Decisions:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -32,18 +32,7 @@ def read_parquet(
     path: Path, job: Job | None, max_rows: int | None = None
 ) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
     """Read the file: ``(frame, notes, column_notes)``. ``max_rows`` limits a preview."""
-    import pyarrow.parquet as pq
-
-    try:
-        parquet = pq.ParquetFile(path)
-        schema = parquet.schema_arrow
-        total = parquet.metadata.num_rows
-    except (pa.ArrowException, OSError, ValueError) as error:
-        raise SourceError(
-            f"{path.name} is not a readable Parquet file ({_short(error)}).",
-            "Check that the file is complete; ask for it to be exported again if needed.",
-        ) from error
-    _refuse_nested(schema, path)
+    parquet, schema, total = open_parquet(path)
     batches: list[pa.RecordBatch] = []
     done = 0
     try:
@@ -59,7 +48,7 @@ def read_parquet(
         table = pa.Table.from_batches(batches, schema=batches[0].schema if batches else schema)
     except (pa.ArrowException, OSError, ValueError) as error:
         raise SourceError(
-            f"{path.name} could not be read to the end ({_short(error)}).",
+            f"{path.name} could not be read to the end ({short_error(error)}).",
             "The file may be damaged or still being written; try a fresh copy.",
         ) from error
     finally:
@@ -71,8 +60,7 @@ def read_parquet(
     if flat_names:
         table = table.flatten()
         _refuse_nested(table.schema, path)
-        while _struct_names(table.schema):
-            table = table.flatten()
+        table = flatten_structs(table)
         notes.append(
             "Grouped fields were flattened into columns with dotted names: "
             + ", ".join(repr(n) for n in flat_names)
@@ -118,6 +106,37 @@ def _has_list(struct_type: pa.DataType) -> bool:
     return False
 
 
+def open_parquet(path: Path) -> tuple[Any, pa.Schema, int]:
+    """``(ParquetFile, its arrow schema, its row count)``, or a SourceError in words.
+
+    Nested columns other than grouped fields are refused here (the file is closed then).
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        schema = parquet.schema_arrow
+        total = parquet.metadata.num_rows
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise SourceError(
+            f"{path.name} is not a readable Parquet file ({short_error(error)}).",
+            "Check that the file is complete; ask for it to be exported again if needed.",
+        ) from error
+    try:
+        _refuse_nested(schema, path)
+    except SourceError:
+        parquet.close()
+        raise
+    return parquet, schema, total
+
+
+def flatten_structs(table: pa.Table) -> pa.Table:
+    """Grouped fields (structs) as columns with dotted names, however deep."""
+    while _struct_names(table.schema):
+        table = table.flatten()
+    return table
+
+
 def _struct_names(schema: pa.Schema) -> list[str]:
     return [field.name for field in schema if pa.types.is_struct(field.type)]
 
@@ -151,7 +170,8 @@ def _plain_types(table: pa.Table) -> tuple[pa.Table, dict[str, str]]:
     return table, notes
 
 
-def _short(error: Exception) -> str:
+def short_error(error: Exception) -> str:
+    """An error's first line (at most 160 characters), for a message in words."""
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return text[:160]
 

@@ -27,7 +27,7 @@ decides what an empty table means.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,7 +38,6 @@ from engine.sources.base import DatabaseSource, FileSource, LoadReport, Source
 
 if TYPE_CHECKING:
     import pandas as pd
-    import pyarrow as pa
 
 DEFAULT_CHUNK_ROWS = 100_000
 
@@ -151,30 +150,24 @@ def iter_chunks(
 
 def _parquet_chunks(path: Path, chunk_rows: int, job: Job) -> Iterator[Any]:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     from engine.sources.columns import clean_column_names
-    from engine.sources.parquet_reader import _plain_types, _refuse_nested, _struct_names
+    from engine.sources.parquet_reader import (
+        _plain_types,
+        flatten_structs,
+        open_parquet,
+        short_error,
+    )
 
+    parquet, schema, total = open_parquet(path)
     try:
-        parquet = pq.ParquetFile(path)
-        schema = parquet.schema_arrow
-        total = parquet.metadata.num_rows
-    except (pa.ArrowException, OSError, ValueError) as error:
-        raise SourceError(
-            f"{path.name} is not a readable Parquet file ({_short(error)}).",
-            "Check that the file is complete; ask for it to be exported again if needed.",
-        ) from error
-    try:
-        _refuse_nested(schema, path)
-        empty = schema.empty_table()
-        flat = _flatten(empty, _struct_names)
+        flat = flatten_structs(schema.empty_table())
         names, notes = clean_column_names(flat.column_names)
         yield StreamHeader(columns=tuple(names), notes=notes)
         done = 0
         try:
             for batch in parquet.iter_batches(batch_size=chunk_rows, use_threads=True):
-                table, _ = _plain_types(_flatten(pa.Table.from_batches([batch]), _struct_names))
+                table, _ = _plain_types(flatten_structs(pa.Table.from_batches([batch])))
                 done += batch.num_rows
                 job.step(done / total if total else 0.99, f"Read {done:,} of {total:,} rows")
                 yield table.rename_columns(names).to_pandas(
@@ -182,17 +175,11 @@ def _parquet_chunks(path: Path, chunk_rows: int, job: Job) -> Iterator[Any]:
                 )
         except (pa.ArrowException, OSError) as error:
             raise SourceError(
-                f"{path.name} could not be read to the end ({_short(error)}).",
+                f"{path.name} could not be read to the end ({short_error(error)}).",
                 "The file may be damaged or still being written; try a fresh copy.",
             ) from error
     finally:
         parquet.close()
-
-
-def _flatten(table: pa.Table, struct_names: Callable[[Any], list[str]]) -> pa.Table:
-    while struct_names(table.schema):
-        table = table.flatten()
-    return table
 
 
 def _whole_file_chunks(
@@ -265,8 +252,3 @@ def _database_chunks(
             frame = rows_to_frame(part, len(keys))
             frame.columns = names
             yield tidy_objects(frame)
-
-
-def _short(error: Exception) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text[:160]
