@@ -3,28 +3,41 @@
 from __future__ import annotations
 
 import gc
+import threading
+
+
+class _Cycle:
+    pass
+
+
+def _make_cycles(count: int) -> None:
+    for _ in range(count):
+        item = _Cycle()
+        item.me = item
 
 
 def test_the_collector_runs_on_the_gui_thread_when_due(gui_thread_collector, qtbot) -> None:
     assert not gc.isenabled()  # worker threads can no longer trigger a collection
 
-    class Cycle:
-        pass
-
-    collected: list[int] = []
+    collected_on: list[threading.Thread] = []
 
     def note(phase: str, info: dict) -> None:
         if phase == "stop":
-            collected.append(info["generation"])
+            collected_on.append(threading.current_thread())
+
+    def cycles_made_and_collected() -> bool:
+        # Keep making garbage at every poll: Python lowers the generation-0 count whenever a
+        # tracked object is freed (a worker of an earlier test winding down frees thousands),
+        # so one batch of cycles is not always enough to make a collection due.
+        _make_cycles(2 * gc.get_threshold()[0])
+        return bool(collected_on)
 
     gc.callbacks.append(note)
     try:
-        for _ in range(2 * gc.get_threshold()[0]):  # well past generation 0, whatever was freed
-            item = Cycle()
-            item.me = item
-        qtbot.waitUntil(lambda: bool(collected), timeout=5000)
+        qtbot.waitUntil(cycles_made_and_collected, timeout=10_000)
     finally:
         gc.callbacks.remove(note)
+    assert all(thread is threading.main_thread() for thread in collected_on)
 
 
 def test_stopping_hands_collection_back(qapp) -> None:
