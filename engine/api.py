@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from engine.evaluation.result import BusinessValue, ThresholdChoice
     from engine.export.from_run import ExportResult
     from engine.export.scoring import ScoringSummary
+    from engine.monitor.run import DriftResult
+    from engine.monitor.settings import DriftSettings
     from engine.problem.define import ProblemProposal
     from engine.problem.definition import Problem, Task, ValidationPlan
     from engine.profile.result import TableProfile
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "add_table",
     "check_connection",
+    "check_drift",
     "choose_threshold",
     "create_project",
     "define_problem",
@@ -437,3 +440,34 @@ def set_threshold(
     choice = updated.thresholds.choice
     project.save_evaluation(run_id, updated.to_dict(), choice.to_dict())
     return choice
+
+
+def check_drift(
+    model_path: str | Path,
+    source: Source,
+    *,
+    project: Project | None = None,
+    history_path: str | Path | None = None,
+    record: bool = True,
+    html_path: str | Path | None = None,
+    json_path: str | Path | None = None,
+    settings: DriftSettings | None = None,
+    password: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> DriftResult:
+    """Check new data for drift against the reference inside an exported model.
+
+    Streams ``source`` (memory stays flat), scores it, judges every column and the model's
+    scores (DESIGN.md, Monitoring), stores the check in the history (``project`` when given,
+    else ``history_path``, else ``NAME.drift-history.json`` beside the model; ``record=False``
+    stores nothing) and writes the HTML / JSON reports asked for. A damaged history is
+    refused before any data is read.
+    """
+    from engine.monitor.run import run_drift_check
+
+    return run_drift_check(
+        model_path, source, project=project, history_path=history_path, record=record,
+        html_path=html_path, json_path=json_path, settings=settings, password=password,
+        progress=progress, cancel=cancel,
+    )

@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli_export import add_commands as add_export_commands
 
     add_export_commands(commands, common)
+    from engine.cli_drift import add_commands as add_drift_commands
+
+    add_drift_commands(commands, common)
     return parser
 
 
@@ -127,6 +130,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_INPUT
+    code = _run(args)
+    # A command may promise schedulers one exit code for every error (drift: 2).
+    error_exit = getattr(args, "error_exit", None)
+    if error_exit is not None and code in (EXIT_INPUT, EXIT_INTERNAL):
+        return int(error_exit)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
     from engine.errors import GristmillError
     from engine.jobs import Cancelled
 

@@ -68,14 +68,18 @@ def export_pipeline(
     *,
     train_rows: pd.DataFrame,
     check_rows: pd.DataFrame,
+    reference_rows: pd.DataFrame | None = None,
+    score_rows: pd.DataFrame | None = None,
     job: Job | None = None,
 ) -> ExportedModel:
     """Convert, check, gate and describe a FITTED pipeline.
 
     ``train_rows`` and ``check_rows`` are model frames (:func:`engine.recipe.inputs.
-    to_model_frame`) of the training and the held-out rows: the first gives the drift
-    reference and the known categories, the second feeds the parity gate and the score
-    distribution. Raises :class:`ExportError` if the graph is invalid or parity fails.
+    to_model_frame`) of the training and the held-out rows: the first gives the known
+    categories, the second feeds the parity gate. The drift reference profiles the columns
+    of ``reference_rows`` (default: the training rows) and the scores of ``score_rows``
+    (default: the held-out rows). Raises :class:`ExportError` if the graph is invalid or
+    parity fails.
     """
     import onnx
     import pandas as pd
@@ -117,7 +121,12 @@ def export_pipeline(
     )
     require_parity(report)
     job.step(0.6, "Building the drift reference", force=True)
-    reference = _reference(pipeline, inputs, facts, train_rows, check_rows, classes)
+    reference = _reference(
+        pipeline, inputs, facts,
+        train_rows if reference_rows is None else reference_rows,
+        check_rows if score_rows is None else score_rows,
+        classes,
+    )
     metadata = ModelMetadata(
         name=facts.name,
         task=facts.task,
@@ -184,10 +193,10 @@ def _reference(
     check_rows: pd.DataFrame,
     classes: tuple[str, ...],
 ) -> dict[str, Any]:
-    """The drift reference: columns from the training rows, scores from held-out rows.
+    """The drift reference: columns of ``train_rows``, scores of ``check_rows``.
 
-    Scores come from rows the model did not learn from: on its training rows a model is
-    over-confident, and new data would then look like drift when it is not.
+    Scores should come from rows the model did not learn from: on its training rows a model
+    is over-confident, and new data would then look like drift when it is not.
     """
     import numpy as np
 

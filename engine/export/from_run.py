@@ -16,6 +16,8 @@ from engine.errors import ExportError
 from engine.jobs import Job
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from engine.export.build import ExportedModel, ModelFacts
     from engine.export.package import PackageFiles
     from engine.project.store import Project
@@ -78,6 +80,7 @@ def export_run(
         )
     exported = export_pipeline(
         pipeline, inputs, facts, train_rows=train_rows, check_rows=check_rows,
+        reference_rows=x_all, score_rows=_score_reference_rows(problem, x_all, check_rows),
         job=job.sub(0.1, 0.9),
     )
     job.step(0.9, "Writing the package", force=True)
@@ -150,6 +153,25 @@ def run_facts(project: Project, run: RunRecord, schema: Any, name: str) -> Model
         importances=importances,
         limitations=tuple(run.notes),
     )
+
+
+def _score_reference_rows(
+    problem: Any, all_rows: pd.DataFrame, held_out: pd.DataFrame
+) -> pd.DataFrame:
+    """The rows whose scores make the drift reference of the model's output.
+
+    The drift reference must describe the data the model is meant for, so its columns come
+    from every row of the table (training and held-out). Scores come from the held-out rows
+    (the model did not learn them, so it is not over-confident there) when those are a random
+    sample of the table; a time-ordered holdout holds only the newest rows, whose scores
+    differ from the table's as a whole (newest customers churn more), so then every row is
+    scored.
+    """
+    from engine.problem.definition import SplitKind
+
+    if problem.validation.kind is SplitKind.TIME or len(held_out) == 0:
+        return all_rows
+    return held_out
 
 
 def _pick_run(project: Project, run_id: int | None) -> RunRecord:

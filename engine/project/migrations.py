@@ -19,6 +19,8 @@ History:
 2. fingerprints
 3. snapshots and snapshot_chunks
 4. problems, runs, evaluations, models
+5. exports
+6. drift_checks
 """
 
 from __future__ import annotations
@@ -135,12 +137,26 @@ def _v5_exports(connection: Connection) -> None:
     )
 
 
+def _v6_drift_checks(connection: Connection) -> None:
+    # export_id is SET NULL, not CASCADE: a check's history outlives the export it was run on.
+    _run(
+        connection,
+        "CREATE TABLE drift_checks ("
+        " id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, export_id INTEGER,"
+        " checked_at TEXT NOT NULL, model TEXT NOT NULL, model_fingerprint TEXT NOT NULL,"
+        " source TEXT NOT NULL, level TEXT NOT NULL, entry_json TEXT NOT NULL,"
+        " report_json TEXT NOT NULL, created_at TEXT NOT NULL,"
+        " FOREIGN KEY (export_id) REFERENCES exports (id) ON DELETE SET NULL)",
+    )
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: _v1_core,
     2: _v2_fingerprints,
     3: _v3_snapshots,
     4: _v4_runs,
     5: _v5_exports,
+    6: _v6_drift_checks,
 }
 """Version reached -> the function that reaches it from the version before."""
 

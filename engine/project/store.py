@@ -40,6 +40,8 @@ module; this module keeps the project's lifecycle and the machinery they all sha
 - :mod:`engine.project.store_settings` (``SettingsMixin``): project settings, and the
   :data:`ACTIVE_SOURCE` key;
 - :mod:`engine.project.store_exports` (``ExportsMixin``): exported ONNX models;
+- :mod:`engine.project.store_drift` (``DriftMixin``): drift checks, each with its history
+  entry and full report;
 - :mod:`engine.project.store_runs` (``RunsMixin``): each source's problem, and training runs
   with their leaderboard, evaluation and fitted model.
 
@@ -81,6 +83,7 @@ from engine.project.migrations import (
 )
 from engine.project.records import SourceRecord
 from engine.project.store_data import TableDataMixin
+from engine.project.store_drift import DriftMixin
 from engine.project.store_exports import ExportsMixin
 from engine.project.store_runs import RunsMixin
 from engine.project.store_settings import ACTIVE_SOURCE, SettingsMixin
@@ -98,7 +101,7 @@ SQLite busy timeout when one is inside). Threads of one project queue in the gat
 than inside SQLite, so such a wait always ends when the other thread's transaction does."""
 
 
-class Project(SourcesMixin, TableDataMixin, SettingsMixin, RunsMixin, ExportsMixin):
+class Project(SourcesMixin, TableDataMixin, SettingsMixin, RunsMixin, ExportsMixin, DriftMixin):
     """An open ``.gristmill`` project file. Use :meth:`create` or :meth:`open`."""
 
     def __init__(self, path: Path, engine: Engine, migration_backup: Path | None = None) -> None:

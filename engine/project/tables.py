@@ -197,3 +197,28 @@ class ExportRow(Base):
     parity_json: Mapped[str] = mapped_column(Text, nullable=False)
     folder: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class DriftHistoryRow(Base):
+    """One drift check: its history entry (headline and per-column figures) and full report.
+
+    ``entry_json`` is ``HistoryEntry.to_dict()`` (small, read for trends); ``report_json`` is
+    ``DriftReport.to_dict()`` (bins and findings, read only to reopen a past report).
+    """
+
+    __tablename__ = "drift_checks"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SET NULL, not CASCADE: the history of checks outlives the export they were run on.
+    export_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("exports.id", ondelete="SET NULL"), nullable=True
+    )
+    checked_at: Mapped[str] = mapped_column(Text, nullable=False)
+    model: Mapped[str] = mapped_column(Text, nullable=False)  # the model's name
+    model_fingerprint: Mapped[str] = mapped_column(Text, nullable=False)  # sha256 of the file
+    source: Mapped[str] = mapped_column(Text, nullable=False)  # the checked data, in words
+    level: Mapped[str] = mapped_column(Text, nullable=False)  # stable, changed, major, ...
+    entry_json: Mapped[str] = mapped_column(Text, nullable=False)
+    report_json: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[str] = mapped_column(Text, nullable=False)

@@ -1,0 +1,148 @@
+"""``gristmill drift``: is the model still fit for this data? For people and for schedulers.
+
+Exit codes (stable, for cron and Windows Task Scheduler): 0 when no drift at or above the
+``--fail-on`` level (default: changed) was found, 1 when it was, 2 on any error (bad model or
+data, a damaged history, fewer rows than needed to judge). Ctrl-C stops with 130 and records
+nothing. The check is kept in the history: the project given with ``--project``, else
+``--history FILE``, else ``NAME.drift-history.json`` beside the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from engine.errors import InputError
+
+EXIT_STABLE = 0
+EXIT_DRIFT = 1
+EXIT_ERROR = 2
+
+
+def add_commands(commands: Any, common: argparse.ArgumentParser | None = None) -> None:
+    """Register ``drift`` on the main parser's subcommands."""
+    drift = commands.add_parser(
+        "drift",
+        parents=[common] if common is not None else [],
+        help="check new data for drift against an exported model (exit 1 when drift is found)",
+        description=(
+            "Compare DATA with the description of the training data stored inside the "
+            "exported model: every column and the model's scores, with effect size and a "
+            "statistical test, plus missing values, unknown categories and values outside "
+            "the training range. Exits 0 when stable, 1 when drift is found, 2 on error."
+        ),
+    )
+    drift.add_argument("model", metavar="MODEL.onnx", help="the model exported by Gristmill")
+    drift.add_argument(
+        "location", metavar="DATA", help="a data file, or a database URL such as sqlite:///crm.db"
+    )
+    drift.add_argument("--report", metavar="FILE.html", help="write the report for people")
+    drift.add_argument("--json", metavar="FILE.json", dest="json_out",
+                       help="write the report for machines")
+    where = drift.add_mutually_exclusive_group()
+    where.add_argument("--history", metavar="FILE",
+                       help="history file (default: NAME.drift-history.json beside the model)")
+    where.add_argument("--project", metavar="FILE.gristmill",
+                       help="keep the history in this project file instead")
+    where.add_argument("--no-history", action="store_true", help="do not record this check")
+    drift.add_argument(
+        "--fail-on", choices=("changed", "major"), default="changed",
+        help="the level that makes the exit code 1 (default: changed)",
+    )
+    drift.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE",
+        help="change a threshold of the drift rule, e.g. --set psi_changed=0.15 "
+        "(names: see the README's Monitor section)",
+    )
+    drift.add_argument(
+        "--sheet", help="Excel sheet, by name or number (1 = first; default: the first sheet)"
+    )
+    what = drift.add_mutually_exclusive_group()
+    what.add_argument("--table", help="database table or view to check")
+    what.add_argument("--sql", help="a single SELECT statement whose rows to check")
+    drift.add_argument("--schema", help="database schema of --table")
+    drift.add_argument("--ask-password", action="store_true",
+                       help="prompt for the database password")
+    drift.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    drift.set_defaults(handler=run_drift, error_exit=EXIT_ERROR)
+
+
+def run_drift(args: argparse.Namespace) -> int:
+    from engine import api
+    from engine.cli import _database_password, _sheet_choice, _StderrProgress
+    from engine.cli_score import _on_ctrl_c
+    from engine.jobs import CancelToken
+    from engine.monitor.report import MAJOR, SEVERITY, TOO_FEW
+    from engine.monitor.settings import DriftSettings
+
+    settings = DriftSettings.from_dict(_settings(args.set))
+    location, password = args.location, None
+    if "://" in location:
+        location, password = _database_password(location, args.ask_password)
+    source = api.source_for(
+        location, table=args.table, sql=args.sql, db_schema=args.schema,
+        sheet=_sheet_choice(location, args.sheet),
+    )
+    project = api.open_project(args.project) if args.project else None
+    progress = _StderrProgress(sys.stderr, enabled=not args.quiet)
+    token = CancelToken()
+    previous = _on_ctrl_c(lambda number, frame: token.cancel())
+    try:
+        result = api.check_drift(
+            args.model, source, project=project, history_path=args.history,
+            record=not args.no_history, html_path=args.report, json_path=args.json_out,
+            settings=settings, password=password, progress=progress, cancel=token,
+        )
+    finally:
+        _on_ctrl_c(previous)
+        progress.finish()
+        if project is not None:
+            project.close()
+    sys.stdout.write(format_result(result))
+    report = result.report
+    if report.level == TOO_FEW:
+        return EXIT_ERROR
+    threshold = SEVERITY[MAJOR] if args.fail_on == "major" else 1
+    return EXIT_DRIFT if SEVERITY[report.level] >= threshold else EXIT_STABLE
+
+
+def _settings(pairs: list[str]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--set expects NAME=VALUE, not {pair!r}.",
+                             "For example: --set psi_changed=0.15")
+        values[name.strip()] = value.strip()
+    return values
+
+
+def format_result(result: Any) -> str:
+    """The plain-text summary the command prints."""
+    report = result.report
+    lines = [f"{report.level_words.upper()}: {report.headline}", report.advice, ""]
+    lines.append(f"Checked {report.rows:,} rows of {report.source} with {report.model} "
+                 f"in {report.seconds:.1f} s.")
+    if report.performance is not None:
+        lines.append(f"Performance: {report.performance.sentence}.")
+    if report.scores is not None and report.scores.findings:
+        lines.append(f"Model scores ({report.scores.status}): "
+                     + "; ".join(report.scores.findings) + ".")
+    flagged = report.flagged_columns()
+    if flagged:
+        lines.append("Columns that changed (most important first):")
+        for column in sorted(flagged, key=lambda c: (-c.weight, c.name)):
+            problems = [column.status] if column.status in ("changed", "major") else []
+            problems += list(column.integrity)
+            lines.append(f"  - {column.name} [{', '.join(problems)}; "
+                         f"{column.weight:.0%} of importance]: " + "; ".join(column.findings))
+    if report.notes:
+        lines.append("Notes:")
+        lines.extend(f"  - {note}" for note in report.notes)
+    if result.stored_in:
+        lines.append(f"Recorded in {result.stored_in} ({len(result.history)} check(s) so far).")
+    for label, path in (("Report", result.html_path), ("JSON", result.json_path)):
+        if path is not None:
+            lines.append(f"{label}: {path}")
+    return "\n".join(lines) + "\n"

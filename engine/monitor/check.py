@@ -1,0 +1,328 @@
+"""The drift check: new data against the reference inside an exported model, chunk by chunk.
+
+``check_drift("churn.onnx", FileSource("june.csv"))`` opens the model
+(:mod:`engine.export.scoring_model`), streams the data (:mod:`engine.sources.stream`), checks
+its columns against the model's inputs, converts and scores each chunk as batch scoring does,
+and counts each column on the reference's bins (:mod:`engine.monitor.tally`). Then
+:mod:`engine.monitor.rule` judges the columns and the scores and :mod:`engine.monitor.verdict`
+writes the headline. Only counts and a fixed-size sample are kept between chunks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.errors import InputError, ModelFileError
+from engine.export.score_input import ColumnConverter
+from engine.export.score_report import check_columns
+from engine.export.scoring_model import ScoringModel, load_scoring_model
+from engine.jobs import CancelToken, Job, ProgressCallback
+from engine.monitor.performance import check_performance, outputs_for_metric
+from engine.monitor.report import DriftReport
+from engine.monitor.rule import ColumnEvidence, judge_columns, judge_scores
+from engine.monitor.settings import DriftSettings
+from engine.monitor.tally import CategoricalTally, NumericTally, RowSample
+from engine.monitor.verdict import headline
+from engine.sources.base import Source
+
+DEFAULT_CHUNK_ROWS = 100_000
+_MEDIAN_SAMPLE = 20_000  # rows kept for medians and percentiles of the new data
+
+
+def check_drift(
+    model: ScoringModel | str | os.PathLike[str],
+    source: Source,
+    *,
+    settings: DriftSettings | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    password: str | None = None,
+) -> DriftReport:
+    """Compare ``source`` with the drift reference of ``model`` (a path or a loaded model).
+
+    Raises ModelFileError for a model without a drift reference, InputError for data the
+    model cannot read (missing columns, no rows), Cancelled when ``cancel`` is set.
+    """
+    from engine.sources.stream import open_stream
+
+    settings = settings or DriftSettings()
+    if not isinstance(model, ScoringModel):
+        model = load_scoring_model(model)
+    reference = _reference_of(model)
+    job = Job(progress, cancel)
+    started = time.monotonic()
+    read_fraction = [0.0]
+
+    def reading(fraction: float, message: str) -> None:
+        read_fraction[0] = fraction
+
+    job.step(0.0, f"Opening {source.label}", force=True)
+    read_job = Job(reading, job.cancel, min_interval=0.0)
+    with open_stream(source, chunk_rows=chunk_rows, job=read_job, password=password) as stream:
+        columns = list(stream.columns)
+        extra = check_columns(model.inputs, columns, stream.label)
+        header = stream.header
+        state = _CheckState(model, reference, settings, columns)
+        converters = [
+            ColumnConverter(spec, decimal=header.decimal, thousands=header.thousands)
+            for spec in model.inputs
+        ]
+        rows = 0
+        for chunk in stream:
+            feed = {c.spec.name: c.convert(chunk[c.spec.name]) for c in converters}
+            state.add(feed, model.run(feed), chunk)
+            rows += len(chunk)
+            job.step(min(read_fraction[0], 0.99) * 0.95, f"Checked {rows:,} rows")
+        if rows == 0:
+            raise InputError(
+                f"{stream.label} has column names but no data rows to check.",
+                "Choose a file (or a query) with rows below the header.",
+            )
+        job.check()
+        read_notes, warnings = list(stream.notes), list(stream.warnings)
+    job.step(0.96, "Judging the columns", force=True)
+    report = state.report(
+        converters, source.label, rows, time.monotonic() - started,
+        notes=[*warnings, *_extra_note(extra, state.target)], read_notes=read_notes,
+    )
+    job.done(f"Checked {rows:,} rows: {report.level_words}")
+    return report
+
+
+class _CheckState:
+    """Everything counted so far (counts and fixed-size samples only)."""
+
+    def __init__(self, model: ScoringModel, reference: dict[str, Any],
+                 settings: DriftSettings, columns: list[str]) -> None:
+        self.model, self.reference, self.settings = model, reference, settings
+        profiles = reference["columns"]
+        self.tallies: dict[str, NumericTally | CategoricalTally] = {}
+        for spec in model.inputs:
+            profile = profiles[spec.name]
+            if profile["kind"] == "categorical":
+                self.tallies[spec.name] = CategoricalTally(profile, spec.categories)
+            else:
+                self.tallies[spec.name] = NumericTally(profile)
+        scores = reference.get("scores")
+        self.score_tally = NumericTally(scores) if scores and scores.get("bins") else None
+        self.predicted: Counter[str] = Counter()
+        self.values = RowSample(_MEDIAN_SAMPLE, seed=1)
+        metadata = model.metadata
+        target = metadata.target if metadata else None
+        self.target = target if target in columns and model.task in (
+            "binary", "multiclass", "regression") else None
+        self.labelled = RowSample(settings.sample_rows, seed=2)
+
+    def add(self, feed: dict[str, np.ndarray], outputs: dict[str, Any], chunk: Any) -> None:
+        kept: dict[str, np.ndarray] = {}
+        for name, tally in self.tallies.items():
+            if isinstance(tally, NumericTally):
+                kept[name] = tally.add(feed[name]).astype(np.float32)
+            else:
+                tally.add(feed[name])
+        score = _score_values(self.model, outputs)
+        if score is not None and self.score_tally is not None:
+            kept["__score__"] = self.score_tally.add(score).astype(np.float32)
+        if self.model.label_output:  # as the reference counts them: the model's own label
+            labels = np.asarray(outputs[self.model.label_output]).ravel().astype(str)
+            self.predicted.update(labels.tolist())
+        self.values.add(kept)
+        if self.target is not None:
+            self._add_labelled(outputs, chunk)
+
+    def _add_labelled(self, outputs: dict[str, Any], chunk: Any) -> None:
+        model = self.model
+        columns = outputs_for_metric(model, outputs)
+        if model.task == "regression":
+            import pandas as pd
+
+            truth = pd.to_numeric(chunk[self.target], errors="coerce").to_numpy(np.float64)
+        else:
+            truth = chunk[self.target].astype(object).where(chunk[self.target].notna(), "")
+            truth = np.asarray([_label_text(v) for v in truth], dtype=object)
+        offered: dict[str, np.ndarray] = {"truth": truth}
+        decision = _predicted_labels(model, outputs)
+        if decision is not None:
+            offered["predicted"] = decision
+        elif "predicted" in columns:
+            offered["predicted"] = columns["predicted"]
+        probabilities = columns.get("probabilities")
+        if probabilities is not None:
+            for j in range(probabilities.shape[1]):
+                offered[f"p{j}"] = probabilities[:, j]
+        self.labelled.add(offered)
+
+    def report(self, converters: list[ColumnConverter], source: str, rows: int,
+               seconds: float, notes: list[str], read_notes: list[str]) -> DriftReport:
+        model, settings = self.model, self.settings
+        importances = self.reference.get("importances") or {}
+        evidence = []
+        for converter in converters:
+            spec = converter.spec
+            evidence.append(ColumnEvidence(
+                name=spec.name,
+                kind=spec.kind,
+                tally=self.tallies[spec.name],
+                importance=importances.get(spec.name),
+                sample=self.values.column(spec.name).astype(np.float64),
+                failures=converter.failures,
+                failure_examples=tuple(converter.failure_examples),
+                retyped=converter.retyped,
+                categories_complete=spec.categories_complete,
+            ))
+        columns = judge_columns(evidence, settings)
+        scores = None
+        if self.score_tally is not None:
+            predicted_reference = {
+                c["value"]: int(c["count"])
+                for c in (self.reference.get("predicted") or {}).get("categories", [])
+            }
+            scores = judge_scores(
+                self.score_tally, self.reference["scores"].get("name") or "model score",
+                self.values.column("__score__").astype(np.float64), settings,
+                predicted_reference, self.predicted,
+            )
+        performance = self._performance()
+        level, sentence, advice, changed, major = headline(
+            columns, scores, performance, rows, settings
+        )
+        return DriftReport(
+            model=model.name,
+            model_path=str(model.path),
+            model_fingerprint=_fingerprint(model.path),
+            source=source,
+            checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            rows=rows,
+            seconds=round(seconds, 3),
+            level=level,
+            headline=sentence,
+            advice=advice,
+            columns=tuple(columns),
+            scores=scores,
+            performance=performance,
+            changed_weight=round(changed, 4),
+            major_weight=round(major, 4),
+            notes=tuple(notes),
+            read_notes=tuple(read_notes),
+            settings=settings.to_dict(),
+        )
+
+    def _performance(self) -> Any:
+        model = self.model
+        if self.target is None or len(self.labelled) == 0 or model.metadata is None:
+            return None
+        metrics = model.metadata.metrics or {}
+        metric = metrics.get("primary")
+        if not metric:
+            return None
+        training = (metrics.get("holdout") or {}).get(metric)
+        outputs: dict[str, np.ndarray] = {"predicted": self.labelled.column("predicted")}
+        columns = [self.labelled.column(f"p{j}") for j in range(len(model.classes))]
+        if columns and all(c.size for c in columns):
+            outputs["probabilities"] = np.column_stack(columns)
+        try:
+            return check_performance(
+                metric, training, self.labelled.column("truth"), outputs,
+                task=model.task, classes=model.classes, positive=model.positive_class,
+                rounds=self.settings.bootstrap_rounds,
+            )
+        except (ValueError, KeyError):  # labels the metric cannot use: say nothing, not wrong
+            return None
+
+
+def _reference_of(model: ScoringModel) -> dict[str, Any]:
+    metadata = model.metadata
+    if metadata is None:
+        raise ModelFileError(
+            f"{model.path.name} has no drift reference: it was not exported by Gristmill "
+            "(no description of the training data is inside).",
+            "Export the model from Gristmill (Deploy step or `gristmill export`); the export "
+            "stores what the training data looked like, which the drift check compares with.",
+        )
+    reference = metadata.reference
+    if not reference or not reference.get("columns"):
+        raise ModelFileError(
+            f"{model.path.name} has no drift reference: it was exported by an older version "
+            "of Gristmill or without one.",
+            "Export the model again with this version of Gristmill.",
+        )
+    version = int(reference.get("version", 0))
+    from engine.export.reference import REFERENCE_VERSION
+
+    if version > REFERENCE_VERSION:
+        raise ModelFileError(
+            f"{model.path.name} holds a drift reference of version {version}, newer than this "
+            f"Gristmill reads ({REFERENCE_VERSION}).",
+            "Update Gristmill to check this model.",
+        )
+    missing = [spec.name for spec in model.inputs if spec.name not in reference["columns"]]
+    if missing:
+        raise ModelFileError(
+            f"{model.path.name}: the drift reference has no profile of "
+            f"{', '.join(repr(m) for m in missing)}.",
+            "Export the model again.",
+        )
+    return reference
+
+
+def _score_values(model: ScoringModel, outputs: dict[str, Any]) -> np.ndarray | None:
+    """The one number per row the reference profiles (see engine.export.build.score_values)."""
+    if model.probability_output and model.classes:
+        matrix = np.asarray(outputs[model.probability_output], np.float64)
+        if model.task == "binary":
+            column = list(model.classes).index(model.positive_class) if (
+                model.positive_class in model.classes) else 1
+            return matrix[:, column]
+        return matrix.max(axis=1)
+    if model.value_output:
+        return np.asarray(outputs[model.value_output], np.float64).ravel()
+    if model.score_output:
+        scores = np.asarray(outputs[model.score_output], np.float64)
+        scores = scores.reshape(scores.shape[0], -1)
+        return scores.min(axis=1) if model.task == "clustering" else scores[:, 0]
+    return None
+
+
+def _predicted_labels(model: ScoringModel, outputs: dict[str, Any]) -> np.ndarray | None:
+    """Predicted classes; for a binary model with a threshold, the decision at it."""
+    if model.task == "binary" and model.threshold is not None and model.probability_output:
+        matrix = np.asarray(outputs[model.probability_output], np.float64)
+        positive = model.positive_class
+        classes = list(model.classes)
+        column = classes.index(positive) if positive in classes else 1
+        negative = next(c for c in classes if c != classes[column])
+        return np.where(matrix[:, column] >= model.threshold, classes[column], negative)
+    if model.label_output:
+        return np.asarray(outputs[model.label_output]).ravel().astype(str)
+    return None
+
+
+def _label_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _extra_note(extra: list[str], target: str | None) -> list[str]:
+    extra = [c for c in extra if c != target]
+    if not extra:
+        return []
+    shown = ", ".join(repr(c) for c in extra[:8]) + (", ..." if len(extra) > 8 else "")
+    return [f"{len(extra)} column(s) not used by the model were ignored: {shown}."]
+
+
+def _fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,97 @@
+"""The statistics of the drift rule, against hand-worked values and scipy."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from engine.errors import InputError
+from engine.monitor.settings import DriftSettings
+from engine.monitor.statistics import (
+    benjamini_hochberg,
+    categories_p,
+    chi_square_p,
+    proportion_p,
+    psi,
+)
+from engine.monitor.tally import CategoricalTally, NumericTally, RowSample
+
+
+def test_psi_by_hand() -> None:
+    assert psi([50, 50], [50, 50]) == 0.0
+    expected = (0.6 - 0.5) * math.log(0.6 / 0.5) + (0.4 - 0.5) * math.log(0.4 / 0.5)
+    assert psi([50, 50], [60, 40]) == pytest.approx(expected)
+    # An empty reference bin is floored at 1e-4: a 1% new category adds about 0.046.
+    assert psi([100, 0], [99, 1]) == pytest.approx(0.0461, abs=1e-3)
+
+
+def test_chi_square_matches_scipy() -> None:
+    from scipy.stats import chi2_contingency
+
+    reference, current = [120, 80, 40, 10], [30, 35, 20, 15]
+    expected = chi2_contingency(np.array([reference, current]), correction=False).pvalue
+    assert chi_square_p(reference, current) == pytest.approx(expected)
+    assert chi_square_p([10, 0], [0, 0]) == 1.0  # nothing new to compare
+    assert proportion_p(20, 1000, 150, 1000) < 1e-20
+
+
+def test_one_moving_category_is_seen_sooner_than_by_the_omnibus_test() -> None:
+    # Ten categories, the first down 8 points in 497 rows: the omnibus test (9 degrees of
+    # freedom) misses it, the per-category test does not.
+    reference = [1500] + [389] * 9
+    current = [110] + [43] * 9
+    assert chi_square_p(reference, current) > 0.1
+    assert categories_p(reference, current) < 0.005
+    assert categories_p([100, 100], [100, 100]) == 1.0
+
+
+def test_benjamini_hochberg_by_hand() -> None:
+    adjusted = benjamini_hochberg([0.01, 0.04, 0.03, 0.2])
+    assert adjusted == pytest.approx([0.04, 0.0533333, 0.0533333, 0.2])
+    assert benjamini_hochberg([]) == []
+
+
+def test_numeric_tally_uses_the_stored_bin_rule() -> None:
+    profile = {"bins": {"edges": [1.0, 2.0], "counts": [1, 1, 1]}, "min": 0.5, "max": 3.0}
+    tally = NumericTally(profile)
+    tally.add(np.array([1.0, 1.5, 2.0, 2.5, np.nan, -4.0, 9.0], dtype=np.float32))
+    assert tally.counts.tolist() == [2, 2, 2]  # (-inf, 1], (1, 2], (2, inf)
+    assert (tally.missing, tally.below, tally.above) == (1, 1, 1)
+
+
+def test_categorical_tally_pools_unknown_values_and_bounds_memory() -> None:
+    profile = {"categories": [{"value": "a", "count": 10}], "other": 0}
+    tally = CategoricalTally(profile, ("a",))
+    values = np.array(["a", "", None, *[f"id{i}" for i in range(1500)]], dtype=object)
+    tally.add(values)
+    tally.add(np.array(["id1", "zz"], dtype=object))
+    assert tally.counts.tolist() == [1, 1502]
+    assert tally.missing == 2
+    assert tally.unseen_total == 1502
+    assert len(tally.unseen) == 1000  # exact for the first 1,000 distinct values...
+    assert tally.unseen["id1"] == 2
+    assert tally.unseen_pooled == 501  # ...the rest pooled
+
+
+def test_the_row_sample_is_uniform_and_does_not_grow() -> None:
+    sample = RowSample(1000, seed=3)
+    for start in range(0, 100_000, 7_000):
+        rows = np.arange(start, min(start + 7_000, 100_000), dtype=np.float64)
+        sample.add({"row": rows})
+    kept = sample.column("row")
+    assert len(sample) == 1000 and kept.size == 1000 and np.unique(kept).size == 1000
+    # Uniform over all rows: each tenth of the file holds about a tenth of the sample.
+    per_tenth = np.bincount((kept // 10_000).astype(int), minlength=10)
+    assert per_tenth.min() > 60 and per_tenth.max() < 140
+
+
+def test_settings_refuse_unknown_names_and_nonsense() -> None:
+    assert DriftSettings.from_dict({"psi_changed": "0.15"}).psi_changed == 0.15
+    with pytest.raises(InputError, match="Unknown drift setting"):
+        DriftSettings.from_dict({"psi_chnged": 0.2})
+    with pytest.raises(InputError, match="must be a number"):
+        DriftSettings.from_dict({"alpha": "often"})
+    with pytest.raises(InputError, match="psi_changed must be"):
+        DriftSettings(psi_changed=0.5, psi_major=0.25)
