@@ -228,7 +228,7 @@ def _distribution(item: ColumnEvidence) -> dict[str, Any]:
         "p": chi_square_p(reference, current),
         "reference": reference,
         "current": current,
-        "bins": _bin_labels(tally.edges, item.kind),
+        "bins": _bin_labels(tally.edges, item.kind, _whole_numbers(tally.profile, tally.edges)),
         "reference_middle": _round(quantiles[50]) if len(quantiles) == 101 else None,
         "middle": _round(explain.quantile(item.sample, 0.5)),
         "reference_spread": (quantiles[10], quantiles[90]) if len(quantiles) == 101 else None,
@@ -314,14 +314,38 @@ def _findings(item: ColumnEvidence, test: dict[str, Any], status: str,
     return [s for s in sentences if s]
 
 
-def _bin_labels(edges: np.ndarray, kind: str) -> list[str]:
+def _bin_labels(edges: np.ndarray, kind: str, whole: tuple[float, float] | None = None
+                ) -> list[str]:
+    """Words for the bins of :func:`engine.export.reference.bin_index`.
+
+    ``whole`` is the (min, max) of a column of whole numbers: bin (2, 3] is then just "3",
+    (3, 6] is "4 to 6", and an end bin holding one value is named by it.
+    """
     values = [explain.value_text(float(e), kind) for e in edges]
     if not values:
         return ["all values"]
-    labels = [f"<= {values[0]}"]
-    labels += [f"{values[i - 1]} - {values[i]}" for i in range(1, len(values))]
-    labels.append(f"> {values[-1]}")
+    if whole is None:
+        middle = [f"{values[i - 1]} - {values[i]}" for i in range(1, len(values))]
+        return [f"<= {values[0]}", *middle, f"> {values[-1]}"]
+    low, high = whole
+    labels = [values[0] if edges[0] == low else f"<= {values[0]}"]
+    for i in range(1, len(values)):
+        start = float(edges[i - 1]) + 1
+        labels.append(values[i] if start == edges[i] else
+                      f"{explain.value_text(start)} to {values[i]}")
+    top = float(edges[-1]) + 1
+    labels.append(explain.value_text(top) if top == high else f"> {values[-1]}")
     return labels
+
+
+def _whole_numbers(profile: dict[str, Any], edges: np.ndarray) -> tuple[float, float] | None:
+    """(min, max) when the column holds whole numbers only (as far as the reference says)."""
+    low, high = profile.get("min"), profile.get("max")
+    ends = [low, high, *edges.tolist()]
+    if profile.get("kind") != "numeric" or any(
+            v is None or not float(v).is_integer() for v in ends):
+        return None
+    return float(low), float(high)
 
 
 def _share_map(counts: Mapping[str, int]) -> dict[str, float]:

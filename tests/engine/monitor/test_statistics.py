@@ -95,3 +95,17 @@ def test_settings_refuse_unknown_names_and_nonsense() -> None:
         DriftSettings.from_dict({"alpha": "often"})
     with pytest.raises(InputError, match="psi_changed must be"):
         DriftSettings(psi_changed=0.5, psi_major=0.25)
+
+
+def test_bins_are_named_in_the_data_s_units() -> None:
+    from engine.monitor.rule import _bin_labels, _whole_numbers
+
+    edges = np.array([0.0, 1.0, 2.0, 5.0])
+    whole = _whole_numbers({"kind": "numeric", "min": 0.0, "max": 9.0}, edges)
+    assert _bin_labels(edges, "numeric", whole) == ["0", "1", "2", "3 to 5", "> 5"]
+    yes_no = _whole_numbers({"kind": "numeric", "min": 0.0, "max": 1.0}, np.array([0.0]))
+    assert _bin_labels(np.array([0.0]), "numeric", yes_no) == ["0", "1"]
+    prices = np.array([24.4, 28.8])
+    assert _whole_numbers({"kind": "numeric", "min": 15.0, "max": 99.5}, prices) is None
+    assert _bin_labels(prices, "numeric") == ["<= 24.4", "24.4 - 28.8", "> 28.8"]
+    assert _bin_labels(np.array([19000.0]), "date") == ["<= 2022-01-08", "> 2022-01-08"]
