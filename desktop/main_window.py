@@ -308,15 +308,19 @@ class MainWindow(QMainWindow):
         """Open what was dropped on the window: a project, a data file or a model file.
 
         A ``.gristmill`` file opens that project; a table is added to the open project (Data);
-        an ``.onnx`` model goes to Deploy's scoring form. True when something was used.
+        an ``.onnx`` model goes to Deploy's scoring form. While Monitor is on screen, models
+        and data files go to its drift check instead. True when something was used.
         """
         from desktop.panels.deploy_panel import DATA_SUFFIXES
 
         used = False
+        monitoring = self.nav.currentRow() == STEPS.index("Monitor")
         for path in paths:
             suffix = path.suffix.lower()
             if suffix == ".gristmill":
                 used = self.open_project(path) or used
+            elif monitoring and (suffix == ".onnx" or suffix in DATA_SUFFIXES):
+                used = self.steps.monitor.open_paths([path]) or used
             elif suffix == ".onnx":
                 self.steps.deploy.open_paths([path])
                 self.nav.setCurrentRow(STEPS.index("Deploy"))

@@ -1,9 +1,10 @@
 """The lifecycle panels after Data, and how each step's result feeds the next.
 
 Data publishes the active table; Problem publishes the confirmed problem; Prepare the recipe
-choice; Train the stored run; Evaluate a new threshold. Each panel reports its status
-("done", "to do", "waiting"), which the navigation shows under the step's name. Panels never
-know each other: only this module connects them.
+choice; Train the stored run; Evaluate a new threshold; Deploy each exported model, which
+Monitor offers to check. Each panel reports its status ("done", "to do", "waiting"), which the
+navigation shows under the step's name. Panels never know each other: only this module
+connects them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QStackedWidget, QWidget
 from desktop.panels.data_panel import DataPanel
 from desktop.panels.deploy_panel import DeployPanel
 from desktop.panels.evaluate_panel import EvaluatePanel
+from desktop.panels.monitor_panel import MonitorPanel
 from desktop.panels.prepare_panel import PreparePanel
 from desktop.panels.problem_panel import ProblemPanel
 from desktop.panels.train_panel import TrainPanel
@@ -47,6 +49,7 @@ class StepPanels(QObject):
         self.train = TrainPanel(runner)
         self.evaluate = EvaluatePanel(runner)
         self.deploy = DeployPanel(runner)
+        self.monitor = MonitorPanel(runner)
         self.by_step: dict[str, QWidget] = {
             "Data": data_panel,
             "Problem": self.problem,
@@ -54,6 +57,7 @@ class StepPanels(QObject):
             "Train": self.train,
             "Evaluate": self.evaluate,
             "Deploy": self.deploy,
+            "Monitor": self.monitor,
         }
         for step, panel in self.by_step.items():
             if panel is not data_panel:
@@ -67,10 +71,12 @@ class StepPanels(QObject):
         self.train.run_finished.connect(self.set_run)
         self.train.run_selected.connect(self.set_run)
         self.evaluate.threshold_saved.connect(lambda _value: self.set_run(self.run_id))
+        self.deploy.model_exported.connect(self.monitor.offer_model)
+        nav.set_status("Monitor", self.monitor.status)  # its first status came before wiring
         nav.step_chosen.connect(self.show_step)
 
     def show_step(self, step: str) -> None:
-        """Show ``step``'s panel (a step without a panel, such as Monitor, is ignored)."""
+        """Show ``step``'s panel (a step without a panel is ignored)."""
         panel = self.by_step.get(step)
         if panel is not None and self.stack.indexOf(panel) >= 0:
             self.stack.setCurrentWidget(panel)
@@ -93,6 +99,7 @@ class StepPanels(QObject):
         shown = run_id if project is not None else None
         self.evaluate.set_run(project, shown)
         self.deploy.set_run(project, shown)
+        self.monitor.set_project(project)
 
     def _problem_ready(self, problem: Any) -> None:
         self.prepare.set_problem(problem)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QWidget
 
 STEPS = ["Data", "Problem", "Prepare", "Train", "Evaluate", "Deploy", "Monitor"]
-AVAILABLE = {"Data", "Problem", "Prepare", "Train", "Evaluate", "Deploy"}
+AVAILABLE = {"Data", "Problem", "Prepare", "Train", "Evaluate", "Deploy", "Monitor"}
 _QUESTIONS = {
     "Data": "Where is the data, and what is in it?",
     "Problem": "What do we predict, and what kind of task is it?",

@@ -21,9 +21,13 @@ KIND_WORDS = {"numeric": "numbers", "date": "dates", "categorical": "categories"
 
 
 def check_columns(
-    inputs: Sequence[ModelInput], columns: Sequence[str], source_label: str
+    inputs: Sequence[ModelInput], columns: Sequence[str], source_label: str,
+    action: str = "score again",
 ) -> list[str]:
-    """The data columns the model does not use; InputError when some input has no column."""
+    """The data columns the model does not use; InputError when some input has no column.
+
+    ``action`` ends the hint: what the user does once the columns are fixed.
+    """
     present = set(columns)
     missing = [spec.name for spec in inputs if spec.name not in present]
     if missing:
@@ -36,7 +40,7 @@ def check_columns(
         raise InputError(
             f"{source_label} has no column{plural} {'; '.join(parts)}, which the model needs.",
             "The model reads every column it was trained with, under the same name: rename "
-            "those columns in the data (or the query), or add them, and score again.",
+            "those columns in the data (or the query), or add them, and " + action + ".",
         )
     used = {spec.name for spec in inputs}
     return [c for c in columns if c not in used]

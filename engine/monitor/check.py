@@ -69,7 +69,7 @@ def check_drift(
     read_job = Job(reading, job.cancel, min_interval=0.0)
     with open_stream(source, chunk_rows=chunk_rows, job=read_job, password=password) as stream:
         columns = list(stream.columns)
-        extra = check_columns(model.inputs, columns, stream.label)
+        extra = check_columns(model.inputs, columns, stream.label, "check again")
         header = stream.header
         state = _CheckState(model, reference, settings, columns)
         converters = [

@@ -1,9 +1,8 @@
 """A new user's walk through the window on the sample project, step by step.
 
 Open the sample, pick the target, train with a 10-second budget, read the leaderboard, open
-the evaluation and move the threshold, export, and score next quarter's file, asserting on
-what the widgets show at each step. (The drift check on the shifted file joins this walk
-when the Monitor step lands.)
+the evaluation and move the threshold, export, score next quarter's file and check the
+shifted quarter for drift, asserting on what the widgets show at each step.
 """
 
 from __future__ import annotations
@@ -96,6 +95,22 @@ def test_a_new_user_goes_from_the_sample_to_scored_new_data(
     assert output.is_file() and scoring.last_summary.rows > 0
     assert f"{scoring.last_summary.rows:,}" in scoring.summary.text()
     assert [run.id for run in window.project.list_runs()] == [run_id]
+
+    # Monitor: the exported model is offered; the shifted quarter has drifted.
+    window.nav.setCurrentRow(6)
+    monitor = steps.monitor
+    assert monitor.inputs.model_path == model
+    assert window.nav.status("Monitor") == "to do"
+    monitor.set_data_file(sample_data_dir() / "churn_next_quarter_shifted.csv")
+    with qtbot.waitSignal(monitor.check_finished, timeout=WAIT) as checked:
+        monitor.inputs.check_button.click()
+    drift = checked.args[0]
+    assert drift.report.level in ("changed", "major")
+    assert monitor.verdict.level_text in ("Changed", "Major")
+    assert "support_calls" in [c.name for c in drift.report.flagged_columns()]
+    assert window.project.path.name in drift.stored_in
+    assert window.nav.status("Monitor") == "done"
+    assert [c.level for c in window.project.list_drift_checks()] == [drift.report.level]
 
     # Changing the problem afterwards makes the trained model out of date.
     window.nav.setCurrentRow(1)

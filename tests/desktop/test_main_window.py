@@ -100,7 +100,7 @@ def test_opens_the_sample_project_with_its_sources_and_profile(
     assert window.nav.status("Problem") == "to do"  # the sample has no problem defined yet
     for step in ("Prepare", "Train", "Evaluate", "Deploy"):
         assert window.nav.status(step) == "waiting"
-    assert "later version" in window.nav.item(STEPS.index("Monitor")).toolTip()
+    assert window.nav.status("Monitor") == "waiting"  # no model exported yet
     assert window.steps.problem.isEnabled()
     assert "Sample - customer churn" in window.windowTitle()
     assert window.recent_projects()[0].endswith("Sample - customer churn.gristmill")
@@ -288,3 +288,11 @@ def test_files_dropped_on_the_window_open_where_they_belong(
     _drop(window, tmp_path / "their model.onnx")
     assert window.stack.currentWidget() is window.steps.deploy
     assert window.steps.deploy.scoring.model_edit.text() == str(tmp_path / "their model.onnx")
+    # While Monitor is on screen, a model and a data file go to its drift check instead.
+    window.nav.setCurrentRow(STEPS.index("Monitor"))
+    _drop(window, tmp_path / "their model.onnx")
+    _drop(window, data)
+    assert window.stack.currentWidget() is window.steps.monitor
+    assert window.steps.monitor.inputs.model_path == tmp_path / "their model.onnx"
+    assert window.steps.monitor.inputs.data_path == data
+    assert [s.name for s in window.project.list_sources()] == ["dropped"]  # not added again

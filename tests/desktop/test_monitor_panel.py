@@ -1,0 +1,347 @@
+"""The Monitor panel: drift checks on next quarter's files, history, reports, errors, Cancel.
+
+One real model is trained and exported once for the module by the real commands (sample churn
+data, one linear candidate); each test records its checks in its own history file or its own
+copy of the project, so tests do not see each other's checks.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from desktop.panels.monitor_panel import JUST_EXPORTED, MonitorPanel
+from desktop.tasks import TaskRunner
+from desktop.widgets.monitor_inputs import latest_export
+from engine import api
+from engine.cli import EXIT_OK, main
+
+WAIT = 60_000  # ms; generous for a loaded 2-core machine, never slept
+SAMPLE = api.sample_data_dir()
+NEXT_QUARTER = SAMPLE / "churn_next_quarter.csv"
+SHIFTED = SAMPLE / "churn_next_quarter_shifted.csv"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tidy_up_after_the_module(qapp):
+    """Delete the closed panels and collect their garbage here, on the GUI thread."""
+    yield
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+
+
+@pytest.fixture(scope="module")
+def churn_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(project file, model file) of a churn model trained and exported by the commands."""
+    folder = tmp_path_factory.mktemp("monitor_panel_model")
+    project = folder / "churn.gristmill"
+    assert main([
+        "train", str(SAMPLE / "churn.csv"), "--target", "churned", "--project", str(project),
+        "--models", "linear", "--max-trials", "1", "--time-budget", "60", "--seed", "5",
+        "--quiet",
+    ]) == EXIT_OK
+    out = folder / "package"
+    assert main(["export", "--project", str(project), "--out", str(out), "--name", "churn",
+                 "--quiet"]) == EXIT_OK
+    return project, out / "churn.onnx"
+
+
+@pytest.fixture
+def runner() -> TaskRunner:
+    return TaskRunner()
+
+
+@pytest.fixture
+def panel(qtbot, runner: TaskRunner, tmp_path: Path):
+    panel = MonitorPanel(runner)
+    panel.set_history_path(tmp_path / "history.json")
+    qtbot.addWidget(panel)
+    panel.resize(1280, 860)
+    panel.show()
+    yield panel
+    panel.hide()  # no more reading of past checks
+    runner.cancel_all()
+    runner.wait_all(10.0)
+    qtbot.waitUntil(lambda: not runner.running, timeout=WAIT)
+
+
+def _check(qtbot, panel: MonitorPanel, model: Path, data: Path):
+    """Run a check through the button and return its DriftResult."""
+    panel.set_model_file(model)
+    panel.set_data_file(data)
+    with qtbot.waitSignal(panel.check_finished, timeout=WAIT) as finished:
+        panel.inputs.check_button.click()
+    assert not panel.running and panel.inputs.check_button.isEnabled()
+    return finished.args[0]
+
+
+def _fail(qtbot, panel: MonitorPanel, model: Path, data: Path) -> str:
+    """Run a check that must fail; the headline's text (the error in words)."""
+    panel.set_model_file(model)
+    panel.set_data_file(data)
+    task = panel.check()
+    assert task is not None
+    qtbot.waitUntil(lambda: not panel.running, timeout=WAIT)
+    assert panel.view is None and not panel.table.isVisible()
+    assert "b3261e" in panel.verdict.headline.styleSheet()  # in red
+    return panel.verdict.headline.text()
+
+
+def _table(panel: MonitorPanel) -> list[list[str]]:
+    model = panel.table.drift_model
+    return [[model.index(r, c).data() for c in range(model.columnCount())]
+            for r in range(model.rowCount())]
+
+
+def test_waits_for_a_model_and_says_what_to_do(qtbot, panel: MonitorPanel) -> None:
+    assert panel.status == "waiting"
+    assert "Check for drift" in panel.verdict.headline.text()
+    assert not panel.files.report_button.isEnabled()
+    assert panel.check() is None
+    assert "Choose the model file" in panel.verdict.headline.text()
+    with qtbot.waitSignal(panel.status_changed, timeout=WAIT) as status:
+        panel.set_model_file(Path("/nowhere/model.onnx"))
+        panel.set_project(None)
+    assert status.args == ["waiting"]  # a model file that does not exist is no model
+    assert panel.check() is None
+    assert "new rows" in panel.verdict.headline.text()
+
+
+def test_next_quarter_is_stable(qtbot, panel: MonitorPanel, churn_model, tmp_path) -> None:
+    _project, model = churn_model
+    panel.set_model_file(model)
+    assert panel.status == "to do"
+    result = _check(qtbot, panel, model, NEXT_QUARTER)
+    assert result.report.level == "stable"
+    assert panel.verdict.level_text == "Stable"
+    assert "#2e7d32" in panel.verdict.badge.styleSheet()  # green
+    assert html.escape(result.report.headline) in panel.verdict.headline.text()
+    assert panel.verdict.performance.isVisibleTo(panel)  # the file has the target
+    assert "ROC AUC" in panel.verdict.performance.text()
+    assert "random positive row" in panel.verdict.performance.toolTip()  # METRIC_INFO
+    assert str(tmp_path / "history.json") in panel.verdict.stored.text()
+    rows = _table(panel)
+    assert [r[1] for r in rows] == [c.name for c in result.report.ordered_columns()]
+    assert panel.status == "done"
+    assert panel.tabs.scores.plot.figure is not None
+    assert panel.tabs.history.checks.rowCount() == 1
+    assert panel.tabs.history.plot.figure is None  # one check is not a trend
+
+
+def test_shifted_file_flags_support_calls_and_the_history_shows_two_checks(
+    qtbot, panel: MonitorPanel, runner, churn_model, tmp_path, monkeypatch
+) -> None:
+    from PySide6.QtGui import QDesktopServices
+
+    _project, model = churn_model
+    _check(qtbot, panel, model, NEXT_QUARTER)
+    result = _check(qtbot, panel, model, SHIFTED)
+    assert result.report.level in ("changed", "major")
+    assert panel.verdict.level_text in ("Changed", "Major")
+    assert html.escape(result.report.advice) in panel.verdict.advice.text()
+    flagged = [r[1] for r in _table(panel) if r[0] != "Stable"]
+    assert "support_calls" in flagged
+    assert _table(panel)[0][0] in ("Changed", "Major")  # the most worrying first
+
+    assert panel.table.select_column("support_calls")
+    detail = panel.tabs.column
+    column = next(c for c in result.report.columns if c.name == "support_calls")
+    assert html.escape(column.findings[0]) in detail.findings.text()
+    assert detail.plot.figure is not None
+    assert "PSI" in detail.statistics.text()
+
+    history = panel.tabs.history
+    assert history.checks.rowCount() == 2
+    assert history.checks.item(0, 1).text() == SHIFTED.name  # newest first
+    assert history.checks.item(1, 3).text() == "Stable"
+    assert history.plot.figure is not None
+
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
+    report = tmp_path / "drift report.html"
+    panel.files.save_report(report)
+    qtbot.waitUntil(lambda: panel.files.open_button.isVisibleTo(panel), timeout=WAIT)
+    assert "support_calls" in report.read_text(encoding="utf-8")
+    assert report.name in panel.files.message.text()
+    panel.files.open_button.click()
+    assert opened == [str(report)]
+    saved = tmp_path / "drift.json"
+    panel.files.save_json(saved)
+    qtbot.waitUntil(lambda: "Saved" in panel.files.message.text()
+                    and saved.name in panel.files.message.text(), timeout=WAIT)
+    assert json.loads(saved.read_text(encoding="utf-8"))["level"] == result.report.level
+
+    panel.tabs.setCurrentWidget(panel.tabs.column)
+    panel.grab().save("/tmp/monitor_panel.png")
+
+    later = MonitorPanel(runner)  # opening Monitor another day shows the past checks
+    qtbot.addWidget(later)
+    later.set_history_path(tmp_path / "history.json")
+    later.show()
+    later.set_model_file(model)
+    qtbot.waitUntil(lambda: later.tabs.history.checks.rowCount() == 2, timeout=WAIT)
+    assert later.tabs.history.plot.figure is not None
+    assert later.status == "to do"
+
+
+def test_bad_inputs_are_told_in_the_panel(qtbot, panel: MonitorPanel, runner, churn_model,
+                                          tmp_path) -> None:
+    import dataclasses
+
+    import onnx
+
+    from engine.export.metadata import attach_metadata, read_metadata
+
+    relayed: list[str] = []  # errors the window would show as bugs: there must be none
+    runner.failed.connect(lambda _error, message, _details: relayed.append(message))
+    _project, model = churn_model
+    few_columns = tmp_path / "few columns.csv"
+    few_columns.write_text("customer_id,region\nC-1,North\nC-2,South\n", encoding="utf-8")
+    text = _fail(qtbot, panel, model, few_columns)
+    assert "could not run" in text and "monthly_charges" in text
+    assert panel.status == "to do"
+
+    not_a_model = tmp_path / "notes.onnx"
+    not_a_model.write_text("this is not a model", encoding="utf-8")
+    text = _fail(qtbot, panel, not_a_model, NEXT_QUARTER)
+    assert "could not run" in text and "notes.onnx" in text
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    assert "could not run" in _fail(qtbot, panel, model, empty)
+
+    old = onnx.load(str(model))
+    attach_metadata(old, dataclasses.replace(read_metadata(old), reference=None))
+    old_model = tmp_path / "old.onnx"
+    onnx.save(old, str(old_model))
+    assert "no drift reference" in _fail(qtbot, panel, old_model, NEXT_QUARTER)
+
+    header_only = tmp_path / "header only.csv"
+    header_only.write_text(NEXT_QUARTER.read_text(encoding="utf-8").splitlines()[0] + "\n",
+                           encoding="utf-8")
+    assert "no data rows" in _fail(qtbot, panel, model, header_only)
+
+    damaged = tmp_path / "damaged history.json"
+    damaged.write_text("{not json", encoding="utf-8")
+    panel.set_history_path(damaged)
+    text = _fail(qtbot, panel, model, NEXT_QUARTER)
+    assert "history" in text.lower()
+    assert damaged.read_text(encoding="utf-8") == "{not json"  # left as it was
+    assert relayed == []
+
+
+def test_fifty_rows_are_not_enough_to_judge(qtbot, panel: MonitorPanel, churn_model,
+                                            tmp_path) -> None:
+    _project, model = churn_model
+    lines = NEXT_QUARTER.read_text(encoding="utf-8").splitlines()
+    small = tmp_path / "fifty rows.csv"
+    small.write_text("\n".join(lines[:51]) + "\n", encoding="utf-8")
+    result = _check(qtbot, panel, model, small)
+    assert result.report.level == "too few rows"
+    assert panel.verdict.level_text == "Not enough rows"
+    assert "#8a8a8a" in panel.verdict.badge.styleSheet()
+
+
+def test_cancel_stops_the_check_and_records_nothing(qtbot, panel: MonitorPanel, runner,
+                                                   churn_model, tmp_path) -> None:
+    _project, model = churn_model
+    panel.set_model_file(model)
+    panel.set_data_file(SHIFTED)
+    task = panel.check()
+    assert task is not None and panel.inputs.cancel_button.isVisible()
+    assert not panel.inputs.check_button.isEnabled()
+    with qtbot.waitSignal(task.signals.cancelled, timeout=WAIT):
+        panel.inputs.cancel_button.click()
+    qtbot.waitUntil(lambda: not runner.running, timeout=WAIT)
+    assert "cancelled" in panel.files.message.text()
+    assert panel.inputs.check_button.isEnabled() and not panel.inputs.cancel_button.isVisible()
+    assert not (tmp_path / "history.json").exists()
+    assert panel.status == "to do"
+
+
+def test_the_project_offers_its_latest_export_and_keeps_the_checks(
+    qtbot, panel: MonitorPanel, churn_model, tmp_path
+) -> None:
+    project_file, model = churn_model
+    project = api.open_project(shutil.copy(project_file, tmp_path / "mine.gristmill"))
+    try:
+        with qtbot.waitSignal(panel.status_changed, timeout=WAIT) as status:
+            panel.set_project(project)
+        assert status.args == ["to do"]
+        assert panel.inputs.model_path == model
+        assert "latest model exported from this project" in panel.inputs.model_note.text()
+        result = _check(qtbot, panel, model, NEXT_QUARTER)
+        assert result.stored_in is not None and "mine.gristmill" in result.stored_in
+        assert "mine.gristmill" in panel.verdict.stored.text()
+        assert not (tmp_path / "history.json").exists()  # the project keeps it
+
+        other = tmp_path / "chosen.onnx"
+        panel.set_model_file(other)  # the user's choice is not replaced by an export
+        panel.offer_model(str(model))
+        assert panel.inputs.model_path == other
+        panel.set_model_file("")
+        panel.offer_model(str(model))
+        assert panel.inputs.model_path == model
+        assert JUST_EXPORTED in panel.inputs.model_note.text()
+    finally:
+        project.close()
+
+
+def test_a_deleted_export_is_said_plainly(tmp_path: Path) -> None:
+    from engine.project.store_exports import ExportRecord
+
+    record = ExportRecord(id=1, run_id=1, name="churn model", sha256="", parity={},
+                          folder=str(tmp_path), created_at=datetime.now(UTC))
+    path, note = latest_export([record])
+    assert path is None
+    assert "no longer there" in note and "churn model" in note
+    (tmp_path / "churn_model.onnx").write_bytes(b"x")
+    path, note = latest_export([record])
+    assert path == tmp_path / "churn_model.onnx"
+    assert latest_export([]) == (None, "")
+
+
+def test_dropping_a_model_and_a_data_file(qtbot, panel: MonitorPanel, churn_model) -> None:
+    _project, model = churn_model
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(model)), QUrl.fromLocalFile(str(SHIFTED))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    panel.dropEvent(event)
+    assert event.isAccepted()
+    assert panel.inputs.model_path == model
+    assert panel.inputs.data_path == SHIFTED
+    assert panel.status == "to do"
+    assert not panel.open_paths([Path("notes.docx")])
+
+
+def test_the_window_offers_the_exported_model_in_monitor(
+    qtbot, settings, sample_folder: Path, tmp_path: Path, churn_model
+) -> None:
+    from desktop.main_window import MainWindow
+    from desktop.widgets.lifecycle_nav import STEPS
+
+    _project, model = churn_model
+    window = MainWindow(settings=settings, sample_folder=sample_folder, log_dir=tmp_path / "log")
+    qtbot.addWidget(window)
+    window.show()
+    monitor = window.steps.monitor
+    assert window.nav.status("Monitor") == "waiting"
+    window.nav.setCurrentRow(STEPS.index("Monitor"))  # selectable now
+    assert window.steps.stack.currentWidget() is monitor
+    window.steps.deploy.model_exported.emit(str(model))
+    assert monitor.inputs.model_path == model
+    assert window.nav.status("Monitor") == "to do"
+    # It reads the model's past checks now it is on screen: let that end before closing.
+    qtbot.waitUntil(lambda: not monitor.busy and not window.runner.running, timeout=WAIT)
