@@ -1,9 +1,11 @@
 """A virtual table model over a pandas DataFrame: a million rows scroll smoothly.
 
 Nothing is copied or formatted up front: ``rowCount`` is the frame's length and ``data``
-formats only the cell the view asks for (the visible ones), reading it from a per-column
-numpy/pyarrow-backed array fetched once. pandas is never imported here: the model only calls
-methods of the frame it is given, so the window can open before pandas is loaded.
+formats only what the view asks for (the visible cells), a block of rows of one column at a
+time, read from the column's own numpy/pyarrow-backed array and kept in a small cache: Qt
+asks for several roles of every cell on every repaint, so each cell is formatted once, not
+seven times. pandas is never imported here: the model only calls methods of the frame it is
+given, so the window can open before pandas is loaded.
 """
 
 from __future__ import annotations
@@ -24,6 +26,17 @@ MISSING_TEXT = "—"
 """How a missing value looks in the grid (greyed); an empty string would hide it."""
 
 _MISSING_BRUSH = QBrush(QColor("#9a9a9a"))
+_BLOCK_ROWS = 64  # rows formatted together: a screenful is one or two blocks per column
+_CACHED_BLOCKS = 4096  # about 260,000 formatted cells, a few tens of MB at most
+
+# Roles as plain ints: Qt passes ints, and comparing them with enum members is slow.
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole.value
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole.value
+_RIGHT = int((Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value)
+_LEFT = int((Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value)
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
 
 class DataFrameModel(QAbstractTableModel):
@@ -33,7 +46,11 @@ class DataFrameModel(QAbstractTableModel):
         super().__init__(parent)
         self._frame: pd.DataFrame | None = None
         self._columns: list[Any] = []  # per-column value sequences, fetched lazily
-        self._numeric: list[bool] = []
+        self._alignment: list[int] = []
+        self._rows = 0
+        self._width = 0
+        # (column, block) -> formatted texts of that block's rows, None where missing.
+        self._blocks: dict[tuple[int, int], list[str | None]] = {}
         self.formatted_cells = 0
         """How many cells were formatted so far (lets tests check nothing eager happens)."""
         if frame is not None:
@@ -47,39 +64,33 @@ class DataFrameModel(QAbstractTableModel):
         """Show another frame (``None`` empties the grid)."""
         self.beginResetModel()
         self._frame = frame
-        width = 0 if frame is None else frame.shape[1]
-        self._columns = [None] * width
-        self._numeric = [] if frame is None else [_is_numeric(dtype) for dtype in frame.dtypes]
+        self._rows, self._width = (0, 0) if frame is None else frame.shape
+        self._columns = [None] * self._width
+        self._alignment = [] if frame is None else [
+            _RIGHT if _is_numeric(dtype) else _LEFT for dtype in frame.dtypes
+        ]
+        self._blocks = {}
         self.endResetModel()
 
     # -- Qt model interface ----------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
-        if parent.isValid() or self._frame is None:
-            return 0
-        return len(self._frame)
+        return 0 if parent.isValid() else self._rows
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
-        if parent.isValid() or self._frame is None:
-            return 0
-        return self._frame.shape[1]
+        return 0 if parent.isValid() else self._width
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or self._frame is None:
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        row = index.row()
+        if row < 0:  # an invalid index
             return None
-        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
-            self.formatted_cells += 1
-            return format_value(self._value(index.row(), index.column()))
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = (
-                Qt.AlignmentFlag.AlignRight
-                if self._numeric[index.column()]
-                else Qt.AlignmentFlag.AlignLeft
-            )
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and _is_missing(
-            self._value(index.row(), index.column())
-        ):
+        role = int(role)
+        if role in (_DISPLAY, _TOOLTIP):
+            text = self._text(row, index.column())
+            return MISSING_TEXT if text is None else text
+        if role == _ALIGNMENT:
+            return self._alignment[index.column()]
+        if role == _FOREGROUND and self._text(row, index.column()) is None:
             return _MISSING_BRUSH
         return None
 
@@ -101,20 +112,36 @@ class DataFrameModel(QAbstractTableModel):
         return f"{section + 1:,}"  # row numbers from 1, as in a spreadsheet
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     # -- internals -------------------------------------------------------------------------
 
-    def _value(self, row: int, column: int) -> Any:
+    def _text(self, row: int, column: int) -> str | None:
+        """The cell's text (None when missing), from the cache or its block formatted now."""
+        key = (column, row // _BLOCK_ROWS)
+        block = self._blocks.get(key)
+        if block is None:
+            if row < 0 or row >= self._rows or column < 0 or column >= self._width:
+                return None
+            block = self._format_block(*key)
+        return block[row % _BLOCK_ROWS]
+
+    def _format_block(self, column: int, number: int) -> list[str | None]:
         values = self._columns[column]
         if values is None:
             assert self._frame is not None
             # One fetch per column: ``iloc[:, i].array`` is the column's own storage, no copy.
             values = self._frame.iloc[:, column].array
             self._columns[column] = values
-        return values[row]
+        start = number * _BLOCK_ROWS
+        chunk = values[start:start + _BLOCK_ROWS]
+        cells = chunk.tolist() if hasattr(chunk, "tolist") else list(chunk)
+        block = [None if _is_missing(value) else format_value(value) for value in cells]
+        self.formatted_cells += len(block)
+        if len(self._blocks) >= _CACHED_BLOCKS:
+            self._blocks.clear()  # a cheap bound; scrolling refills only what is on screen
+        self._blocks[(column, number)] = block
+        return block
 
 
 def format_value(value: Any) -> str:
