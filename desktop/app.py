@@ -95,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.open_sample()
     elif args.project is not None:
         window.open_project(args.project)
+    else:
+        from PySide6.QtCore import QTimer
+
+        # After the window is on screen, so the question has something to sit on.
+        QTimer.singleShot(0, window.offer_sample_on_first_launch)
     code = app.exec()
     log.info("Gristmill closed (exit code %s)", code)
     return int(code)

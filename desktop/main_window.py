@@ -5,8 +5,9 @@ the status bar. Work happens in the panels (through :mod:`desktop.tasks`) and in
 this module wires them together, keeps the open project, and remembers window state and
 recent projects in QSettings.
 
-Gristmill saves every change the moment it is made, so there is no "Save": "Save As" copies
-the project to a new file and carries on in the copy.
+Gristmill saves every change the moment it is made: "Save" (Ctrl+S, for the habit) only
+confirms where everything is, and "Save As" copies the project to a new file and carries on in
+the copy. On the very first launch the window offers to open the sample project.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 PROJECT_FILTER = "Gristmill projects (*.gristmill)"
 RECENT_KEY = "recent_projects"
+FIRST_LAUNCH_KEY = "first_launch_done"
 RECENT_LIMIT = 8
 SAVED_TEXT = "Every change is saved as you make it."
 
@@ -110,6 +112,8 @@ class MainWindow(QMainWindow):
         self.new_action = _action(self, "&New project…", self.new_project, QKeySequence.New)
         self.open_action = _action(self, "&Open project…", self.choose_project, QKeySequence.Open)
         self.sample_action = _action(self, "Open the &sample project", self.open_sample)
+        self.save_action = _action(self, "&Save", self.save, QKeySequence.Save)
+        self.save_action.setStatusTip("Everything is saved as you go; this confirms where.")
         self.save_as_action = _action(self, "Save &As…", self.save_as, QKeySequence.SaveAs)
         self.save_as_action.setStatusTip("Copy the project to a new file and keep working there.")
         self.quit_action = _action(self, "&Quit", self.close, QKeySequence.Quit)
@@ -118,7 +122,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         menu.addAction(self.sample_action)
         menu.addSeparator()
-        menu.addAction(self.save_as_action)
+        menu.addActions([self.save_action, self.save_as_action])
         menu.addSeparator()
         menu.addAction(self.quit_action)
 
@@ -199,6 +203,35 @@ class MainWindow(QMainWindow):
             lambda progress, cancel: ensure_sample_project(folder, progress, cancel),
             lambda path: self.open_project(Path(path)),
         )
+
+    def save(self) -> None:
+        """Say where the project is saved: every step was written when it was done."""
+        if self.project is None:
+            self.statusBar().showMessage("No project is open: nothing to save.", 5_000)
+            return
+        busy = " (the running job saves its result when it ends)" if self.runner.running else ""
+        self.statusBar().showMessage(
+            f"Everything is saved in {self.project.path}{busy}.", 8_000
+        )
+
+    def offer_sample_on_first_launch(self) -> bool:
+        """The very first time Gristmill opens, offer the sample project; True if opened."""
+        if self.settings.value(FIRST_LAUNCH_KEY, False, type=bool) or self.recent_projects():
+            return False  # asked before, or a user who already has projects
+        self.settings.setValue(FIRST_LAUNCH_KEY, True)
+        answer = QMessageBox.question(
+            self,
+            "Welcome to Gristmill",
+            "Open the sample project (customer churn) to look around?\n\n"
+            "It is a copy in your own folder: change anything, the original stays as it is. "
+            "You can open it again later from File > Open the sample project.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.open_sample()
+        return True
 
     def save_as(self) -> None:
         """Copy the project to a new file and keep working in the copy."""

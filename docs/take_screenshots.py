@@ -1,8 +1,11 @@
 """Take the README's screenshots: the real window walked through the sample project.
 
-Run from the repository root (it renders offscreen, no display needed):
+Run from the repository root, on a virtual X screen as a user's desktop would draw it:
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/take_screenshots.py
+    xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb \
+        .venv/bin/python docs/take_screenshots.py
+
+(or offscreen, with no X server at all: ``QT_QPA_PLATFORM=offscreen``).
 
 Each step's panel is grabbed into docs/screenshots/ once its work has finished. The sample
 project is made in a temporary folder, so your own sample project is left alone.
@@ -87,6 +90,12 @@ def main() -> int:
         scoring.start(model, sample_data_dir() / "churn_next_quarter.csv", folder / "scores.csv")
         wait_until(app, lambda: scoring.last_summary is not None)
         shot("6-deploy")
+        window.nav.setCurrentRow(6)
+        monitor = steps.monitor
+        monitor.set_data_file(sample_data_dir() / "churn_next_quarter_shifted.csv")
+        monitor.check()
+        wait_until(app, lambda: monitor.status == "done" and not monitor.busy)
+        shot("7-monitor")
         window.close()
     return 0
 

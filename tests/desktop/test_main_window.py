@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.dialogs import error_dialog
@@ -296,3 +297,37 @@ def test_files_dropped_on_the_window_open_where_they_belong(
     assert window.steps.monitor.inputs.model_path == tmp_path / "their model.onnx"
     assert window.steps.monitor.inputs.data_path == data
     assert [s.name for s in window.project.list_sources()] == ["dropped"]  # not added again
+
+
+@pytest.mark.parametrize("answer", ["yes", "no"])
+def test_the_first_launch_offers_the_sample_once(
+    qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    asked: list[str] = []
+
+    def reply(parent: object, title: str, text: str, *args: object) -> object:
+        asked.append(text)
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        return yes if answer == "yes" else no
+
+    monkeypatch.setattr(QMessageBox, "question", reply)
+    assert window.offer_sample_on_first_launch() is (answer == "yes")
+    assert "sample project" in asked[0]
+    if answer == "yes":
+        qtbot.waitUntil(lambda: window.project is not None, timeout=WAIT)
+        assert "Sample - customer churn" in window.windowTitle()
+    else:
+        assert window.project is None
+    assert window.offer_sample_on_first_launch() is False  # never asked twice
+    assert len(asked) == 1
+
+
+def test_save_says_where_everything_is(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    window.save_action.trigger()
+    assert "No project is open" in window.statusBar().currentMessage()
+    create_project(tmp_path / "kept.gristmill").close()
+    window.open_project(tmp_path / "kept.gristmill")
+    assert window.save_action.shortcut().matches(QKeySequence(QKeySequence.StandardKey.Save))
+    window.save_action.trigger()
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Everything is saved in") and "kept.gristmill" in message
