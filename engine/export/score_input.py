@@ -81,12 +81,19 @@ class ColumnConverter:
         self._day_first: bool | None = None
         self._sample: list[str] = []
 
-    def convert(self, series: pd.Series) -> np.ndarray:
-        """The chunk's values as the model's input array ([N, 1] or [N])."""
+    def convert(self, series: pd.Series, *, arrow_text: bool = False) -> Any:
+        """The chunk's values as the model's input array ([N, 1] or [N]).
+
+        ``arrow_text``: a categorical column comes back as an Arrow string array ("" for
+        missing) instead, for callers that count it before making the few rows they score
+        into the model's object array (:func:`model_text`).
+        """
         before = self.failures
         present_before = self.rows - self.missing
         if self.spec.kind == "categorical":
             values = self._categories(series)
+            if not arrow_text:
+                values = model_text(values)
         elif self.spec.kind == "date":
             values = self._dates(series)
         else:
@@ -96,7 +103,13 @@ class ColumnConverter:
             self.first_chunk_present = self.rows - self.missing - present_before
             self.first_chunk_failures = self.failures - before
         self.chunks += 1
+        if isinstance(values, pa.Array):
+            return values
         return values.reshape(-1, 1) if self.spec.rank == 2 else values
+
+    def shaped(self, values: np.ndarray) -> np.ndarray:
+        """``values`` in the model input's shape ([N, 1] or [N])."""
+        return values.reshape(-1, 1) if self.spec.rank == 2 else values.reshape(-1)
 
     @property
     def retyped(self) -> bool:
@@ -218,7 +231,7 @@ class ColumnConverter:
 
     # --- categories ------------------------------------------------------------------------
 
-    def _categories(self, series: pd.Series) -> np.ndarray:
+    def _categories(self, series: pd.Series) -> pa.Array:
         dtype = series.dtype
         if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
             text = _as_text(series, trim=False)  # kept as written, as the loader keeps them
@@ -234,8 +247,7 @@ class ColumnConverter:
                 self.unseen += count
                 if len(self.unseen_examples) < _EXAMPLES:
                     self._add_examples(self.unseen_examples, pc.filter(text, unseen))
-        filled = pc.fill_null(text, "")
-        return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=object)
+        return pc.fill_null(text, "")
 
     # --- counting --------------------------------------------------------------------------
 
@@ -253,6 +265,11 @@ class ColumnConverter:
                 break
             if value not in examples:
                 examples.append(value)
+
+
+def model_text(text: pa.Array) -> np.ndarray:
+    """Arrow strings as the object array of Python strings onnxruntime takes."""
+    return np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def _as_text(series: pd.Series, *, trim: bool = True) -> pa.Array:

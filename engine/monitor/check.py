@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from engine.errors import InputError, ModelFileError
-from engine.export.score_input import ColumnConverter
+from engine.export.score_input import ColumnConverter, model_text
 from engine.export.score_report import check_columns
 from engine.export.scoring_model import ScoringModel, load_scoring_model
 from engine.jobs import CancelToken, Job, ProgressCallback
@@ -78,8 +79,10 @@ def check_drift(
         ]
         rows = 0
         for chunk in stream:
-            feed = {c.spec.name: c.convert(chunk[c.spec.name]) for c in converters}
-            state.add(feed, model.run(feed), chunk)
+            if rows == 0:  # the first chunk is read: the file's size says how many rows come
+                expected = expected_rows(chunk, read_fraction[0], source, header.text_cells)
+                state.score_rate = score_rate(expected, settings.score_rows)
+            state.add(converters, chunk)
             rows += len(chunk)
             job.step(min(read_fraction[0], 0.99) * 0.95, f"Checked {rows:,} rows")
         if rows == 0:
@@ -92,7 +95,8 @@ def check_drift(
     job.step(0.96, "Judging the columns", force=True)
     report = state.report(
         converters, source.label, rows, time.monotonic() - started,
-        notes=[*warnings, *_extra_note(extra, state.target)], read_notes=read_notes,
+        notes=[*warnings, *_extra_note(extra, state.target), *state.sampling_note(rows)],
+        read_notes=read_notes,
     )
     job.done(f"Checked {rows:,} rows: {report.level_words}")
     return report
@@ -121,23 +125,52 @@ class _CheckState:
         self.target = target if target in columns and model.task in (
             "binary", "multiclass", "regression") else None
         self.labelled = RowSample(settings.sample_rows, seed=2)
+        self.score_sample = RowSample(_MEDIAN_SAMPLE, seed=3)
+        self.score_rate = 1.0
+        self.scored = 0
+        self._pick = np.random.default_rng(4)
 
-    def add(self, feed: dict[str, np.ndarray], outputs: dict[str, Any], chunk: Any) -> None:
+    def add(self, converters: list[ColumnConverter], chunk: Any) -> None:
+        """Count one chunk: every row for the columns, the sampled rows for the scores."""
+        picked = None
+        if self.score_rate < 1.0:
+            picked = np.flatnonzero(self._pick.random(len(chunk)) < self.score_rate)
         kept: dict[str, np.ndarray] = {}
-        for name, tally in self.tallies.items():
-            if isinstance(tally, NumericTally):
-                kept[name] = tally.add(feed[name]).astype(np.float32)
+        feed: dict[str, np.ndarray] = {}
+        for converter in converters:
+            name = converter.spec.name
+            values = converter.convert(chunk[name], arrow_text=True)
+            tally = self.tallies[name]
+            if isinstance(tally, CategoricalTally):
+                tally.add_arrow(values)
+                if picked is not None:
+                    values = values.take(pa.array(picked))
+                feed[name] = converter.shaped(model_text(values))
             else:
-                tally.add(feed[name])
+                kept[name] = tally.add(values).astype(np.float32)
+                feed[name] = values if picked is None else values[picked]
+        self.values.add(kept)
+        if picked is not None and picked.size == 0:
+            return
+        outputs = self.model.run(feed)
+        self.scored += len(next(iter(feed.values())))
         score = _score_values(self.model, outputs)
         if score is not None and self.score_tally is not None:
-            kept["__score__"] = self.score_tally.add(score).astype(np.float32)
+            self.score_sample.add({"score": self.score_tally.add(score).astype(np.float32)})
         if self.model.label_output:  # as the reference counts them: the model's own label
             labels = np.asarray(outputs[self.model.label_output]).ravel().astype(str)
             self.predicted.update(labels.tolist())
-        self.values.add(kept)
         if self.target is not None:
-            self._add_labelled(outputs, chunk)
+            self._add_labelled(outputs, chunk if picked is None else chunk.iloc[picked])
+
+    def sampling_note(self, rows: int) -> list[str]:
+        if self.scored >= rows:
+            return []
+        return [
+            f"The model scored a uniform random sample of {self.scored:,} of the {rows:,} rows "
+            "(plenty to judge the distribution of its scores); every row was counted for the "
+            "columns."
+        ]
 
     def _add_labelled(self, outputs: dict[str, Any], chunk: Any) -> None:
         model = self.model
@@ -188,7 +221,7 @@ class _CheckState:
             }
             scores = judge_scores(
                 self.score_tally, self.reference["scores"].get("name") or "model score",
-                self.values.column("__score__").astype(np.float64), settings,
+                self.score_sample.column("score").astype(np.float64), settings,
                 predicted_reference, self.predicted,
             )
         performance = self._performance()
@@ -237,6 +270,43 @@ class _CheckState:
             )
         except (ValueError, KeyError):  # labels the metric cannot use: say nothing, not wrong
             return None
+
+
+def expected_rows(first_chunk: Any, read_fraction: float, source: Source,
+                  text_cells: bool) -> float | None:
+    """How many rows the source holds, estimated from its first chunk (None: unknown).
+
+    A CSV file: its size over the bytes per row of the first chunk (the reader's progress
+    runs ahead of the rows by its read-ahead, so it would mislead). Other sources: the rows
+    so far over the share read (exact for Parquet, from the server's estimate for databases).
+    """
+    rows = len(first_chunk)
+    if rows == 0:
+        return None
+    path = getattr(source, "path", None)
+    if text_cells and path is not None:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            return None
+        lengths = sum(int(first_chunk[c].str.len().sum()) for c in first_chunk.columns)
+        per_row = (lengths + rows * len(first_chunk.columns)) / rows  # + separators
+        return size / per_row if per_row > 0 else None
+    if 0.0 < read_fraction < 0.99:
+        return rows / read_fraction
+    return None
+
+
+def score_rate(expected: float | None, target: int) -> float:
+    """The share of rows to score so that about ``target`` are scored in all.
+
+    Decided once, after the first chunk: a constant rate keeps the scored rows a uniform
+    sample of the whole source, whatever order its rows are in. A source of unknown size is
+    scored in full.
+    """
+    if expected is None or expected <= target:
+        return 1.0
+    return target / expected
 
 
 def _reference_of(model: ScoringModel) -> dict[str, Any]:

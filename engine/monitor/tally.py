@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.export.reference import bin_index
 
@@ -83,11 +85,21 @@ class CategoricalTally:
         array = np.asarray(values, dtype=object).ravel()
         # Hash the chunk once; everything after works on its distinct values only.
         counted = pd.Series(array, dtype=object, copy=False).value_counts(dropna=False, sort=False)
-        distinct = counted.index.to_numpy(dtype=object)
-        times = counted.to_numpy(dtype=np.int64)
+        self._add_distinct(counted.index.to_numpy(dtype=object),
+                           counted.to_numpy(dtype=np.int64), array.size)
+
+    def add_arrow(self, text: pa.Array) -> None:
+        """Count one chunk given as an Arrow string array (null or "" for missing)."""
+        counted = pc.value_counts(text)
+        distinct = np.asarray(counted.field("values").to_numpy(zero_copy_only=False),
+                              dtype=object)
+        self._add_distinct(distinct, counted.field("counts").to_numpy().astype(np.int64),
+                           len(text))
+
+    def _add_distinct(self, distinct: np.ndarray, times: np.ndarray, rows: int) -> None:
         missing = pd.isna(distinct)
         missing[~missing] = distinct[~missing] == ""
-        self.rows += array.size
+        self.rows += rows
         self.missing += int(times[missing].sum())
         codes = self.categories.get_indexer(distinct)
         listed = codes >= 0

@@ -179,3 +179,27 @@ def test_a_model_made_by_another_tool(tmp_path) -> None:
         check_drift(path, FileSource(str(tmp_path / "unused.csv")))
     assert "no drift reference" in caught.value.message
     assert "not exported by Gristmill" in caught.value.message
+
+
+def test_large_files_score_a_uniform_sample_and_count_every_row(churn_model, quarter, tmp_path):
+    from engine.monitor.check import expected_rows, score_rate
+    from engine.monitor.settings import DriftSettings
+
+    assert score_rate(100_000, 10_000) == pytest.approx(0.1)
+    assert score_rate(5_000, 10_000) == 1.0
+    assert score_rate(None, 10_000) == 1.0  # size unknown: score every row
+    assert expected_rows(quarter, 0.25, FileSource("x.parquet"), False) == 8000
+    big = pd.concat([quarter] * 40, ignore_index=True)  # 80,000 rows, about 8 MB
+    source = _write(big, tmp_path / "big.csv")
+    sampled = check_drift(churn_model[1], source, chunk_rows=4000,
+                          settings=DriftSettings(score_rows=8000))
+    full = check_drift(churn_model[1], source, chunk_rows=4000,
+                       settings=DriftSettings(score_rows=1_000_000))
+    note = next(n for n in sampled.notes if "uniform random sample" in n)
+    scored = int(note.split("sample of ")[1].split(" of")[0].replace(",", ""))
+    assert 4000 < scored < 16000 and sampled.scores.rows == scored
+    assert full.scores.rows == 80_000 and not any("uniform random" in n for n in full.notes)
+    for a, b in zip(sampled.columns, full.columns, strict=True):
+        assert a.counts == b.counts  # every row counted for the columns either way
+    assert abs(sampled.scores.psi - full.scores.psi) < 0.02
+    assert sampled.level == full.level == "stable"
