@@ -83,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("Gristmill")
     app.setApplicationName("Gristmill")
     app.setApplicationVersion(__version__)
+    from desktop.icons import icon
+
+    app.setWindowIcon(icon("gristmill"))
     from desktop.gc_policy import collect_on_gui_thread
 
     collect_on_gui_thread(app)

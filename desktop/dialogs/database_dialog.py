@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.tasks import Task, TaskRunner
+from desktop.theme import error_style
 from desktop.widgets.db_browser import TableBrowser
 from desktop.widgets.db_drivers import Environment, check_drivers
 from desktop.widgets.db_form import ConnectionForm
-from desktop.widgets.db_preview import ERROR_STYLE, PREVIEW_ROWS, PreviewBox, answer_label
+from desktop.widgets.db_preview import PREVIEW_ROWS, PreviewBox, answer_label
 from engine.sources.base import DatabaseSource
 
 if TYPE_CHECKING:
@@ -304,7 +305,7 @@ class DatabaseDialog(QDialog):
         )
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.status.setStyleSheet(ERROR_STYLE if error else "")
+        self.status.setStyleSheet(error_style() if error else "")
         self.status.setText(text)
 
     def done(self, result: int) -> None:  # accept, reject and Escape all end here

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.tasks import Task, TaskRunner
+from desktop.theme import error_style
 from desktop.widgets.metrics_table import MetricsTable
 from desktop.widgets.plot_canvas import PlotTabs, build_figures
 from desktop.widgets.threshold_box import ThresholdBox
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from engine.project.store import Project
     from engine.project.store_runs import RunRecord
 
-_ERROR_STYLE = "color: #b3261e;"
 REDRAW_DELAY_MS = 150  # the plots follow the slider once it rests this long
 _THRESHOLD_PLOTS = ("confusion", "thresholds")
 
@@ -238,7 +238,7 @@ class EvaluatePanel(QWidget):
         )
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.message.setStyleSheet(_ERROR_STYLE if error else "")
+        self.message.setStyleSheet(error_style() if error else "")
         self.message.setText(text)
 
 

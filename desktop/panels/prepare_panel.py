@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from desktop.tasks import Task, TaskRunner
+from desktop.theme import error_style
 from desktop.widgets.recipe_choice import NOTHING_SAVED, RecipeChoice
 from desktop.widgets.recipe_editor import RecipeEditor
 from desktop.widgets.recipe_jobs import Preview, RecipeContext, context_job, preview_job
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from desktop.panels.context import ActiveTable
     from engine.problem.definition import Problem
 
-_ERROR_STYLE = "color: #b3261e;"
 
 
 def setting_key(source_id: int) -> str:
@@ -269,7 +269,7 @@ class PreparePanel(QWidget):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet(_ERROR_STYLE if error else "")
+        self.message.setStyleSheet(error_style() if error else "")
         self.message.setVisible(bool(text))
 
     def _start(self, name: str, label: str, job: Any, finished: Any) -> Task:

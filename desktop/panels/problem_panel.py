@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from desktop.tasks import Task, TaskRunner
+from desktop.theme import error_style
 from desktop.widgets.problem_choices import ProblemChoices
 from desktop.widgets.problem_columns import ColumnChoices
 from desktop.widgets.problem_define import Choices, Defined, define_job, notes_text, problem_from
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 NO_TARGET = "(no target: find groups or unusual rows)"
 CHOOSE_TARGET = "Choose the column to predict…"
-_ERROR_STYLE = "color: #b3261e;"
 
 
 class ProblemPanel(QWidget):
@@ -296,7 +296,7 @@ class ProblemPanel(QWidget):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet(_ERROR_STYLE if error else "")
+        self.message.setStyleSheet(error_style() if error else "")
         self.message.setVisible(bool(text))
 
     def _set_status(self, status: str) -> None:

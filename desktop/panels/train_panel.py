@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.panels.train_job import TrainSummary, describe_outcome, run_text, train_job
 from desktop.tasks import Task, TaskRunner
+from desktop.theme import error_style
 from desktop.widgets.leaderboard_view import LeaderboardView
 from desktop.widgets.search_form import SearchForm
 
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from engine.training.leaderboard import Leaderboard
 
 _RUN_ID = Qt.ItemDataRole.UserRole
-_ERROR_STYLE = "color: #b3261e;"
 
 
 class TrainPanel(QWidget):
@@ -278,7 +278,7 @@ class TrainPanel(QWidget):
         )
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.message.setStyleSheet(_ERROR_STYLE if error else "")
+        self.message.setStyleSheet(error_style() if error else "")
         self.message.setText(text)
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QVBoxLayout, QWidget
 
+from desktop.theme import error_style
 from desktop.widgets.table_model import DataFrameModel
 
 if TYPE_CHECKING:
@@ -14,7 +15,6 @@ if TYPE_CHECKING:
 
 PREVIEW_ROWS = 100
 HINT = f"The first {PREVIEW_ROWS} rows of your choice show here."
-ERROR_STYLE = "color: #b00020;"
 
 
 def answer_label(text: str) -> QLabel:
@@ -66,5 +66,5 @@ class PreviewBox(QWidget):
 
     def show_error(self, message: str) -> None:
         self.model.set_frame(None)
-        self.label.setStyleSheet(ERROR_STYLE)
+        self.label.setStyleSheet(error_style())
         self.label.setText(message)

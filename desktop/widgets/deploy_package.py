@@ -14,11 +14,11 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from desktop.theme import error_color, good_color
+
 if TYPE_CHECKING:
     from engine.export.package import PackageFiles
 
-GREEN = "#2e7d32"
-RED = "#c62828"
 PARITY_TIP = (
     "The parity check: before writing anything, Gristmill scores the held-out rows and "
     "generated edge cases (every value missing, categories never seen, extreme values) with "
@@ -79,8 +79,8 @@ class PackageView(QWidget):
     def show_package(self, files: PackageFiles) -> None:
         """A passed export: the tick, the gate's sentence, the files and their folder."""
         self.verdict.setText(
-            f'<span style="color:{GREEN}; font-size:large">&#10004;</span> '
-            f'<b style="color:{GREEN}">Ready to hand over.</b> {html.escape(files.parity)}'
+            f'<span style="color:{good_color()}; font-size:large">&#10004;</span> '
+            f'<b style="color:{good_color()}">Ready to hand over.</b> {html.escape(files.parity)}'
         )
         self.verdict.setVisible(True)
         self._set_files(files)
@@ -88,9 +88,9 @@ class PackageView(QWidget):
     def show_refusal(self, message: str) -> None:
         """A refused export: the reason in red; the files of an earlier export are hidden."""
         self.verdict.setText(
-            f'<span style="color:{RED}; font-size:large">&#10008;</span> '
-            f'<b style="color:{RED}">Not exported.</b> '
-            f'<span style="color:{RED}">{html.escape(message)}</span>'
+            f'<span style="color:{error_color()}; font-size:large">&#10008;</span> '
+            f'<b style="color:{error_color()}">Not exported.</b> '
+            f'<span style="color:{error_color()}">{html.escape(message)}</span>'
         )
         self.verdict.setVisible(True)
         self._set_files(None)

@@ -1,13 +1,16 @@
 """The left navigation: the lifecycle steps, each with its status.
 
 Only the steps that exist in this version can be chosen; the others say plainly that they
-arrive in a later version instead of pretending to work.
+arrive in a later version instead of pretending to work. Status icons are the SVG files of
+``resources/icons`` (sharp on high-DPI screens).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QWidget
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+
+from desktop.icons import icon
 
 STEPS = ["Data", "Problem", "Prepare", "Train", "Evaluate", "Deploy", "Monitor"]
 AVAILABLE = {"Data", "Problem", "Prepare", "Train", "Evaluate", "Deploy", "Monitor"}
@@ -21,6 +24,7 @@ _QUESTIONS = {
     "Monitor": "Has new data drifted from what the model learned on?",
 }
 _STATUS_ROLE = Qt.ItemDataRole.UserRole
+_STATUS_ICONS = {"done": "done", "to do": "todo", "out of date": "stale", "waiting": "waiting"}
 
 
 class LifecycleNav(QListWidget):
@@ -30,7 +34,7 @@ class LifecycleNav(QListWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setIconSize(QSize(16, 16))
+        self.setIconSize(QSize(18, 18))
         self.setSpacing(2)
         self.setFixedWidth(170)
         for step in STEPS:
@@ -49,12 +53,7 @@ class LifecycleNav(QListWidget):
         item = self.item(STEPS.index(step))
         item.setData(_STATUS_ROLE, status)
         item.setText(f"{step}\n{status}")
-        icon = {
-            "done": QStyle.StandardPixmap.SP_DialogApplyButton,
-            "to do": QStyle.StandardPixmap.SP_ArrowRight,
-            "out of date": QStyle.StandardPixmap.SP_BrowserReload,
-        }.get(status, QStyle.StandardPixmap.SP_MediaPause)
-        item.setIcon(self.style().standardIcon(icon))
+        item.setIcon(icon(_STATUS_ICONS.get(status, "waiting")))
         tip = _QUESTIONS[step]
         if status == "out of date":
             tip += "\nOut of date: an earlier step changed since this one was done; run it again."

@@ -16,8 +16,8 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from desktop.theme import error_color
 from desktop.widgets.monitor_job import DriftView, write_json_job, write_report_job
-from desktop.widgets.monitor_verdict import ERROR_RED
 
 if TYPE_CHECKING:
     from desktop.tasks import Task, TaskRunner
@@ -66,7 +66,7 @@ class MonitorFiles(QWidget):
 
     def say(self, text: str, *, error: bool = False) -> None:
         """Show ``text`` (rich text) on the message line, in red for a problem."""
-        self.message.setStyleSheet(f"color: {ERROR_RED};" if error else "")
+        self.message.setStyleSheet(f"color: {error_color()};" if error else "")
         self.message.setText(text)
 
     def choose_report_path(self) -> None:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.widgets.monitor_verdict import ERROR_RED
+from desktop.theme import error_color
 
 if TYPE_CHECKING:
     from engine.project.store_exports import ExportRecord
@@ -200,7 +200,7 @@ def latest_export(records: list[ExportRecord]) -> tuple[Path | None, str]:
                       f"({html.escape(record.name)}, {when}).")
     where = html.escape(record.folder or "its folder")
     return None, (
-        f'<span style="color:{ERROR_RED}">The latest export of this project, '
+        f'<span style="color:{error_color()}">The latest export of this project, '
         f"{html.escape(record.name)} ({when}), was written to {where}, but its .onnx file is "
         "no longer there.</span> Choose the model file, or export it again in Deploy."
     )

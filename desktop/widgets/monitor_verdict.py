@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from desktop.theme import error_color, good_color
 from desktop.widgets.monitor_columns import AMBER, GREEN, GREY, RED
 
 if TYPE_CHECKING:
     from engine.monitor.report import DriftReport
 
-ERROR_RED = "#b3261e"
 LEVEL_STYLES = {  # background, text
     "stable": (GREEN, "white"),
     "changed": (AMBER, "black"),
@@ -105,7 +105,7 @@ class VerdictBox(QFrame):
     def show_error(self, title: str, message: str) -> None:
         """What went wrong, in red (the previous verdict is gone: it no longer applies)."""
         self.clear("")
-        self.headline.setStyleSheet(f"color: {ERROR_RED};")
+        self.headline.setStyleSheet(f"color: {error_color()};")
         self.headline.setText(f"<b>{html.escape(title)}</b> {html.escape(message)}")
 
     def show_report(
@@ -130,7 +130,7 @@ class VerdictBox(QFrame):
         self.advice.setVisible(bool(report.advice))
         perf = report.performance
         if perf is not None:
-            colour = ERROR_RED if perf.worse else GREEN
+            colour = error_color() if perf.worse else good_color()
             word = "Worse than at training: " if perf.worse else "Performance: "
             self.performance.setText(
                 f'<b style="color:{colour}">{word}</b>{html.escape(perf.sentence)}.'

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.theme import warning_color
 from engine.profile.result import ColumnProfile, TableProfile
 from engine.profile.schema import ColumnKind
 
@@ -44,7 +45,6 @@ _HEADER_TIPS = [
     "Range and middle for numbers and dates; most frequent values for categories.",
     "Things to check before modelling; hover a cell for the full explanation.",
 ]
-_WARNING_BRUSH = QBrush(QColor("#a05a00"))
 KIND_COLUMN = 1
 
 KIND_HELP: dict[ColumnKind, str] = {
@@ -99,7 +99,7 @@ class ProfileModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(column, field)
         if role == Qt.ItemDataRole.ForegroundRole and field == 5 and column.warnings:
-            return _WARNING_BRUSH
+            return QBrush(QColor(warning_color()))
         if role == Qt.ItemDataRole.TextAlignmentRole and field in (2, 3):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

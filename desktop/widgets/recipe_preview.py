@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QVBoxLayout, QWidget
 
+from desktop.theme import error_style
 from desktop.widgets.table_model import DataFrameModel
 
 if TYPE_CHECKING:
     from desktop.widgets.recipe_jobs import Preview
 
-_ERROR_STYLE = "color: #b3261e;"
 
 
 class RecipePreview(QWidget):
@@ -32,7 +32,7 @@ class RecipePreview(QWidget):
         self.summary = QLabel()  # one short line: a wrapped label is squeezed in a splitter
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(_ERROR_STYLE)
+        self.error.setStyleSheet(error_style())
         self.model = DataFrameModel(parent=self)
         self.grid = QTableView()
         self.grid.setModel(self.model)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.widgets.deploy_package import RED
+from desktop.theme import error_color
 from desktop.widgets.scoring_summary import describe_summary
 
 if TYPE_CHECKING:
@@ -259,8 +259,8 @@ class ScoringView(QWidget):
 
     def _show_problem(self, message: str) -> None:
         self.summary.setText(
-            f'<b style="color:{RED}">Not scored.</b> '
-            f'<span style="color:{RED}">{html.escape(message)}</span>'
+            f'<b style="color:{error_color()}">Not scored.</b> '
+            f'<span style="color:{error_color()}">{html.escape(message)}</span>'
         )
 
     def _set_busy(self, busy: bool) -> None:
