@@ -267,6 +267,7 @@ class _CheckState:
                 metric, training, self.labelled.column("truth"), outputs,
                 task=model.task, classes=model.classes, positive=model.positive_class,
                 rounds=self.settings.bootstrap_rounds,
+                training_rows=_int_or_none((model.metadata.data or {}).get("holdout_rows")),
             )
         except (ValueError, KeyError):  # labels the metric cannot use: say nothing, not wrong
             return None
@@ -374,6 +375,14 @@ def _predicted_labels(model: ScoringModel, outputs: dict[str, Any]) -> np.ndarra
     if model.label_output:
         return np.asarray(outputs[model.label_output]).ravel().astype(str)
     return None
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
 
 
 def _label_text(value: Any) -> str:

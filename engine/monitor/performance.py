@@ -32,12 +32,15 @@ def check_performance(
     positive: str | None,
     rounds: int,
     seed: int = 0,
+    training_rows: int | None = None,
 ) -> PerformanceCheck | None:
     """The metric on the labelled rows with its bootstrap interval (None when not computable).
 
     ``outputs`` holds per row ``predicted`` (labels or values) and, for classifiers,
     ``probabilities`` (one column per class in ``classes``). Rows whose truth is missing are
-    left out.
+    left out. ``training_rows`` is how many held-out rows gave the ``training`` figure: it
+    has sampling error of its own, which the "worse" verdict must allow for (see
+    :func:`measurably_worse`).
     """
     from engine.problem.metrics import metric_info, score
 
@@ -64,7 +67,8 @@ def check_performance(
     better_high = info.greater_is_better
     worse = False
     if training is not None and low is not None and high is not None:
-        worse = high < training if better_high else low > training
+        worse = measurably_worse(training, float(now), low, high, count, training_rows,
+                                 better_high)
     return PerformanceCheck(
         metric=metric,
         label=info.label,
@@ -77,6 +81,25 @@ def check_performance(
         sentence=_sentence(info.label, training, now, low, high, count, worse),
         greater_is_better=better_high,
     )
+
+
+# A drop counts when it exceeds 2.58 standard errors (the rule's 1% level, as for drift).
+_Z_WORSE = 2.576
+
+
+def measurably_worse(training: float, now: float, low: float, high: float, rows: int,
+                     training_rows: int | None, greater_is_better: bool) -> bool:
+    """True when ``now`` is worse than ``training`` beyond the sampling error of both.
+
+    The training figure came from a few thousand held-out rows, so it is uncertain too: its
+    standard error is taken as the new one's scaled by the square root of the row counts
+    (the same metric on the same kind of rows). Comparing a narrow interval on a big file
+    with the training figure as if it were exact would call every big file worse.
+    """
+    error_now = (high - low) / (2 * 1.96)
+    error_training = error_now * math.sqrt(rows / training_rows) if training_rows else 0.0
+    drop = training - now if greater_is_better else now - training
+    return drop > _Z_WORSE * math.hypot(error_now, error_training)
 
 
 def _known_truth(truth: np.ndarray, task: str) -> np.ndarray:

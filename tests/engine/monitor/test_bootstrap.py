@@ -60,3 +60,16 @@ def test_the_interval_holds_the_estimate_and_narrows_with_rows() -> None:
     small = prepare("roc_auc", truth[:300], predicted[:300], proba[:300], ("no", "yes"), "yes")
     small_low, small_high = interval(small, 300, rounds=200)
     assert small_high - small_low > 2 * (high - low)  # about sqrt(10) wider
+
+
+def test_worse_allows_for_the_training_figure_s_own_error() -> None:
+    from engine.monitor.performance import measurably_worse
+
+    # A big new file: a narrow interval just below a training AUC measured on 1,000 rows.
+    assert not measurably_worse(0.919, 0.916, 0.914, 0.918, 200_000, 1000, True)
+    # Without knowing the training rows, the same figures look like a drop.
+    assert measurably_worse(0.919, 0.916, 0.914, 0.918, 200_000, None, True)
+    # A real drop is still caught, and lower-is-better metrics work the other way.
+    assert measurably_worse(0.84, 0.77, 0.74, 0.80, 2000, 1000, True)
+    assert measurably_worse(0.30, 0.45, 0.42, 0.48, 2000, 1000, False)
+    assert not measurably_worse(0.30, 0.31, 0.28, 0.34, 2000, 1000, False)
