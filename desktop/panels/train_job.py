@@ -7,6 +7,7 @@ Below the words, the job runs on a worker thread and touches no Qt object.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -79,16 +80,28 @@ def train_job(
     progress: ProgressCallback,
     cancel: CancelToken,
     partial: Any,
+    *,
+    started: Callable[[int], None] | None = None,
 ) -> TrainSummary:
-    """Search, refit, evaluate and store the run in the table's project."""
-    from engine import api
+    """Search, refit, evaluate and store the run in the table's project, in a child process.
 
-    outcome = api.train(
-        table.frame, table.schema, problem, settings,
-        project=table.project, source_id=table.source_id,
-        on_update=partial, progress=progress, cancel=cancel,
+    The training runs in a spawned process (:mod:`desktop.train_process`): its long numpy and
+    pandas calls hold the GIL of *that* process, so the window stays responsive. The child
+    gets the table as the window has it (``table.frame``, packed as Parquet bytes) and the
+    kinds the window uses (``table.schema``). Progress, partial leaderboards and each Cancel
+    press go through; the run is saved by the child, and the window's project lists it once
+    this returns. ``started(pid)`` is told the child's process id (for tests).
+    """
+    from desktop.train_process import TrainRequest, pack_frame, train_in_child
+
+    def packing(fraction: float, _message: str) -> None:
+        progress(0.02 * fraction, "Preparing the data for training")
+
+    packed = pack_frame(table.frame, packing, cancel)
+    request = TrainRequest(
+        str(table.project.path), table.source_id, packed, table.schema, problem, settings
     )
-    training = outcome.training
-    return TrainSummary(
-        outcome.run_id, training.leaderboard, training.ended_by, tuple(training.notes)
+    run_id, board, ended_by, notes = train_in_child(
+        request, progress, cancel, partial, started=started
     )
+    return TrainSummary(run_id, board, ended_by, notes)
