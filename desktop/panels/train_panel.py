@@ -151,7 +151,10 @@ class TrainPanel(QWidget):
         def failed(error: BaseException | None) -> None:
             if self._task is task:
                 self._ended()
-                self._say(f"Training did not run: {html.escape(str(error))}", error=True)
+                text = str(error)
+                # "Training stopped unexpectedly..." already says what happened.
+                lead = "" if text.startswith("Training") else "Training did not run: "
+                self._say(lead + html.escape(text), error=True)
 
         def cancelled() -> None:
             if self._task is task:

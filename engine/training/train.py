@@ -69,6 +69,25 @@ def task_metrics(task: Task, primary: str) -> tuple[str, ...]:
     return (primary, *[name for name in metrics_for(task) if name != primary])
 
 
+def _check_columns(frame: pd.DataFrame, problem: Problem) -> None:
+    """Refuse, in words, a problem whose target or input columns are not in the table."""
+    import difflib
+
+
+    wanted = [problem.target, *problem.features] if problem.target else list(problem.features)
+    missing = [name for name in wanted if name not in frame.columns]
+    if not missing:
+        return
+    close = difflib.get_close_matches(str(missing[0]), [str(c) for c in frame.columns], n=3)
+    hint = f"Did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    what = "target" if missing[0] == problem.target else "column"
+    raise InputError(
+        f"The table has no {what} {', '.join(repr(m) for m in missing)}: the problem was "
+        "defined on a table whose columns have changed since.",
+        hint + "Choose the target and the columns again in Problem.",
+    )
+
+
 def train_model(
     frame: pd.DataFrame,
     schema: Schema,
@@ -93,6 +112,7 @@ def train_model(
         return train_unsupervised(frame, schema, problem, settings, job=job)
     import numpy as np
 
+    _check_columns(frame, problem)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     job.step(0.0, "Preparing the model inputs", force=True)

@@ -95,6 +95,17 @@ def test_a_family_that_cannot_run_is_refused_with_the_names(small_table, small_p
         _train(small_table, schema, problem, families=("xgboost",), max_trials=1)
 
 
+def test_a_target_missing_from_the_table_is_refused_in_words(small_table, small_problem):
+    from engine.errors import InputError
+
+    schema, problem = small_problem
+    renamed = small_table.rename(columns={problem.target: problem.target + "_old"})
+    with pytest.raises(InputError) as caught:
+        _train(renamed, schema, problem, families=("linear",), max_trials=1)
+    assert f"no target '{problem.target}'" in caught.value.message
+    assert f"'{problem.target}_old'" in caught.value.hint
+
+
 def test_successive_halving_screens_candidates_and_repeats_with_the_seed(
     small_table, small_problem
 ) -> None:
