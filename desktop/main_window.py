@@ -344,7 +344,7 @@ class MainWindow(QMainWindow):
         an ``.onnx`` model goes to Deploy's scoring form. While Monitor is on screen, models
         and data files go to its drift check instead. True when something was used.
         """
-        from desktop.panels.deploy_panel import DATA_SUFFIXES
+        from desktop.widgets.file_drops import DATA_SUFFIXES
 
         used = False
         monitoring = self.nav.currentRow() == STEPS.index("Monitor")

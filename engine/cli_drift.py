@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import Any
 
+from engine.cli_sources import add_data_arguments, data_source
 from engine.errors import InputError
 
 EXIT_STABLE = 0
@@ -34,9 +35,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser | None = None) -
         ),
     )
     drift.add_argument("model", metavar="MODEL.onnx", help="the model exported by Gristmill")
-    drift.add_argument(
-        "location", metavar="DATA", help="a data file, or a database URL such as sqlite:///crm.db"
-    )
+    add_data_arguments(drift, "check")
     drift.add_argument("--report", metavar="FILE.html", help="write the report for people")
     drift.add_argument("--json", metavar="FILE.json", dest="json_out",
                        help="write the report for machines")
@@ -55,35 +54,20 @@ def add_commands(commands: Any, common: argparse.ArgumentParser | None = None) -
         help="change a threshold of the drift rule, e.g. --set psi_changed=0.15 "
         "(names: see the README's Monitor section)",
     )
-    drift.add_argument(
-        "--sheet", help="Excel sheet, by name or number (1 = first; default: the first sheet)"
-    )
-    what = drift.add_mutually_exclusive_group()
-    what.add_argument("--table", help="database table or view to check")
-    what.add_argument("--sql", help="a single SELECT statement whose rows to check")
-    drift.add_argument("--schema", help="database schema of --table")
-    drift.add_argument("--ask-password", action="store_true",
-                       help="prompt for the database password")
     drift.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     drift.set_defaults(handler=run_drift, error_exit=EXIT_ERROR)
 
 
 def run_drift(args: argparse.Namespace) -> int:
     from engine import api
-    from engine.cli import _database_password, _sheet_choice, _StderrProgress
+    from engine.cli import _StderrProgress
     from engine.cli_score import _on_ctrl_c
     from engine.jobs import CancelToken
     from engine.monitor.report import MAJOR, SEVERITY, TOO_FEW
     from engine.monitor.settings import DriftSettings
 
     settings = DriftSettings.from_dict(_settings(args.set))
-    location, password = args.location, None
-    if "://" in location:
-        location, password = _database_password(location, args.ask_password)
-    source = api.source_for(
-        location, table=args.table, sql=args.sql, db_schema=args.schema,
-        sheet=_sheet_choice(location, args.sheet),
-    )
+    source, password = data_source(args)
     project = api.open_project(args.project) if args.project else None
     progress = _StderrProgress(sys.stderr, enabled=not args.quiet)
     token = CancelToken()

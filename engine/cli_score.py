@@ -13,6 +13,7 @@ import signal
 import sys
 from typing import Any
 
+from engine.cli_sources import add_data_arguments, data_source
 from engine.errors import InputError
 
 
@@ -31,9 +32,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser | None = None) -
         ),
     )
     score.add_argument("model", metavar="MODEL.onnx", help="the exported model")
-    score.add_argument(
-        "location", metavar="DATA", help="a data file, or a database URL such as sqlite:///crm.db"
-    )
+    add_data_arguments(score, "score")
     score.add_argument("--out", required=True, metavar="FILE", help="output .csv or .parquet")
     score.add_argument(
         "--keys", metavar="A,B", help="columns to copy into the output to identify each row "
@@ -43,39 +42,19 @@ def add_commands(commands: Any, common: argparse.ArgumentParser | None = None) -
         "--chunk-rows", type=int, default=100_000, metavar="N",
         help="rows read and scored at a time (default 100000)",
     )
-    score.add_argument(
-        "--sheet", help="Excel sheet, by name or number (1 = first; default: the first sheet)"
-    )
-    what = score.add_mutually_exclusive_group()
-    what.add_argument("--table", help="database table or view to score")
-    what.add_argument("--sql", help="a single SELECT statement whose rows to score")
-    score.add_argument("--schema", help="database schema of --table")
-    score.add_argument(
-        "--ask-password", action="store_true", help="prompt for the database password"
-    )
     score.add_argument("--json", action="store_true", help="print JSON instead of text")
     score.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     score.set_defaults(handler=run_score)
 
 
 def run_score(args: argparse.Namespace) -> int:
-    from engine import api
-    from engine.cli import EXIT_OK, _database_password, _sheet_choice, _StderrProgress
+    from engine.cli import EXIT_OK, _StderrProgress
     from engine.export.scoring import load_scoring_model, score_source
     from engine.jobs import CancelToken
 
     if args.chunk_rows < 1:
         raise InputError("--chunk-rows must be at least 1.")
-    location, password = args.location, None
-    if "://" in location:
-        location, password = _database_password(location, args.ask_password)
-    source = api.source_for(
-        location,
-        table=args.table,
-        sql=args.sql,
-        db_schema=args.schema,
-        sheet=_sheet_choice(location, args.sheet),
-    )
+    source, password = data_source(args)
     keys = [k for k in args.keys.split(",") if k.strip()] if args.keys else None
     model = load_scoring_model(args.model)
     progress = _StderrProgress(sys.stderr, enabled=not args.quiet)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop.widgets.deploy_export import ExportForm
 from desktop.widgets.deploy_history import ExportHistory, package_files, package_metadata
 from desktop.widgets.deploy_package import PackageView
+from desktop.widgets.file_drops import DATA_SUFFIXES, ModelAndDataDrops
 from desktop.widgets.scoring_view import ScoringView
 from desktop.widgets.snippet_tabs import SnippetTabs
 
@@ -38,10 +38,6 @@ if TYPE_CHECKING:
     from engine.project.store_exports import ExportRecord
 
 NO_RUN_TEXT = "Train a model in the Train step first; then export it here."
-DATA_SUFFIXES = {
-    ".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm", ".parquet", ".pq", ".jsonl", ".ndjson",
-    ".json",
-}
 
 
 def _heading(text: str, tip: str = "") -> QLabel:
@@ -50,7 +46,7 @@ def _heading(text: str, tip: str = "") -> QLabel:
     return label
 
 
-class DeployPanel(QWidget):
+class DeployPanel(ModelAndDataDrops, QWidget):
     """Export on the left (form, verdict, files, code, earlier exports); scoring on the right.
 
     ``status_changed`` says "waiting" (no trained run), "to do" (a run not exported yet) or
@@ -254,15 +250,6 @@ class DeployPanel(QWidget):
                 used = True
         return used
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
-        if any(_usable(url.toLocalFile()) for url in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
-        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        if self.open_paths(paths):
-            event.acceptProposedAction()
-
     # -- status ------------------------------------------------------------------------------
 
     def _refresh_buttons(self) -> None:
@@ -289,8 +276,3 @@ def _run_texts(project: Project, run_id: int) -> tuple[str, str]:
         "trained model, plus three companion files."
     )
     return intro, f"{table}-{what}-run{run_id}"
-
-
-def _usable(path: str) -> bool:
-    suffix = Path(path).suffix.lower()
-    return bool(path) and (suffix == ".onnx" or suffix in DATA_SUFFIXES)

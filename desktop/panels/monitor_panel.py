@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGroupBox, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from desktop.panels.deploy_panel import DATA_SUFFIXES
+from desktop.widgets.file_drops import DATA_SUFFIXES, ModelAndDataDrops
 from desktop.widgets.monitor_charts import DriftTabs
 from desktop.widgets.monitor_columns import ColumnDriftTable
 from desktop.widgets.monitor_files import MonitorFiles
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 JUST_EXPORTED = "The model just exported in Deploy."
 
 
-class MonitorPanel(QWidget):
+class MonitorPanel(ModelAndDataDrops, QWidget):
     """Inputs on top; the verdict and the columns on the left, the pictures on the right.
 
     ``status_changed`` says "waiting" (no model), "to do" (a model to check) or "done" (the
@@ -307,15 +307,6 @@ class MonitorPanel(QWidget):
 
     # -- drops and status --------------------------------------------------------------------
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
-        if any(_usable(url.toLocalFile()) for url in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
-        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        if self.open_paths(paths):
-            event.acceptProposedAction()
-
     def _refresh_status(self, *, force: bool = False) -> None:
         model = self.inputs.model_path
         if model is not None and model == self._checked_model:
@@ -327,9 +318,4 @@ class MonitorPanel(QWidget):
         if force or status != self.status:
             self.status = status
             self.status_changed.emit(status)
-
-
-def _usable(path: str) -> bool:
-    suffix = Path(path).suffix.lower()
-    return bool(path) and (suffix == ".onnx" or suffix in DATA_SUFFIXES)
 

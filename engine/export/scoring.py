@@ -104,21 +104,15 @@ def score_source(
     else a ``row`` number. Raises InputError for data the model cannot score (missing or
     retyped columns, no rows), Cancelled when ``cancel`` is set; neither leaves an output.
     """
-    from engine.sources.stream import open_stream
+    from engine.sources.stream import open_tracked_stream
 
     out = Path(out_path).expanduser()
     fmt = output_format(out)
     _refuse_overwriting_input(out, source)
     job = Job(progress, cancel)
     started = time.monotonic()
-    read_fraction = [0.0]
-
-    def reading(fraction: float, message: str) -> None:
-        read_fraction[0] = fraction
-
-    job.step(0.0, f"Opening {source.label}", force=True)
-    read_job = Job(reading, job.cancel, min_interval=0.0)
-    with open_stream(source, chunk_rows=chunk_rows, job=read_job, password=password) as stream:
+    stream, read = open_tracked_stream(source, job, chunk_rows=chunk_rows, password=password)
+    with stream:
         columns = list(stream.columns)
         keys = _key_columns(model, columns, key_columns, stream.label)
         extra = [c for c in check_columns(model.inputs, columns, stream.label) if c not in keys]
@@ -140,7 +134,7 @@ def score_source(
                 outputs = model.run(feed)
                 writer.write(score_table(model, outputs, chunk, keys, rows + 1, tally))
                 rows += len(chunk)
-                job.step(min(read_fraction[0], 0.99), f"Scored {rows:,} rows")
+                job.step(min(read.fraction, 0.99), f"Scored {rows:,} rows")
             if rows == 0:
                 raise InputError(
                     f"{stream.label} has column names but no data rows to score.",

@@ -53,7 +53,7 @@ def check_drift(
     Raises ModelFileError for a model without a drift reference, InputError for data the
     model cannot read (missing columns, no rows), Cancelled when ``cancel`` is set.
     """
-    from engine.sources.stream import open_stream
+    from engine.sources.stream import open_tracked_stream
 
     settings = settings or DriftSettings()
     if not isinstance(model, ScoringModel):
@@ -61,14 +61,8 @@ def check_drift(
     reference = _reference_of(model)
     job = Job(progress, cancel)
     started = time.monotonic()
-    read_fraction = [0.0]
-
-    def reading(fraction: float, message: str) -> None:
-        read_fraction[0] = fraction
-
-    job.step(0.0, f"Opening {source.label}", force=True)
-    read_job = Job(reading, job.cancel, min_interval=0.0)
-    with open_stream(source, chunk_rows=chunk_rows, job=read_job, password=password) as stream:
+    stream, read = open_tracked_stream(source, job, chunk_rows=chunk_rows, password=password)
+    with stream:
         columns = list(stream.columns)
         extra = check_columns(model.inputs, columns, stream.label, "check again")
         header = stream.header
@@ -80,11 +74,11 @@ def check_drift(
         rows = 0
         for chunk in stream:
             if rows == 0:  # the first chunk is read: the file's size says how many rows come
-                expected = expected_rows(chunk, read_fraction[0], source, header.text_cells)
+                expected = expected_rows(chunk, read.fraction, source, header.text_cells)
                 state.score_rate = score_rate(expected, settings.score_rows)
             state.add(converters, chunk)
             rows += len(chunk)
-            job.step(min(read_fraction[0], 0.99) * 0.95, f"Checked {rows:,} rows")
+            job.step(min(read.fraction, 0.99) * 0.95, f"Checked {rows:,} rows")
         if rows == 0:
             raise InputError(
                 f"{stream.label} has column names but no data rows to check.",

@@ -102,6 +102,32 @@ class TableStream:
         self.close()
 
 
+class ReadProgress:
+    """How much of a source a stream has read (0..1), for callers that report their own
+    progress (scoring and drift checks report rows processed, not bytes read)."""
+
+    def __init__(self) -> None:
+        self.fraction = 0.0
+
+    def __call__(self, fraction: float, message: str) -> None:
+        self.fraction = fraction
+
+
+def open_tracked_stream(
+    source: Source,
+    job: Job,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    password: str | None = None,
+) -> tuple[TableStream, ReadProgress]:
+    """:func:`open_stream` for a job that reports its own progress: says "Opening ...",
+    shares the job's cancel token, and returns the share read as it goes."""
+    read = ReadProgress()
+    job.step(0.0, f"Opening {source.label}", force=True)
+    read_job = Job(read, job.cancel, min_interval=0.0)
+    return open_stream(source, chunk_rows=chunk_rows, job=read_job, password=password), read
+
+
 def open_stream(
     source: Source,
     *,

@@ -100,3 +100,12 @@ def test_every_error_exits_2_with_a_message(problem, model, sample_dir, tmp_path
     assert expected in captured.out + captured.err
     if problem == "damaged history":  # refused before the check, and left as it was
         assert (model.parent / "churn.drift-history.json").read_text("utf-8") == "{not json"
+
+
+def test_a_database_table_is_checked_too(model, sample_dir, capsys) -> None:
+    """The training table itself, read from SQLite: nothing has drifted."""
+    url = f"sqlite:///{sample_dir / 'churn.sqlite'}"
+    code = main(["drift", str(model), url, "--table", "customers", "--quiet", "--no-history"])
+    out = capsys.readouterr().out
+    assert code == EXIT_STABLE, out
+    assert "Checked 5,000 rows of" in out
