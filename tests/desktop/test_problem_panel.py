@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from churn_tables import churn_table as new_churn_table
 from PySide6.QtCore import Qt
 
 from desktop.panels.context import ActiveTable
@@ -24,13 +26,10 @@ WAIT = 30_000  # ms; generous for a loaded 2-core machine, never slept
 
 def churn_table(path: Path) -> ActiveTable:
     """A new project at ``path`` holding churn.csv plus the leaky ``account_status``."""
-    project = api.create_project(path)
-    source = api.source_for(str(api.sample_data_dir() / "churn.csv"))
-    loaded = api.load_table(source)
-    loaded.frame["account_status"] = np.where(loaded.frame["churned"], "closed", "open")
-    source_id = api.add_table(project, "Customer churn", source, loaded)
-    return ActiveTable(project, source_id, "Customer churn", loaded.frame,
-                       project.load_schema(source_id))
+    def leak(frame: pd.DataFrame) -> None:
+        frame["account_status"] = np.where(frame["churned"], "closed", "open")
+
+    return new_churn_table(path, leak)
 
 
 def reopened(table: ActiveTable) -> ActiveTable:

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from churn_tables import churn_problem, churn_table
 from PySide6.QtCore import Qt, QTimer
 
 from desktop.panels.context import ActiveTable
 from desktop.panels.train_panel import TrainPanel
 from desktop.tasks import TaskRunner
-from engine import api
 
 WAIT = 60_000  # ms; generous for a loaded 2-core machine, never slept
 
@@ -21,16 +20,9 @@ WAIT = 60_000  # ms; generous for a loaded 2-core machine, never slept
 @pytest.fixture(scope="module")
 def churn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ActiveTable, object]]:
     """The sample churn table in a new project, and the problem "predict churned"."""
-    folder: Path = tmp_path_factory.mktemp("train_panel")
-    source = api.source_for(str(api.sample_data_dir() / "churn.csv"))
-    loaded = api.load_table(source)
-    project = api.create_project(folder / "churn.gristmill")
-    source_id = api.add_table(project, "Customer churn", source, loaded)
-    schema = project.load_schema(source_id)
-    table = ActiveTable(project, source_id, "Customer churn", loaded.frame, schema)
-    problem = api.define_problem(loaded.frame, schema, "churned").problem
-    yield table, problem
-    project.close()
+    table = churn_table(tmp_path_factory.mktemp("train_panel") / "churn.gristmill")
+    yield table, churn_problem(table)
+    table.project.close()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from churn_tables import churn_problem, churn_table
 
 from desktop.panels.context import ActiveTable
 from desktop.panels.train_job import TrainSummary, train_job
@@ -36,16 +37,9 @@ SLOW = SearchSettings(time_budget=300, families=("linear", "random_forest"), n_j
 @pytest.fixture(scope="module")
 def churn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ActiveTable, object]]:
     """The sample churn table in a new project, and the problem "predict churned"."""
-    folder: Path = tmp_path_factory.mktemp("train_process")
-    source = api.source_for(str(api.sample_data_dir() / "churn.csv"))
-    loaded = api.load_table(source)
-    project = api.create_project(folder / "churn.gristmill")
-    source_id = api.add_table(project, "Customer churn", source, loaded)
-    schema = project.load_schema(source_id)
-    table = ActiveTable(project, source_id, "Customer churn", loaded.frame, schema)
-    problem = api.define_problem(loaded.frame, schema, "churned").problem
-    yield table, problem
-    project.close()
+    table = churn_table(tmp_path_factory.mktemp("train_process") / "churn.gristmill")
+    yield table, churn_problem(table)
+    table.project.close()
 
 
 @pytest.fixture
