@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from desktop.tasks import Task, TaskRunner
 from desktop.widgets.profile_view import ProfileView
 from desktop.widgets.table_model import DataFrameModel
+from engine.errors import GristmillError
 from engine.jobs import CancelToken, Job, ProgressCallback
 
 if TYPE_CHECKING:
@@ -295,10 +296,11 @@ class DataPanel(QWidget):
             self._show(frame, profile, _describe(name, frame, profile, []))
             self._publish(project, source_id, name, frame)
 
-        def stopped(*_args: object) -> None:
+        def stopped(error: BaseException | None = None) -> None:
             self.profile_view.setEnabled(True)
             if self._current is not None and self._current[:2] == (project, source_id):
-                self.summary.setText(f"The kind of {column} was not changed.")
+                reason = f" {error}" if isinstance(error, GristmillError) else ""
+                self.summary.setText(f"The kind of {column} was not changed.{reason}")
 
         return self._runner.run(
             f"Changing the kind of {column}",
@@ -308,6 +310,7 @@ class DataPanel(QWidget):
             finished,
             on_failed=stopped,
             on_cancelled=stopped,
+            shows_errors=True,  # the summary line says why the kind was not changed
         )
 
     # -- display ---------------------------------------------------------------------------
@@ -429,8 +432,10 @@ def override_kind_job(
     Cancel leaves the project as it was.
     """
     from engine import api
+    from engine.profile.kind_check import check_kind
 
     job = Job(progress, cancel)
+    check_kind(frame[column], kind, column)  # refuse what cannot work, before any change
     stored = project.load_schema(source_id) or api.infer_schema(frame)
     chosen = stored.override(column, kind=kind)
     schema = api.infer_schema(frame, chosen, progress=job.sub(0.0, 0.2).step, cancel=cancel)

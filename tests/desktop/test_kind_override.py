@@ -88,3 +88,15 @@ def test_overriding_a_kind_saves_it_and_publishes_the_table(
     with qtbot.waitSignal(panel.table_opened, timeout=WAIT) as reopened:
         panel.refresh_sources()
     assert reopened.args[0].schema[COLUMN].kind == ColumnKind.NUMERIC
+
+
+def test_a_kind_the_values_cannot_take_is_refused_in_words(qtbot, panel: DataPanel) -> None:
+    project, source_id = panel._current[0], panel._current[1]
+    before = project.load_schema(source_id)
+    task = panel.override_kind("region", "numeric")
+    qtbot.waitUntil(lambda: "was not changed" in panel.summary.text(), timeout=WAIT)
+    assert task is not None
+    text = panel.summary.text()
+    assert "'region' cannot be read as numbers" in text and "'North'" in text
+    assert project.load_schema(source_id)["region"].kind == before["region"].kind
+    assert panel.profile_view.isEnabled()
