@@ -431,6 +431,7 @@ def override_kind_job(
     refresh, a reopened project) keep it. The kinds are saved after the profile, so a
     Cancel leaves the project as it was.
     """
+    from desktop.panels.context import note_kinds_changed
     from engine import api
     from engine.profile.kind_check import check_kind
 
@@ -442,5 +443,6 @@ def override_kind_job(
     profile = api.profile_table(frame, schema, progress=job.sub(0.2, 0.95).step, cancel=cancel)
     job.check()
     project.save_schema(source_id, schema)
+    note_kinds_changed(project, source_id)  # models trained before used the old kinds
     job.done("Saved")
     return schema, profile

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.panels.context import kinds_changed_at
 from desktop.panels.train_job import TrainSummary, describe_outcome, run_text, train_job
 from desktop.tasks import Task, TaskRunner
 from desktop.theme import error_style
@@ -30,6 +31,8 @@ from desktop.widgets.leaderboard_view import LeaderboardView
 from desktop.widgets.search_form import SearchForm
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from desktop.panels.context import ActiveTable
     from engine.problem.definition import Problem
     from engine.project.store_runs import RunRecord
@@ -254,7 +257,9 @@ class TrainPanel(QWidget):
         self.heading.setText(self._heading())
         if not running and not ready:
             self._say("Choose a table in Data and a target in Problem first.")
-        status = "waiting" if not ready else _status_of(records, self._problem)
+        changed = (kinds_changed_at(self._table.project, self._table.source_id)
+                   if self._table is not None else None)
+        status = "waiting" if not ready else _status_of(records, self._problem, changed)
         self.status = status
         self.status_changed.emit(status)  # every time: the navigation may have missed one
 
@@ -285,13 +290,18 @@ class TrainPanel(QWidget):
         self.message.setText(text)
 
 
-def _status_of(records: list[RunRecord], problem: Problem | None) -> str:
+def _status_of(records: list[RunRecord], problem: Problem | None,
+               kinds_changed: datetime | None = None) -> str:
     """"done" when the newest run with a model was trained for this very problem; "out of
-    date" when the problem changed since (its target, features, metric or split)."""
+    date" when the problem changed since (its target, features, metric or split), or when
+    the user changed a column's kind after that run."""
     trained = [record for record in records if record.has_model]
     if not trained:
         return "to do"
-    if problem is None or _same_problem(trained[-1].problem, problem):
+    latest = trained[-1]
+    if kinds_changed is not None and latest.created_at < kinds_changed:
+        return "out of date"
+    if problem is None or _same_problem(latest.problem, problem):
         return "done"
     return "out of date"
 

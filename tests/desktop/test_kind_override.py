@@ -71,6 +71,10 @@ def test_overriding_a_kind_saves_it_and_publishes_the_table(
 
     table = published.args[0]
     assert table.schema[COLUMN].kind == ColumnKind.NUMERIC
+    # Runs trained before this moment used the old kind: Train will say "out of date".
+    from desktop.panels.context import kinds_changed_at
+
+    assert kinds_changed_at(project, source_id) is not None
     assert table.schema[COLUMN].overridden
     stored = api.open_project(project.path).load_schema(source_id)
     assert stored[COLUMN].kind == ColumnKind.NUMERIC and stored[COLUMN].overridden
@@ -100,3 +104,17 @@ def test_a_kind_the_values_cannot_take_is_refused_in_words(qtbot, panel: DataPan
     assert "'region' cannot be read as numbers" in text and "'North'" in text
     assert project.load_schema(source_id)["region"].kind == before["region"].kind
     assert panel.profile_view.isEnabled()
+
+
+def test_runs_trained_before_a_kind_change_are_out_of_date() -> None:
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from desktop.panels.train_panel import _status_of
+
+    trained = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    run = SimpleNamespace(has_model=True, created_at=trained, problem=None)
+    assert _status_of([run], None) == "done"
+    assert _status_of([run], None, trained - dt.timedelta(days=1)) == "done"
+    assert _status_of([run], None, trained + dt.timedelta(minutes=5)) == "out of date"
+    assert _status_of([], None, trained) == "to do"
