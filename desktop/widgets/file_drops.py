@@ -1,4 +1,4 @@
-"""Model and data files dropped on a panel: the one rule for what a panel accepts.
+"""Model and data files dropped on (or chosen for) a panel: what a panel accepts.
 
 Deploy (scoring) and Monitor (drift checks) both take an ``.onnx`` model and a data file by
 drag and drop; :class:`ModelAndDataDrops` gives a panel the two Qt event handlers and leaves
@@ -15,6 +15,11 @@ DATA_SUFFIXES = {
     ".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm", ".parquet", ".pq", ".jsonl", ".ndjson",
     ".json",
 }
+
+DATA_FILTER = (
+    "Tables (" + " ".join(f"*{suffix}" for suffix in sorted(DATA_SUFFIXES)) + ");;All files (*)"
+)
+MODEL_FILTER = "ONNX models (*.onnx);;All files (*)"
 
 
 def model_or_data(path: str) -> bool:

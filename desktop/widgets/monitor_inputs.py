@@ -24,15 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.theme import error_color
+from desktop.widgets.file_drops import DATA_FILTER, MODEL_FILTER
 
 if TYPE_CHECKING:
     from engine.project.store_exports import ExportRecord
 
-DATA_FILTER = (
-    "Tables (*.csv *.tsv *.txt *.tab *.xlsx *.xlsm *.parquet *.pq *.jsonl *.ndjson *.json);;"
-    "All files (*)"
-)
-MODEL_FILTER = "ONNX models (*.onnx);;All files (*)"
 MODEL_TIP = (
     "The exported model (.onnx) to check. Its file holds a summary of the data it was trained "
     "on (the drift reference), so the training data is not needed."

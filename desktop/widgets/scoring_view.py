@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.theme import error_color
+from desktop.widgets.file_drops import DATA_FILTER, MODEL_FILTER
 from desktop.widgets.scoring_summary import describe_summary
 
 if TYPE_CHECKING:
@@ -33,11 +34,6 @@ if TYPE_CHECKING:
     from engine.export.scoring import ScoringSummary
     from engine.jobs import CancelToken, ProgressCallback
 
-DATA_FILTER = (
-    "Tables (*.csv *.tsv *.txt *.tab *.xlsx *.xlsm *.parquet *.pq *.jsonl *.ndjson *.json);;"
-    "All files (*)"
-)
-MODEL_FILTER = "ONNX models (*.onnx);;All files (*)"
 OUTPUT_FILTER = "CSV (*.csv);;Parquet (*.parquet)"
 KEYS_TIP = (
     "Key columns are copied from the data into the output so each score can be matched to "
