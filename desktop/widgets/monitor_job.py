@@ -108,8 +108,11 @@ def draw_figures(
     from engine.monitor import plots
 
     scores = plots.score_figure(report.scores) if report.scores is not None else None
-    flagged = tuple(c.name for c in report.flagged_columns()[:TREND_COLUMNS])
-    trend = plots.trend_figure(history, columns=flagged)  # None below two checks
+    flagged = report.flagged_columns()
+    moved = tuple(c.name for c in flagged if c.status in ("changed", "major"))[:TREND_COLUMNS]
+    missing = tuple(c.name for c in flagged if "missing" in c.integrity)[:TREND_COLUMNS]
+    # PSI for columns whose distribution moved; missing rates for those whose gaps grew.
+    trend = plots.trend_figure(history, moved, missing)  # None below two checks
     columns = {c.name: plots.column_figure(c) for c in report.columns if c.bins}
     return scores, trend, columns
 

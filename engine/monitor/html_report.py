@@ -210,12 +210,17 @@ def _trend(report: DriftReport, history: Sequence[HistoryEntry]) -> str:
     # Only columns whose distribution changed: a PSI line says nothing about missing values.
     names = [c.name for c in report.flagged_columns()
              if c.status in (CHANGED, MAJOR)][:_TREND_COLUMNS]
-    figure = plots.trend_figure(history, names)
-    picture = "" if figure is None else _image(
-        figure, "Trend over past checks",
-        "Top: the verdict of each check. Bottom: PSI of the model's scores (black) and of the "
-        "columns that changed now; above 0.1 a distribution has moved, above 0.25 a lot.",
-        "trend")
+    missing = [c.name for c in report.flagged_columns()
+               if "missing" in c.integrity][:_TREND_COLUMNS]
+    figure = plots.trend_figure(history, names, missing)
+    caption = (f"Top: the verdict of each check. {'Middle' if missing else 'Bottom'}: PSI of "
+               "the model's scores (black) and of the columns that changed now; above 0.1 a "
+               "distribution has moved, above 0.25 a lot.")
+    if missing:
+        caption += (" Bottom: the share of rows missing a value, for the columns whose "
+                    "missing rate changed.")
+    picture = "" if figure is None else _image(figure, "Trend over past checks", caption,
+                                               "trend")
     newest = sorted(history, key=lambda e: e.checked_at, reverse=True)
     rows = []
     for entry in newest[:_HISTORY_ROWS]:

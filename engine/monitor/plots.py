@@ -57,8 +57,10 @@ def score_figure(scores: ScoreDrift) -> Figure:
                           "Score range", "Share of rows")
 
 
-def trend_figure(history: Sequence[HistoryEntry], columns: Sequence[str] = ()) -> Figure | None:
-    """The headline level and the PSI of the scores (and of ``columns``) over past checks.
+def trend_figure(history: Sequence[HistoryEntry], columns: Sequence[str] = (),
+                 missing_columns: Sequence[str] = ()) -> Figure | None:
+    """The headline level and the PSI of the scores (and of ``columns``) over past checks,
+    and the share of missing values of ``missing_columns`` (a PSI line cannot show those).
 
     ``None`` with fewer than two checks: one point is not a trend. Checks are placed in
     date order at equal spacing (two checks on one day stay apart), labelled by date.
@@ -70,8 +72,16 @@ def trend_figure(history: Sequence[HistoryEntry], columns: Sequence[str] = ()) -
         return None
     entries = sorted(history, key=lambda e: _moment(e.checked_at))
     positions = list(range(len(entries)))
-    figure = Figure(figsize=(SIZE[0] + 1.4, 4.8), layout="constrained")
-    level_axes, psi_axes = figure.subplots(2, 1, sharex=True, height_ratios=[1, 2])
+    if missing_columns:
+        figure = Figure(figsize=(SIZE[0] + 1.4, 6.4), layout="constrained")
+        level_axes, psi_axes, missing_axes = figure.subplots(
+            3, 1, sharex=True, height_ratios=[1, 2, 1.4])
+        _missing_trend(missing_axes, entries, positions, missing_columns)
+        bottom_axes = missing_axes
+    else:
+        figure = Figure(figsize=(SIZE[0] + 1.4, 4.8), layout="constrained")
+        level_axes, psi_axes = figure.subplots(2, 1, sharex=True, height_ratios=[1, 2])
+        bottom_axes = psi_axes
 
     heights = [LEVEL_HEIGHT.get(e.level, math.nan) for e in entries]
     level_axes.plot(positions, heights, color="#c8c8c8", linewidth=1, zorder=1)
@@ -105,10 +115,26 @@ def trend_figure(history: Sequence[HistoryEntry], columns: Sequence[str] = ()) -
     labels = _date_labels([e.checked_at for e in entries])
     step = max(1, math.ceil(len(entries) / 12))  # at most about 12 dates under the axis
     ticks = positions[::step]
-    psi_axes.xaxis.set_major_locator(FixedLocator(ticks))
-    psi_axes.set_xticklabels([labels[i] for i in ticks], rotation=30, ha="right", fontsize=8)
-    psi_axes.set_xlim(-0.5, len(entries) - 0.5)
+    bottom_axes.xaxis.set_major_locator(FixedLocator(ticks))
+    bottom_axes.set_xticklabels([labels[i] for i in ticks], rotation=30, ha="right", fontsize=8)
+    bottom_axes.set_xlim(-0.5, len(entries) - 0.5)
     return figure
+
+
+def _missing_trend(axes: Axes, entries: Sequence[HistoryEntry], positions: list[int],
+                   columns: Sequence[str]) -> None:
+    """Share of rows with a missing value, per column and check (in percent)."""
+    from matplotlib.ticker import PercentFormatter
+
+    for name in columns:
+        values = [_number(e.columns.get(name, {}).get("missing_rate")) * 100 for e in entries]
+        axes.plot(positions, values, linewidth=1.4, marker="o", label=_plain(name))
+    axes.set_ylim(bottom=0)
+    axes.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    axes.set_ylabel("Rows missing")
+    axes.set_title("Missing values in the columns whose missing rate changed")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
 
 
 def png_data_uri(figure: Figure, dpi: int = 100) -> str:

@@ -284,6 +284,23 @@ def test_trend_figure_draws_levels_and_psi_in_date_order(
         "2026-09-01", "2026-10-01", "2026-11-01"]
 
 
+def test_the_trend_shows_missing_rates_of_columns_whose_missing_rate_changed(
+    shifted: DriftReport, stable: DriftReport
+) -> None:
+    history = [*_history(stable, ["2026-09-01"]), *_history(shifted, ["2026-10-01"])]
+    figure = trend_figure(history, ["support_calls"], ["age"])
+    assert figure is not None and len(figure.axes) == 3
+    missing_axes = figure.axes[2]
+    (line,) = missing_axes.get_lines()
+    rates = {c.name: c.missing_rate for c in stable.columns}, {
+        c.name: c.missing_rate for c in shifted.columns}
+    assert list(line.get_ydata()) == pytest.approx([rates[0]["age"] * 100,
+                                                    rates[1]["age"] * 100])
+    assert line.get_ydata()[1] > 15  # age is missing in about a fifth of the shifted rows
+    page = render_html(shifted, history)
+    assert "Bottom: the share of rows missing a value" in page
+
+
 def test_png_data_uri_is_a_png(shifted: DriftReport) -> None:
     uri = png_data_uri(score_figure(shifted.scores))
     prefix = "data:image/png;base64,"
