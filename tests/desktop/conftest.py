@@ -26,6 +26,36 @@ def gui_thread_collector(qapp):
     return collect_on_gui_thread(qapp)
 
 
+TEARDOWN_WAIT_MS = 60_000  # generous for a loaded 2-core machine; never slept
+
+
+@pytest.fixture
+def runner(qtbot):
+    """A task runner of the test's own; at teardown every task is stopped and waited for.
+
+    Cancel is pressed twice (the second press tells a training run to keep nothing), so no
+    worker outlives the test and the widgets it reports to.
+    """
+    from desktop.tasks import TaskRunner
+
+    runner = TaskRunner()
+    yield runner
+    runner.cancel_all()
+    runner.cancel_all()
+    assert runner.wait_all(30.0)
+    qtbot.waitUntil(lambda: not runner.running, timeout=TEARDOWN_WAIT_MS)
+
+
+@pytest.fixture(scope="module")
+def churn_with_problem(tmp_path_factory: pytest.TempPathFactory):
+    """The sample churn table in a new project (one per test module), and "predict churned"."""
+    from churn_tables import churn_problem, churn_table
+
+    table = churn_table(tmp_path_factory.mktemp("churn") / "churn.gristmill")
+    yield table, churn_problem(table)
+    table.project.close()
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
     """A QSettings file of the test's own (recent projects, window geometry)."""

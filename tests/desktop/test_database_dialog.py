@@ -49,15 +49,6 @@ def crm_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def runner(qtbot) -> TaskRunner:
-    runner = TaskRunner()
-    yield runner
-    runner.cancel_all()
-    runner.wait_all(10.0)
-    qtbot.waitUntil(lambda: not runner.running, timeout=WAIT)
-
-
-@pytest.fixture
 def dialog(qtbot, runner: TaskRunner) -> DatabaseDialog:
     dialog = DatabaseDialog(runner)
     qtbot.addWidget(dialog)

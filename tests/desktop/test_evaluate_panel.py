@@ -40,15 +40,6 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, 
 
 
 @pytest.fixture
-def runner(qtbot) -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.cancel_all()
-    assert runner.wait_all(30.0)
-    qtbot.waitUntil(lambda: not runner.running, timeout=WAIT)
-
-
-@pytest.fixture
 def panel(qtbot, runner: TaskRunner, trained) -> EvaluatePanel:
     panel = EvaluatePanel(runner)
     qtbot.addWidget(panel)

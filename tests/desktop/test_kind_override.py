@@ -18,15 +18,6 @@ COLUMN = "satisfaction_score"
 
 
 @pytest.fixture
-def runner(qtbot) -> TaskRunner:
-    runner = TaskRunner()
-    yield runner
-    runner.cancel_all()
-    runner.wait_all(10.0)
-    qtbot.waitUntil(lambda: not runner.running, timeout=WAIT)
-
-
-@pytest.fixture
 def panel(qtbot, runner: TaskRunner, tmp_path: Path) -> DataPanel:
     """The Data panel on a new project holding the sample churn table, opened."""
     project = api.create_project(tmp_path / "churn.gristmill")

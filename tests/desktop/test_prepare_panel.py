@@ -47,15 +47,6 @@ def problem(churn: tuple):
     return churn[3]
 
 
-@pytest.fixture
-def runner(qtbot) -> TaskRunner:
-    runner = TaskRunner()
-    yield runner
-    runner.cancel_all()
-    runner.wait_all(10.0)
-    qtbot.waitUntil(lambda: not runner.running, timeout=WAIT)
-
-
 def new_panel(qtbot, runner: TaskRunner) -> PreparePanel:
     panel = PreparePanel(runner)
     qtbot.addWidget(panel)

@@ -40,15 +40,6 @@ def reopened(table: ActiveTable) -> ActiveTable:
 
 
 @pytest.fixture
-def runner(qtbot) -> TaskRunner:
-    runner = TaskRunner()
-    yield runner
-    runner.cancel_all()
-    runner.wait_all(10.0)
-    qtbot.waitUntil(lambda: not runner.running, timeout=WAIT)
-
-
-@pytest.fixture
 def panel(qtbot, runner: TaskRunner) -> ProblemPanel:
     panel = ProblemPanel(runner)
     qtbot.addWidget(panel)

@@ -4,10 +4,8 @@ and bad input that ends in a message."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
-from churn_tables import churn_problem, churn_table
 from PySide6.QtCore import Qt, QTimer
 
 from desktop.panels.context import ActiveTable
@@ -15,24 +13,6 @@ from desktop.panels.train_panel import TrainPanel
 from desktop.tasks import TaskRunner
 
 WAIT = 60_000  # ms; generous for a loaded 2-core machine, never slept
-
-
-@pytest.fixture(scope="module")
-def churn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ActiveTable, object]]:
-    """The sample churn table in a new project, and the problem "predict churned"."""
-    table = churn_table(tmp_path_factory.mktemp("train_panel") / "churn.gristmill")
-    yield table, churn_problem(table)
-    table.project.close()
-
-
-@pytest.fixture
-def runner(qtbot) -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.cancel_all()
-    runner.cancel_all()  # a second press: nothing of an unfinished run is kept
-    assert runner.wait_all(30.0)
-    qtbot.waitUntil(lambda: not runner.running, timeout=WAIT)
 
 
 def _panel(qtbot, runner: TaskRunner, churn: tuple[ActiveTable, object]) -> TrainPanel:
@@ -55,13 +35,13 @@ def _rows(panel: TrainPanel) -> list[list[str]]:
 
 
 def test_status_follows_the_problem_and_the_families_follow_the_task(
-    qtbot, runner: TaskRunner, churn
+    qtbot, runner: TaskRunner, churn_with_problem
 ) -> None:
     panel = TrainPanel(runner)
     qtbot.addWidget(panel)
     assert panel.status == "waiting" and not panel.start_button.isEnabled()
     assert "Choose a table in Data" in panel.message.text()
-    table, problem = churn
+    table, problem = churn_with_problem
     statuses: list[str] = []
     panel.status_changed.connect(statuses.append)
     panel.set_table(table)
@@ -81,10 +61,10 @@ def test_status_follows_the_problem_and_the_families_follow_the_task(
 
 
 def test_training_fills_the_leaderboard_and_stores_the_run(
-    qtbot, runner: TaskRunner, churn
+    qtbot, runner: TaskRunner, churn_with_problem
 ) -> None:
-    panel = _panel(qtbot, runner, churn)
-    table, _problem = churn
+    panel = _panel(qtbot, runner, churn_with_problem)
+    table, _problem = churn_with_problem
     panel.form.choose(("linear",))
     panel.form.budget.setValue(60)
     panel.form.max_models.setValue(1)
@@ -120,7 +100,7 @@ def test_training_fills_the_leaderboard_and_stores_the_run(
     panel.grab().save("/tmp/train_panel.png")
 
     # Another panel on the same table lists the run; choosing it re-opens it.
-    again = _panel(qtbot, runner, churn)
+    again = _panel(qtbot, runner, churn_with_problem)
     assert again.status == "done"
     assert again.board.board_model.rowCount() == 2  # the latest run's board is shown
     items = [again.runs.item(i) for i in range(again.runs.count())]
@@ -132,10 +112,10 @@ def test_training_fills_the_leaderboard_and_stores_the_run(
 
 
 def test_stop_ends_the_search_quickly_and_keeps_the_finished_model(
-    qtbot, runner: TaskRunner, churn
+    qtbot, runner: TaskRunner, churn_with_problem
 ) -> None:
-    panel = _panel(qtbot, runner, churn)
-    table, _problem = churn
+    panel = _panel(qtbot, runner, churn_with_problem)
+    table, _problem = churn_with_problem
     panel.form.choose(("linear", "random_forest"))
     panel.form.budget.setValue(300)
     panel.form.cores.setValue(1)  # one candidate at a time: the forest fits after the linear
@@ -180,9 +160,9 @@ def test_stop_ends_the_search_quickly_and_keeps_the_finished_model(
     print(f"Stop: search ended in {search_stopped:.2f} s, the run was saved in {ended:.2f} s")
 
 
-def test_stop_pressed_twice_keeps_nothing(qtbot, runner: TaskRunner, churn) -> None:
-    panel = _panel(qtbot, runner, churn)
-    table, _problem = churn
+def test_stop_pressed_twice_keeps_nothing(qtbot, runner: TaskRunner, churn_with_problem) -> None:
+    panel = _panel(qtbot, runner, churn_with_problem)
+    table, _problem = churn_with_problem
     runs_before = len(table.project.list_runs(table.source_id))
     panel.form.choose(("linear", "random_forest"))
     panel.form.budget.setValue(300)
@@ -203,9 +183,9 @@ def test_stop_pressed_twice_keeps_nothing(qtbot, runner: TaskRunner, churn) -> N
 
 
 def test_no_family_ticked_gives_a_message_and_starts_nothing(
-    qtbot, runner: TaskRunner, churn
+    qtbot, runner: TaskRunner, churn_with_problem
 ) -> None:
-    panel = _panel(qtbot, runner, churn)
+    panel = _panel(qtbot, runner, churn_with_problem)
     panel.form.choose(())
     assert panel.start() is None
     assert "Tick at least one model family" in panel.message.text()
@@ -213,9 +193,9 @@ def test_no_family_ticked_gives_a_message_and_starts_nothing(
 
 
 def test_a_target_with_no_values_gives_a_message_not_a_crash(
-    qtbot, runner: TaskRunner, churn
+    qtbot, runner: TaskRunner, churn_with_problem
 ) -> None:
-    table, problem = churn
+    table, problem = churn_with_problem
     empty = table.frame.copy()
     empty["churned"] = None
     panel = TrainPanel(runner)

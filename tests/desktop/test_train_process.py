@@ -6,11 +6,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from churn_tables import churn_problem, churn_table
 
 from desktop.panels.context import ActiveTable
 from desktop.panels.train_job import TrainSummary, train_job
@@ -32,24 +30,6 @@ from engine.training.search import SearchSettings
 WAIT = 60_000  # ms; generous for a loaded 2-core machine, never slept
 QUICK = SearchSettings(time_budget=60, families=("linear",), max_trials=1)
 SLOW = SearchSettings(time_budget=300, families=("linear", "random_forest"), n_jobs=1)
-
-
-@pytest.fixture(scope="module")
-def churn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ActiveTable, object]]:
-    """The sample churn table in a new project, and the problem "predict churned"."""
-    table = churn_table(tmp_path_factory.mktemp("train_process") / "churn.gristmill")
-    yield table, churn_problem(table)
-    table.project.close()
-
-
-@pytest.fixture
-def runner(qtbot) -> Iterator[TaskRunner]:
-    runner = TaskRunner()
-    yield runner
-    runner.cancel_all()
-    runner.cancel_all()
-    assert runner.wait_all(30.0)
-    qtbot.waitUntil(lambda: not runner.running, timeout=WAIT)
 
 
 class Run:
@@ -111,8 +91,8 @@ def _children_of(pid: int) -> list[int]:
     return found
 
 
-def test_a_run_trains_in_a_child_and_the_window_lists_it(qtbot, runner, churn) -> None:
-    table, problem = churn
+def test_a_run_trains_in_a_child_and_the_window_lists_it(qtbot, runner, churn_with_problem) -> None:
+    table, problem = churn_with_problem
     run = Run(runner, table, problem, QUICK)
     qtbot.waitUntil(lambda: run.ended, timeout=WAIT)
     assert run.errors == [] and run.cancelled == []
@@ -136,8 +116,10 @@ def test_a_run_trains_in_a_child_and_the_window_lists_it(qtbot, runner, churn) -
     assert _rows(run.boards[-1]) == _rows(summary.leaderboard)
 
 
-def test_the_first_stop_keeps_what_finished_and_the_child_ends(qtbot, runner, churn) -> None:
-    table, problem = churn
+def test_the_first_stop_keeps_what_finished_and_the_child_ends(
+    qtbot, runner, churn_with_problem
+) -> None:
+    table, problem = churn_with_problem
     run = Run(runner, table, problem, SLOW)
     # The linear model finished; the forest is fitting (one core: one candidate at a time).
     qtbot.waitUntil(lambda: run.finished_models() >= 1 or run.ended, timeout=WAIT)
@@ -152,8 +134,10 @@ def test_the_first_stop_keeps_what_finished_and_the_child_ends(qtbot, runner, ch
     assert _gone(run.pids[0])
 
 
-def test_the_second_stop_saves_nothing_and_the_child_ends(qtbot, runner, churn) -> None:
-    table, problem = churn
+def test_the_second_stop_saves_nothing_and_the_child_ends(
+    qtbot, runner, churn_with_problem
+) -> None:
+    table, problem = churn_with_problem
     before = len(table.project.list_runs(table.source_id))
     run = Run(runner, table, problem, SLOW)
     qtbot.waitUntil(lambda: bool(run.boards) or run.ended, timeout=WAIT)  # the search runs
@@ -165,8 +149,8 @@ def test_the_second_stop_saves_nothing_and_the_child_ends(qtbot, runner, churn) 
     assert _gone(run.pids[0])
 
 
-def test_an_input_error_in_the_child_arrives_with_its_message_and_hint(churn) -> None:
-    table, problem = churn
+def test_an_input_error_in_the_child_arrives_with_its_message_and_hint(churn_with_problem) -> None:
+    table, problem = churn_with_problem
     empty = table.frame.copy()
     empty["churned"] = None  # no target value at all: the engine refuses, in words
     unlabelled = ActiveTable(table.project, table.source_id, table.name, empty, table.schema)
@@ -187,8 +171,8 @@ def test_an_input_error_in_the_child_arrives_with_its_message_and_hint(churn) ->
     assert _gone(pids[0])
 
 
-def test_a_bug_in_the_child_arrives_with_its_type_and_traceback(churn) -> None:
-    table, problem = churn
+def test_a_bug_in_the_child_arrives_with_its_type_and_traceback(churn_with_problem) -> None:
+    table, problem = churn_with_problem
     request = TrainRequest(
         str(table.project.path), table.source_id, table.frame, None, problem, QUICK
     )
@@ -198,8 +182,10 @@ def test_a_bug_in_the_child_arrives_with_its_type_and_traceback(churn) -> None:
     assert "Traceback" in str(raised.value.__cause__)  # the child's, for the error dialog
 
 
-def test_a_killed_child_gives_a_clear_error_and_leaves_no_process(qtbot, runner, churn) -> None:
-    table, problem = churn
+def test_a_killed_child_gives_a_clear_error_and_leaves_no_process(
+    qtbot, runner, churn_with_problem
+) -> None:
+    table, problem = churn_with_problem
     before = len(table.project.list_runs(table.source_id))
     run = Run(runner, table, problem, SLOW)
     qtbot.waitUntil(lambda: bool(run.boards) or run.ended, timeout=WAIT)  # workers started
@@ -228,8 +214,8 @@ def test_errors_are_rebuilt_from_their_name() -> None:
     assert isinstance(bug, TrainingFailedError) and str(bug) == "KeyError: 'x'"
 
 
-def test_the_table_crosses_over_unchanged(churn) -> None:
-    table, _problem = churn
+def test_the_table_crosses_over_unchanged(churn_with_problem) -> None:
+    table, _problem = churn_with_problem
     packed = pack_frame(table.frame, no_progress, CancelToken())
     assert isinstance(packed, bytes)  # Parquet: cheap for the window's process
     back = unpack_frame(packed, no_progress)
@@ -239,7 +225,7 @@ def test_the_table_crosses_over_unchanged(churn) -> None:
 
 
 def test_closing_the_window_while_training_stops_the_child(
-    qtbot, churn, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot, churn_with_problem, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from PySide6.QtWidgets import QMessageBox
 
@@ -255,7 +241,7 @@ def test_closing_the_window_while_training_stops_the_child(
         return QMessageBox.StandardButton.Yes
 
     monkeypatch.setattr(QMessageBox, "question", answer)
-    table, problem = churn
+    table, problem = churn_with_problem
     run = Run(window.runner, table, problem, SLOW)
     qtbot.waitUntil(lambda: run.finished_models() >= 1 or run.ended, timeout=WAIT)
     assert window.close()  # asked, cancelled (the search ends), waited for, closed
