@@ -50,15 +50,10 @@ def percentile(values: list[float], q: float) -> float:
 
 def make_view(size: tuple[int, int]) -> tuple[Any, Any]:
     """A grid configured like the Data panel's, shown."""
-    from PySide6.QtWidgets import QAbstractItemView, QTableView
-
-    from desktop.widgets.table_model import DataFrameModel
+    from desktop.widgets.table_model import DataFrameModel, data_grid
 
     model = DataFrameModel()
-    view = QTableView()
-    view.setModel(model)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().setDefaultSectionSize(22)
+    view = data_grid(model)
     view.verticalHeader().setSectionResizeMode(view.verticalHeader().ResizeMode.Fixed)
     view.resize(*size)
     view.show()

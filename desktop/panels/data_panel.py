@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.tasks import Task, TaskRunner
 from desktop.widgets.profile_view import ProfileView
-from desktop.widgets.table_model import DataFrameModel
+from desktop.widgets.table_model import DataFrameModel, data_grid
 from engine.errors import GristmillError
 from engine.jobs import CancelToken, Job, ProgressCallback
 
@@ -92,11 +91,8 @@ class DataPanel(QWidget):
         self.summary = QLabel("Add a file to start.")
         self.summary.setWordWrap(True)
         self.grid_model = DataFrameModel(parent=self)
-        self.grid = QTableView()
-        self.grid.setModel(self.grid_model)
-        self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.grid = data_grid(self.grid_model)
         # Fixed row heights: the view never measures rows, which keeps a million rows smooth.
-        self.grid.verticalHeader().setDefaultSectionSize(22)
         self.grid.verticalHeader().setSectionResizeMode(
             self.grid.verticalHeader().ResizeMode.Fixed
         )

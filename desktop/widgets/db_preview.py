@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.theme import error_style
-from desktop.widgets.table_model import DataFrameModel
+from desktop.widgets.table_model import DataFrameModel, data_grid
 
 if TYPE_CHECKING:
     from engine.sources.base import LoadedTable
@@ -35,10 +35,7 @@ class PreviewBox(QWidget):
         super().__init__(parent)
         self.label = answer_label(HINT)
         self.model = DataFrameModel(parent=self)
-        self.grid = QTableView()
-        self.grid.setModel(self.model)
-        self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.grid.verticalHeader().setDefaultSectionSize(22)
+        self.grid = data_grid(self.model)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)

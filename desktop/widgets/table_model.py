@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -142,6 +143,18 @@ class DataFrameModel(QAbstractTableModel):
             self._blocks.clear()  # a cheap bound; scrolling refills only what is on screen
         self._blocks[(column, number)] = block
         return block
+
+
+GRID_ROW_PIXELS = 22
+
+
+def data_grid(model: DataFrameModel) -> QTableView:
+    """A read-only table view of ``model`` with rows of one fixed default height."""
+    grid = QTableView()
+    grid.setModel(model)
+    grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    grid.verticalHeader().setDefaultSectionSize(GRID_ROW_PIXELS)
+    return grid
 
 
 def format_value(value: Any) -> str:
