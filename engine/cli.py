@@ -267,23 +267,9 @@ def _table_hint(url: str, password: str | None, shown: int = 12) -> str:
 
 def _run_profile(args: argparse.Namespace) -> int:
     from engine import api
+    from engine.cli_sources import data_source
 
-    location = args.location
-    password = None
-    if "://" in location:
-        location, password = _database_password(location, args.ask_password)
-    if "://" in location and args.table is None and args.sql is None:
-        raise InputError(
-            "A database needs either a table or a SQL query.",
-            _table_hint(location, password),
-        )
-    source = api.source_for(
-        location,
-        table=args.table,
-        sql=args.sql,
-        db_schema=args.schema,
-        sheet=_sheet_choice(location, args.sheet),
-    )
+    source, password = data_source(args)
     file_options = {
         "header_row": None if args.header_row is None else args.header_row - 1,
         "encoding": args.encoding,

@@ -1,4 +1,4 @@
-"""The data arguments shared by the commands that read new data (``score``, ``drift``).
+"""The data arguments shared by the commands that read data (``profile``, ``score``, ``drift``).
 
 ``DATA`` is a file or a database URL; ``--table`` / ``--sql`` / ``--schema`` pick what to read
 from a database, ``--sheet`` the Excel sheet, ``--ask-password`` prompts for the password
@@ -31,13 +31,22 @@ def add_data_arguments(command: argparse.ArgumentParser, verb: str) -> None:
 
 
 def data_source(args: Any) -> tuple[Source, str | None]:
-    """The source the arguments name, and the database password if one is needed."""
+    """The source the arguments name, and the database password if one is needed.
+
+    A database without ``--table`` or ``--sql`` is refused with the tables it holds.
+    """
     from engine import api
-    from engine.cli import _database_password, _sheet_choice
+    from engine.cli import _database_password, _sheet_choice, _table_hint
+    from engine.errors import InputError
 
     location, password = args.location, None
     if "://" in location:
         location, password = _database_password(location, args.ask_password)
+        if args.table is None and args.sql is None:
+            raise InputError(
+                "A database needs either a table or a SQL query.",
+                _table_hint(location, password),
+            )
     source = api.source_for(
         location,
         table=args.table,

@@ -109,3 +109,11 @@ def test_a_database_table_is_checked_too(model, sample_dir, capsys) -> None:
     out = capsys.readouterr().out
     assert code == EXIT_STABLE, out
     assert "Checked 5,000 rows of" in out
+
+
+def test_a_database_without_a_table_names_its_tables(model, sample_dir, capsys) -> None:
+    url = f"sqlite:///{sample_dir / 'churn.sqlite'}"
+    assert main(["drift", str(model), url, "--quiet", "--no-history"]) == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "A database needs either a table or a SQL query" in err
+    assert "customers" in err and "active_customers" in err
