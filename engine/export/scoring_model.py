@@ -9,8 +9,9 @@ metadata contradicts its graph is refused with a :class:`ModelFileError` that sa
 
 from __future__ import annotations
 
+import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,7 @@ class ScoringModel:
     value_output: str | None = None
     score_output: str | None = None
     notes: tuple[str, ...] = ()
+    sha256: str = ""  # of the file's bytes: which model a drift check ran against
 
     def run(self, feed: dict[str, np.ndarray]) -> dict[str, Any]:
         """The model's outputs for one chunk, by output name."""
@@ -93,8 +95,10 @@ def load_scoring_model(path: str | os.PathLike[str]) -> ScoringModel:
         )
     session = _session(data, path)
     if metadata is not None:
-        return _gristmill_model(path, session, metadata)
-    return _foreign_model(path, session, model)
+        loaded = _gristmill_model(path, session, metadata)
+    else:
+        loaded = _foreign_model(path, session, model)
+    return replace(loaded, sha256=hashlib.sha256(data).hexdigest())
 
 
 def _unreadable(path: Path, data: bytes) -> ModelFileError:

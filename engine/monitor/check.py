@@ -11,11 +11,9 @@ writes the headline. Only counts and a fixed-size sample are kept between chunks
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -141,7 +139,7 @@ class _CheckState:
                     values = values.take(pa.array(picked))
                 feed[name] = converter.shaped(model_text(values))
             else:
-                kept[name] = tally.add(values).astype(np.float32)
+                kept[name] = tally.add(values)
                 feed[name] = values if picked is None else values[picked]
         self.values.add(kept)
         if picked is not None and picked.size == 0:
@@ -150,7 +148,7 @@ class _CheckState:
         self.scored += len(next(iter(feed.values())))
         score = _score_values(self.model, outputs)
         if score is not None and self.score_tally is not None:
-            self.score_sample.add({"score": self.score_tally.add(score).astype(np.float32)})
+            self.score_sample.add({"score": self.score_tally.add(score)})
         if self.model.label_output:  # as the reference counts them: the model's own label
             labels = np.asarray(outputs[self.model.label_output]).ravel().astype(str)
             self.predicted.update(labels.tolist())
@@ -200,7 +198,7 @@ class _CheckState:
                 kind=spec.kind,
                 tally=self.tallies[spec.name],
                 importance=importances.get(spec.name),
-                sample=self.values.column(spec.name).astype(np.float64),
+                sample=self.values.column(spec.name),
                 failures=converter.failures,
                 failure_examples=tuple(converter.failure_examples),
                 retyped=converter.retyped,
@@ -215,7 +213,7 @@ class _CheckState:
             }
             scores = judge_scores(
                 self.score_tally, self.reference["scores"].get("name") or "model score",
-                self.score_sample.column("score").astype(np.float64), settings,
+                self.score_sample.column("score"), settings,
                 predicted_reference, self.predicted,
             )
         performance = self._performance()
@@ -225,7 +223,7 @@ class _CheckState:
         return DriftReport(
             model=model.name,
             model_path=str(model.path),
-            model_fingerprint=_fingerprint(model.path),
+            model_fingerprint=model.sha256,
             source=source,
             checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             rows=rows,
@@ -391,11 +389,3 @@ def _extra_note(extra: list[str], target: str | None) -> list[str]:
         return []
     shown = ", ".join(repr(c) for c in extra[:8]) + (", ..." if len(extra) > 8 else "")
     return [f"{len(extra)} column(s) not used by the model were ignored: {shown}."]
-
-
-def _fingerprint(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

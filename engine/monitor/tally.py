@@ -80,16 +80,12 @@ class CategoricalTally:
         self.unseen_total = 0
         self.unseen_pooled = 0
 
-    def add(self, values: np.ndarray) -> None:
-        """Count one chunk of text values ("" or None for missing)."""
-        array = np.asarray(values, dtype=object).ravel()
-        # Hash the chunk once; everything after works on its distinct values only.
-        counted = pd.Series(array, dtype=object, copy=False).value_counts(dropna=False, sort=False)
-        self._add_distinct(counted.index.to_numpy(dtype=object),
-                           counted.to_numpy(dtype=np.int64), array.size)
-
     def add_arrow(self, text: pa.Array) -> None:
-        """Count one chunk given as an Arrow string array (null or "" for missing)."""
+        """Count one chunk given as an Arrow string array (null or "" for missing).
+
+        The chunk is hashed once (``value_counts``); everything after works on its distinct
+        values only.
+        """
         counted = pc.value_counts(text)
         distinct = np.asarray(counted.field("values").to_numpy(zero_copy_only=False),
                               dtype=object)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from engine.export.reference import categorical_profile, numeric_profile
 from engine.monitor.rule import ColumnEvidence, judge_columns
@@ -62,7 +63,7 @@ def judge(profiles: dict[str, dict], frame: pd.DataFrame,
         for start in range(0, len(frame), chunk_rows):
             values = frame[name].to_numpy()[start:start + chunk_rows]
             if kind == "categorical":
-                tally.add(values)
+                tally.add_arrow(pa.array(values, type=pa.large_string()))
             else:
                 tally.add(values.astype(np.float32))
         sample = frame[name].to_numpy()[:20_000]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from engine.errors import InputError
@@ -65,8 +66,8 @@ def test_categorical_tally_pools_unknown_values_and_bounds_memory() -> None:
     profile = {"categories": [{"value": "a", "count": 10}], "other": 0}
     tally = CategoricalTally(profile, ("a",))
     values = np.array(["a", "", None, *[f"id{i}" for i in range(1500)]], dtype=object)
-    tally.add(values)
-    tally.add(np.array(["id1", "zz"], dtype=object))
+    tally.add_arrow(pa.array(values, type=pa.large_string()))
+    tally.add_arrow(pa.array(["id1", "zz"], type=pa.large_string()))
     assert tally.counts.tolist() == [1, 1502]
     assert tally.missing == 2
     assert tally.unseen_total == 1502
