@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.atomic_files import write_text_atomically
 from engine.errors import InputError
 from engine.evaluation import plots
 from engine.evaluation.metrics import canonical_name
@@ -228,11 +228,5 @@ def write_report(content: ReportContent, path: Path) -> Path:
     if not path.parent.is_dir():
         raise InputError(f"The folder {str(path.parent)!r} does not exist.",
                          "Choose an existing folder for the report.")
-    text = render_report(content)
-    partial = path.with_name(path.name + ".partial")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_text_atomically(path, render_report(content))
     return path

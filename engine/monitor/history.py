@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.atomic_files import write_text_atomically
 from engine.errors import InputError, ProjectError
 from engine.monitor.history_entry import HistoryEntry
 from engine.monitor.report import REPORT_FORMAT, DriftReport
@@ -164,15 +165,10 @@ def _write_raw(path: Path, entries: list[dict[str, Any]]) -> None:
     # One check per line: earlier lines come back exactly as they were (same serializer).
     lines = [json_text(entry) for entry in entries]
     text = header[:-1] + ', "entries": [\n' + ",\n".join(lines) + "\n]}\n"
-    partial = path.with_name(path.name + ".partial")
     try:
-        with open(partial, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())  # on disk before it replaces the old history
-        os.replace(partial, path)
+        # On disk before it replaces the old history: that one holds the user's past checks.
+        write_text_atomically(path, text, newline="\n", durable=True)
     except OSError as error:
-        partial.unlink(missing_ok=True)
         full = "space" in str(error.strerror or "").lower()
         raise HistoryError(
             f"Could not write the drift history file {path}: {error.strerror or error}. "

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from engine.atomic_files import write_text_atomically
 from engine.errors import InputError
 from engine.monitor import plots
 from engine.monitor.history_entry import HistoryEntry
@@ -108,17 +109,13 @@ def write_html(report: DriftReport, path: str | os.PathLike[str],
         raise InputError(f"Cannot write the drift report: the folder '{target.parent}' does "
                          "not exist.", "Choose an existing folder for the report.")
     text = render_html(report, history)  # drawn first: a failure leaves no partial file
-    partial = target.with_name(target.name + ".partial")
     try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, target)
+        write_text_atomically(target, text)
     except OSError as error:
         raise InputError(f"Cannot write the drift report to '{target}': "
                          f"{error.strerror or error}.",
                          "Choose a folder you can write to, or close the file if it is open "
                          "in another program.") from None
-    finally:
-        partial.unlink(missing_ok=True)
     return target
 
 

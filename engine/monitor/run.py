@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.atomic_files import write_text_atomically
 from engine.errors import InputError
 from engine.jobs import CancelToken, Job, ProgressCallback
 from engine.monitor.history_entry import HistoryEntry
@@ -90,10 +91,9 @@ def write_json(report: DriftReport, path: str | os.PathLike[str]) -> Path:
     """The report as JSON for machines (written atomically)."""
     target = Path(path).expanduser()
     _check_output_folder(target)
-    partial = target.with_name(target.name + ".partial")
-    partial.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n",
-                       encoding="utf-8")
-    os.replace(partial, target)
+    write_text_atomically(
+        target, json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    )
     return target
 
 
