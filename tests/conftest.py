@@ -15,12 +15,16 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import no_qt
 import pytest
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 TESTS = Path(__file__).resolve().parent
 
@@ -59,3 +63,19 @@ def pg_url() -> Iterator[str]:
     finally:
         pg_server.stop(state)
         shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture
+def use_keyring() -> Iterator[Callable[[KeyringBackend], KeyringBackend]]:
+    """Install a keyring backend for one test (keychain_double.py has in-memory ones); the
+    previous backend comes back afterwards."""
+    import keyring
+
+    previous = keyring.get_keyring()
+
+    def install(backend: KeyringBackend) -> KeyringBackend:
+        keyring.set_keyring(backend)
+        return backend
+
+    yield install
+    keyring.set_keyring(previous)

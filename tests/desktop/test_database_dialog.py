@@ -9,9 +9,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
+from keychain_double import MemoryKeyring
 from PySide6.QtWidgets import QDialog
 
 from desktop.dialogs.database_dialog import PREVIEW_ROWS, DatabaseDialog
@@ -153,38 +152,11 @@ def test_add_database_adds_the_table_to_the_project_and_shows_it(
     assert record.fingerprint.rows == ROWS
 
 
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keychain (a headless machine has none)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring() -> MemoryKeyring:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
 @pytest.mark.postgres
 def test_postgresql_wrong_password_then_remembered_in_the_keychain(
-    qtbot, runner: TaskRunner, memory_keyring: MemoryKeyring, pg_url: str, tmp_path: Path
+    qtbot, runner: TaskRunner, use_keyring, pg_url: str, tmp_path: Path
 ) -> None:
+    memory_keyring = use_keyring(MemoryKeyring())
     from sqlalchemy.engine import make_url
 
     dialog = DatabaseDialog(runner)

@@ -1,7 +1,8 @@
 """An in-memory stand-in for the OS keychain (which cannot run on a headless machine).
 
-Installed with ``keyring.set_keyring`` through the ``use_keyring`` fixture (conftest.py);
-imported by name, as pytest puts this folder on ``sys.path`` for its tests.
+Installed with ``keyring.set_keyring`` through the ``use_keyring`` fixture (tests/conftest.py),
+by the engine's credential tests and the window's database dialog tests; imported by name, as
+pytest puts the tests folder (where the root conftest.py is) on ``sys.path``.
 """
 
 from __future__ import annotations
