@@ -47,10 +47,7 @@ def read_parquet(
                 break
         table = pa.Table.from_batches(batches, schema=batches[0].schema if batches else schema)
     except (pa.ArrowException, OSError, ValueError) as error:
-        raise SourceError(
-            f"{path.name} could not be read to the end ({short_error(error)}).",
-            "The file may be damaged or still being written; try a fresh copy.",
-        ) from error
+        raise broken_midway(path, error) from error
     finally:
         parquet.close()
 
@@ -104,6 +101,14 @@ def _has_list(struct_type: pa.DataType) -> bool:
         elif pa.types.is_nested(child):
             return True
     return False
+
+
+def broken_midway(path: Path, error: Exception) -> SourceError:
+    """The error for a Parquet file that opened but failed partway through its rows."""
+    return SourceError(
+        f"{path.name} could not be read to the end ({short_error(error)}).",
+        "The file may be damaged or still being written; try a fresh copy.",
+    )
 
 
 def open_parquet(path: Path) -> tuple[Any, pa.Schema, int]:

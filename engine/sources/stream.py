@@ -180,9 +180,9 @@ def _parquet_chunks(path: Path, chunk_rows: int, job: Job) -> Iterator[Any]:
     from engine.sources.columns import clean_column_names
     from engine.sources.parquet_reader import (
         _plain_types,
+        broken_midway,
         flatten_structs,
         open_parquet,
-        short_error,
     )
 
     parquet, schema, total = open_parquet(path)
@@ -200,10 +200,7 @@ def _parquet_chunks(path: Path, chunk_rows: int, job: Job) -> Iterator[Any]:
                     date_as_object=False, split_blocks=True, self_destruct=True
                 )
         except (pa.ArrowException, OSError) as error:
-            raise SourceError(
-                f"{path.name} could not be read to the end ({short_error(error)}).",
-                "The file may be damaged or still being written; try a fresh copy.",
-            ) from error
+            raise broken_midway(path, error) from error
     finally:
         parquet.close()
 
