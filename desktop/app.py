@@ -21,7 +21,7 @@ LOG_BACKUPS = 5
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """The window's command line: ``[--sample] [PROJECT] [--version]``."""
+    """The window's command line: ``[--sample] [PROJECT] [--self-test] [--version]``."""
     from engine import __version__
 
     parser = argparse.ArgumentParser(
@@ -32,10 +32,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--sample", action="store_true", help="open the bundled sample project (made once)"
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation without showing a window: make the sample project, "
+        "train, evaluate, export, score and check drift; exit code 0 if everything worked",
+    )
+    parser.add_argument(
+        "--self-test-keep",
+        type=Path,
+        metavar="FOLDER",
+        help="with --self-test: work in FOLDER and keep its files (default: a temporary "
+        "folder, kept only when a step fails)",
+    )
     parser.add_argument("--version", action="version", version=f"Gristmill {__version__}")
     args = parser.parse_args(argv)
     if args.sample and args.project is not None:
         parser.error("give either a PROJECT or --sample, not both")
+    if args.self_test and (args.sample or args.project is not None):
+        parser.error("--self-test works on its own sample copy: give no PROJECT or --sample")
+    if args.self_test_keep is not None and not args.self_test:
+        parser.error("--self-test-keep goes with --self-test")
     return args
 
 
@@ -73,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from engine import __version__
 
     log.info("Gristmill %s starting", __version__)
+    if args.self_test:
+        from desktop.self_test import main as self_test
+
+        return self_test(args.self_test_keep)
 
     from PySide6.QtWidgets import QApplication
 

@@ -1,0 +1,329 @@
+"""``gristmill-desktop --self-test``: the sample lifecycle, headless, in this installation.
+
+It answers one question for whoever installed Gristmill (and for CI, on the packaged app):
+does *this copy* of the app work, with the libraries, Qt plugins, data files and process
+start-up it actually has? A source checkout and a PyInstaller bundle fail in different
+places (a missing Qt plugin, a data file left out, a spawned process that cannot start in a
+frozen app), so every step goes through the same code the window uses:
+
+1. ``files``: the sample data and the icons are where the app looks for them;
+2. ``window``: Qt starts (offscreen unless ``QT_QPA_PLATFORM`` says otherwise), SVG icons
+   draw, the main window builds and shows;
+3. ``sample``: the sample project is made from ``churn.csv`` and opened in the window;
+4. ``problem``: the target ``churned`` is defined;
+5. ``train``: a small search in a spawned training process, as the Train step runs it;
+6. ``evaluate``: the HTML evaluation report (matplotlib plots) is written;
+7. ``export``: the ONNX package, through the parity gate (onnxruntime vs scikit-learn);
+8. ``score``: next quarter's file is scored with the exported model;
+9. ``drift``: next quarter must come out stable and the shifted quarter must not.
+
+Every step prints one line with its time; the run stops at the first failure, which is
+shown with its reason. Exit code 0 only when every step worked. The work happens in a
+temporary folder (never the user's projects or settings), removed afterwards unless a step
+failed or ``--self-test-keep`` was given.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+TARGET = "churned"
+TRAIN_SECONDS = 8.0
+"""The search's time budget: enough for a few candidates, short enough for every CI run."""
+WINDOW_SECONDS = 60.0
+"""How long the window may take to open the sample project before the step fails."""
+SAMPLE_FILES = ("churn.csv", "churn_next_quarter.csv", "churn_next_quarter_shifted.csv")
+ICONS = ("gristmill", "done", "stale", "todo", "waiting")
+
+
+class SelfTestError(Exception):
+    """A step did not get the result it must get (the message says what it got)."""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One step: whether it worked, how long it took, and what it found (or why it failed)."""
+
+    name: str
+    ok: bool
+    seconds: float
+    detail: str
+
+
+@dataclass
+class _State:
+    """What the steps hand on to each other."""
+
+    folder: Path
+    project_path: Path | None = None
+    project: Any = None
+    table: Any = None
+    problem: Any = None
+    run_id: int | None = None
+    model_path: Path | None = None
+    keep_alive: list[Any] = field(default_factory=list)  # Qt objects to delete at the end
+
+
+def run_self_test(
+    folder: Path, report: Callable[[StepResult], None] = lambda result: None
+) -> list[StepResult]:
+    """Run the steps in ``folder``; ``report`` hears each result as it comes. Stops at a failure."""
+    state = _State(folder)
+    results: list[StepResult] = []
+    try:
+        for name, step in STEPS:
+            started = time.perf_counter()
+            try:
+                detail, ok = step(state), True
+            except Exception as error:  # any failure is the step's result, never a crash
+                log.exception("Self-test step %s failed", name)
+                detail, ok = _describe(error), False
+            result = StepResult(name, ok, time.perf_counter() - started, detail)
+            results.append(result)
+            report(result)
+            if not ok:
+                break  # every later step needs this one's result
+    finally:
+        _close(state)
+    return results
+
+
+def _describe(error: BaseException) -> str:
+    from engine.errors import GristmillError
+
+    if isinstance(error, GristmillError | SelfTestError):
+        return str(error)
+    # Not an expected failure: where it happened matters to whoever reads the report.
+    where = traceback.extract_tb(error.__traceback__)[-1:]
+    place = f" (at {Path(where[0].filename).name}:{where[0].lineno})" if where else ""
+    return f"{type(error).__name__}: {error}{place}"
+
+
+def _close(state: _State) -> None:
+    for widget in state.keep_alive:
+        widget.close()
+        widget.deleteLater()
+    if state.project is not None:
+        state.project.close()
+
+
+# -- the steps -----------------------------------------------------------------------------
+
+
+def _files(state: _State) -> str:
+    from desktop.icons import ICON_FOLDER
+    from engine import __version__, api
+
+    sample = api.sample_data_dir()
+    missing = [str(sample / name) for name in SAMPLE_FILES if not (sample / name).is_file()]
+    missing += [str(ICON_FOLDER / f"{name}.svg") for name in ICONS
+                if not (ICON_FOLDER / f"{name}.svg").is_file()]
+    if missing:
+        raise SelfTestError("missing from this installation: " + ", ".join(missing))
+    frozen = "packaged app" if getattr(sys, "frozen", False) else "Python " + sys.version.split()[0]
+    return f"Gristmill {__version__} ({frozen}); sample data and {len(ICONS)} icons present"
+
+
+def _window(state: _State) -> str:
+    from PySide6 import __version__ as qt_version
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QImageReader, QPixmap
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.icons import icon
+    from desktop.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    if b"svg" not in [bytes(name.data()) for name in QImageReader.supportedImageFormats()]:
+        raise SelfTestError("Qt cannot read SVG images here: the Qt SVG plugin is missing")
+    drawn: list[QPixmap] = [icon(name).pixmap(32, 32) for name in ICONS]
+    blank = [name for name, pixmap in zip(ICONS, drawn, strict=True) if pixmap.isNull()]
+    if blank:
+        raise SelfTestError("these icons did not draw: " + ", ".join(blank))
+    settings = QSettings(str(state.folder / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, sample_folder=state.folder)
+    state.keep_alive.append(window)
+    window.show()
+    app.processEvents()
+    if not window.isVisible():
+        raise SelfTestError("the main window did not show")
+    return f"Qt {qt_version} on the {app.platformName()} platform; main window shown"
+
+
+def _sample(state: _State) -> str:
+    from PySide6.QtWidgets import QApplication
+
+    from engine import api
+    from engine.sample_project import ensure_sample_project
+
+    state.project_path = ensure_sample_project(state.folder)
+    window = state.keep_alive[0]
+    failures: list[str] = []
+    # Errors go to this list, not to a modal dialog that nobody can close headless.
+    window.runner.failed.disconnect(window.show_failure)
+    window.runner.failed.connect(lambda _error, message, _details: failures.append(message))
+    if not window.open_project(state.project_path):
+        raise SelfTestError(f"the window could not open {state.project_path}")
+    deadline = time.monotonic() + WINDOW_SECONDS
+    while window.runner.running and not failures and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)  # the window's own jobs run on worker threads meanwhile
+    if failures:
+        raise SelfTestError("the window failed to open the sample: " + failures[0])
+    if window.runner.running:
+        raise SelfTestError(f"the window was still opening the sample after {WINDOW_SECONDS:.0f} s")
+    window.close()  # it closes its own connection to the project; ours comes next
+    state.project = api.open_project(state.project_path)
+    source_id = state.project.list_sources()[0].id
+    state.table = api.open_table(state.project, source_id)
+    frame = state.table.frame
+    return f"sample project made and opened: {len(frame):,} rows x {frame.shape[1]} columns"
+
+
+def _problem(state: _State) -> str:
+    from engine import api
+
+    proposal = api.define_problem(state.table.frame, state.table.schema, TARGET)
+    state.problem = proposal.problem
+    state.project.save_problem(state.table.source_id, state.problem)
+    return f"target {TARGET!r}: {state.problem.task} task, metric {state.problem.metric}"
+
+
+def _train(state: _State) -> str:
+    from desktop.train_process import TrainRequest, pack_frame, train_in_child
+    from engine.jobs import CancelToken
+    from engine.training.search import SearchSettings
+
+    def progress(_fraction: float, _message: str) -> None:
+        pass
+
+    cancel = CancelToken()
+    settings = SearchSettings(time_budget=TRAIN_SECONDS)
+    table = pack_frame(state.table.frame, progress, cancel)
+    request = TrainRequest(
+        str(state.project_path), state.table.source_id, table, state.table.schema,
+        state.problem, settings,
+    )
+    run_id, board, ended_by, _notes = train_in_child(request, progress, cancel, lambda _: None)
+    if run_id is None:
+        raise SelfTestError(f"the training stored no run (it ended by {ended_by})")
+    state.run_id = run_id
+    best = board.entries[0]
+    if best.family == "baseline":
+        raise SelfTestError("no model beat the baseline on the sample data")
+    return (f"{len(board.entries)} candidates in a spawned process; best {best.family}, "
+            f"{state.problem.metric} {best.cv_mean:.3f} (run {run_id})")
+
+
+def _evaluate(state: _State) -> str:
+    from engine import api
+
+    path = api.evaluation_report(state.project, state.run_id, state.folder / "report.html")
+    size = path.stat().st_size
+    if b"data:image/png;base64" not in path.read_bytes():
+        raise SelfTestError(f"the evaluation report {path.name} holds no plot")
+    return f"evaluation report with plots written ({size / 1024:.0f} KB)"
+
+
+def _export(state: _State) -> str:
+    from engine import api
+
+    result = api.export_model(state.project, state.run_id, state.folder / "model", name="churn")
+    state.model_path = result.files.model
+    return f"{state.model_path.name} written; {result.files.parity}"
+
+
+def _score(state: _State) -> str:
+    from engine import api
+    from engine.sources.base import FileSource
+
+    data = FileSource(path=str(api.sample_data_dir() / SAMPLE_FILES[1]))
+    summary = api.score_file(state.model_path, data, state.folder / "scores.csv")
+    return f"{summary.rows:,} rows of next quarter scored with onnxruntime"
+
+
+def _drift(state: _State) -> str:
+    from engine import api
+    from engine.monitor.report import SEVERITY, STABLE
+    from engine.sources.base import FileSource
+
+    def check(name: str, html: Path | None = None) -> Any:
+        data = FileSource(path=str(api.sample_data_dir() / name))
+        history = state.folder / "churn.drift-history.json"
+        return api.check_drift(state.model_path, data, history_path=history, html_path=html)
+
+    same = check(SAMPLE_FILES[1]).report
+    shifted = check(SAMPLE_FILES[2], state.folder / "drift.html").report
+    if same.level != STABLE:
+        raise SelfTestError(f"next quarter should be stable but came out {same.level_words}: "
+                            f"{same.headline}")
+    if SEVERITY[shifted.level] <= SEVERITY[STABLE]:
+        raise SelfTestError(f"the shifted quarter should show drift but came out "
+                            f"{shifted.level_words}")
+    return (f"next quarter {same.level_words}; shifted quarter {shifted.level_words} "
+            f"({len(shifted.flagged_columns())} columns flagged)")
+
+
+STEPS: tuple[tuple[str, Callable[[_State], str]], ...] = (
+    ("files", _files),
+    ("window", _window),
+    ("sample", _sample),
+    ("problem", _problem),
+    ("train", _train),
+    ("evaluate", _evaluate),
+    ("export", _export),
+    ("score", _score),
+    ("drift", _drift),
+)
+
+
+# -- entry point ---------------------------------------------------------------------------
+
+
+def main(keep: Path | None = None, out: Any = None) -> int:
+    """Run the self-test, print a line per step; 0 if every step worked, 1 otherwise.
+
+    ``keep``: a folder to work in and keep (else a temporary one, kept only on failure).
+    Lines go to ``out`` (default stdout) and to the log; a windowed Windows app has no stdout,
+    so there the log is the place to read them.
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    out = out if out is not None else sys.stdout
+    folder = Path(keep) if keep is not None else Path(tempfile.mkdtemp(prefix="gristmill-self-test-"))
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def say(line: str) -> None:
+        log.info("Self-test: %s", line)
+        if out is not None:
+            print(line, file=out, flush=True)
+
+    say(f"Gristmill self-test in {folder}")
+    started = time.perf_counter()
+
+    def report(result: StepResult) -> None:
+        mark = "ok  " if result.ok else "FAIL"
+        say(f"{mark} {result.name:<9} {result.seconds:6.1f} s  {result.detail}")
+
+    results = run_self_test(folder, report)
+    passed = len(results) == len(STEPS) and all(result.ok for result in results)
+    total = time.perf_counter() - started
+    if passed:
+        say(f"Self-test passed: {len(STEPS)} steps in {total:.1f} s.")
+        if keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+        return 0
+    say(f"Self-test FAILED at step {results[-1].name!r} after {total:.1f} s; "
+        f"its files are kept in {folder}.")
+    return 1

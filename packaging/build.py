@@ -1,0 +1,166 @@
+"""Build Gristmill's one-folder app with PyInstaller, and check it.
+
+    python3 packaging/build.py [--self-test] [--python PY] [--out build]
+
+1. Makes a clean build environment (``OUT/packaging-venv``) with the app's runtime
+   dependencies, LightGBM and the pinned PyInstaller (``pip install -e ".[packaging]"``), so
+   the bundle holds what users need and nothing a developer happens to have installed
+   (test tools, DuckDB...). ``--python`` builds with an existing environment instead.
+2. Renders the application icon (resources/icons/gristmill.svg) to a PNG for the executables.
+3. Runs ``packaging/gristmill.spec``: ``OUT/dist/Gristmill/`` (``Gristmill.app`` on macOS).
+4. Adds the ``gristmill`` command line beside the window (a symlink on Linux and macOS; the
+   spec builds a console ``gristmill.exe`` on Windows).
+5. Linux: adds the desktop entry, the icon and ``install.sh``, and packs
+   ``OUT/Gristmill-VERSION-linux-ARCH.tar.gz``.
+6. Prints the bundle's size; with ``--self-test`` runs the frozen app's ``--self-test`` and
+   the frozen ``gristmill --version``, and fails if either fails.
+
+Exit code 0 when everything above worked. Windows installers and the macOS DMG are made
+from this folder by packaging/windows/ and packaging/macos/ (see packaging/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGING = ROOT / "packaging"
+APP_NAME = "Gristmill"
+LINUX_FILES = ("gristmill.desktop", "install.sh", "uninstall.sh", "README-linux.txt")
+
+
+def log(message: str) -> None:
+    print(f"[build] {message}", flush=True)
+
+
+def run(command: list[str], **kwargs: object) -> None:
+    log("$ " + " ".join(str(part) for part in command))
+    subprocess.run(command, check=True, **kwargs)  # type: ignore[call-overload]
+
+
+def venv_python(folder: Path) -> Path:
+    scripts = "Scripts" if sys.platform == "win32" else "bin"
+    return folder / scripts / ("python.exe" if sys.platform == "win32" else "python")
+
+
+def build_environment(out: Path) -> Path:
+    """A virtual environment with the app and the packaging tools; returns its Python."""
+    folder = out / "packaging-venv"
+    python = venv_python(folder)
+    if not python.exists():
+        log(f"making the build environment {folder}")
+        venv.create(folder, with_pip=True)
+    run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         "-e", f"{ROOT}[packaging]"])
+    return python
+
+
+def version_of(python: Path) -> str:
+    result = subprocess.run([str(python), "-c", "import engine; print(engine.__version__)"],
+                            check=True, capture_output=True, text=True, cwd=ROOT)
+    return result.stdout.strip()
+
+
+def folder_size(path: Path) -> int:
+    """Bytes in ``path``, symlinks counted once (as links)."""
+    return sum(item.lstat().st_size for item in path.rglob("*") if not item.is_dir()
+               or item.is_symlink())
+
+
+def app_folder(dist: Path) -> Path:
+    """The folder holding the executables (inside the .app on macOS)."""
+    if sys.platform == "darwin":
+        return dist / f"{APP_NAME}.app" / "Contents" / "MacOS"
+    return dist / APP_NAME
+
+
+def add_command_line(folder: Path) -> None:
+    """``gristmill`` beside ``gristmill-desktop``: the launcher picks the CLI by that name."""
+    if sys.platform == "win32":
+        return  # the spec built gristmill.exe, a console program
+    link = folder / "gristmill"
+    link.unlink(missing_ok=True)
+    link.symlink_to("gristmill-desktop")
+
+
+def add_linux_files(folder: Path) -> None:
+    for name in LINUX_FILES:
+        shutil.copy2(PACKAGING / "linux" / name, folder / name)
+    shutil.copy2(ROOT / "resources" / "icons" / "gristmill.svg", folder / "gristmill.svg")
+    for script in ("install.sh", "uninstall.sh"):
+        (folder / script).chmod(0o755)
+
+
+def make_tarball(folder: Path, out: Path, version: str) -> Path:
+    machine = platform.machine().lower() or "unknown"
+    archive = out / f"{APP_NAME}-{version}-linux-{machine}.tar.gz"
+    log(f"packing {archive.name}")
+    with tarfile.open(archive, "w:gz", compresslevel=6) as tar:
+        tar.add(folder, arcname=f"{APP_NAME}-{version}")
+    return archive
+
+
+def self_test(folder: Path) -> None:
+    """Run the frozen app's self-test and the frozen command line; raise if either fails."""
+    suffix = ".exe" if sys.platform == "win32" else ""
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    started = time.perf_counter()
+    run([str(folder / f"gristmill{suffix}"), "--version"], env=env)
+    run([str(folder / f"gristmill-desktop{suffix}"), "--self-test"], env=env)
+    log(f"frozen self-test passed in {time.perf_counter() - started:.1f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build Gristmill's one-folder app.")
+    parser.add_argument("--out", type=Path, default=ROOT / "build",
+                        help="where the build environment, work files and results go")
+    parser.add_argument("--python", type=Path,
+                        help="build with this Python environment (it needs PyInstaller) "
+                        "instead of a clean one made for the build")
+    parser.add_argument("--self-test", action="store_true",
+                        help="run the built app's --self-test afterwards")
+    args = parser.parse_args(argv)
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+
+    python = args.python or build_environment(out)
+    version = version_of(python)
+    log(f"building Gristmill {version} with {python}")
+    icon_dir = out / "icon"
+    run([str(python), str(PACKAGING / "render_icon.py"), str(icon_dir / "gristmill.png")])
+    dist = out / "dist"
+    run([str(python), "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+         "--distpath", str(dist), "--workpath", str(out / "work"),
+         str(PACKAGING / "gristmill.spec")],
+        env=dict(os.environ, GRISTMILL_ICON_DIR=str(icon_dir), QT_QPA_PLATFORM="offscreen"),
+        cwd=ROOT)
+    folder = app_folder(dist)
+    add_command_line(folder)
+    bundle = dist / (f"{APP_NAME}.app" if sys.platform == "darwin" else APP_NAME)
+    log(f"built {bundle} in {time.perf_counter() - started:.0f} s: "
+        f"{folder_size(bundle) / 2**20:.0f} MiB")
+    if sys.platform.startswith("linux"):
+        add_linux_files(folder)
+        archive = make_tarball(folder, out, version)
+        log(f"{archive}: {archive.stat().st_size / 2**20:.0f} MiB")
+    if args.self_test:
+        self_test(folder)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except subprocess.CalledProcessError as error:
+        log(f"FAILED: {' '.join(str(part) for part in error.cmd)} exited with {error.returncode}")
+        sys.exit(1)

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Install Gristmill for the current user: no administrator rights needed.
+#   ./install.sh            into ~/.local/opt/Gristmill, with a menu entry and the commands
+#                           gristmill-desktop and gristmill in ~/.local/bin
+#   ./install.sh --prefix DIR   the same under DIR (DIR/opt/Gristmill, DIR/bin, DIR/share)
+# Installing again replaces the previous version; projects and settings are kept (they live
+# in your own folders, never in the app's).
+set -eu
+HERE="$(cd "$(dirname "$0")" && pwd)"
+PREFIX="${HOME}/.local"
+if [ "${1:-}" = "--prefix" ] && [ -n "${2:-}" ]; then PREFIX="$2"; fi
+
+APP_DIR="$PREFIX/opt/Gristmill"
+BIN_DIR="$PREFIX/bin"
+SHARE="${XDG_DATA_HOME:-$HOME/.local/share}"
+[ "$PREFIX" = "$HOME/.local" ] || SHARE="$PREFIX/share"
+
+if [ ! -x "$HERE/gristmill-desktop" ]; then
+    echo "install.sh: run me from the unpacked Gristmill folder (gristmill-desktop not found)" >&2
+    exit 1
+fi
+mkdir -p "$PREFIX/opt" "$BIN_DIR" "$SHARE/applications" "$SHARE/icons/hicolor/scalable/apps" \
+    "$SHARE/mime/packages"
+# Copy next to the old version, then swap, so a failed copy leaves the old one working.
+rm -rf "$APP_DIR.new"
+cp -a "$HERE" "$APP_DIR.new"
+rm -rf "$APP_DIR"
+mv "$APP_DIR.new" "$APP_DIR"
+
+ln -sf "$APP_DIR/gristmill-desktop" "$BIN_DIR/gristmill-desktop"
+ln -sf "$APP_DIR/gristmill" "$BIN_DIR/gristmill"
+cp "$APP_DIR/gristmill.svg" "$SHARE/icons/hicolor/scalable/apps/gristmill.svg"
+sed "s|^Exec=gristmill-desktop|Exec=$APP_DIR/gristmill-desktop|" "$APP_DIR/gristmill.desktop" \
+    > "$SHARE/applications/gristmill.desktop"
+cat > "$SHARE/mime/packages/gristmill.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<mime-info xmlns="http://www.freedesktop.org/standards/shared-mime-info">
+  <mime-type type="application/x-gristmill-project">
+    <comment>Gristmill project</comment>
+    <glob pattern="*.gristmill"/>
+    <icon name="gristmill"/>
+  </mime-type>
+</mime-info>
+XML
+# Refresh the menus and file types where the tools exist (not on every desktop).
+command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$SHARE/applications" || true
+command -v update-mime-database >/dev/null 2>&1 && update-mime-database "$SHARE/mime" >/dev/null 2>&1 || true
+
+echo "Gristmill is installed in $APP_DIR."
+echo "Open it from your applications menu, or run: $BIN_DIR/gristmill-desktop"
+case ":$PATH:" in
+    *":$BIN_DIR:"*) ;;
+    *) echo "(Add $BIN_DIR to your PATH to type gristmill-desktop and gristmill anywhere.)" ;;
+esac
