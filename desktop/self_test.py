@@ -14,8 +14,11 @@ frozen app), so every step goes through the same code the window uses:
 5. ``train``: a small search in a spawned training process, as the Train step runs it;
 6. ``evaluate``: the HTML evaluation report (matplotlib plots) is written;
 7. ``export``: the ONNX package, through the parity gate (onnxruntime vs scikit-learn);
-8. ``score``: next quarter's file is scored with the exported model;
-9. ``drift``: next quarter must come out stable and the shifted quarter must not.
+8. ``models``: every model family this installation offers (LightGBM too, when present)
+   fits on a slice of the sample and passes the parity gate: a packaged app that lacks one
+   family's converter fails here, not in a user's export;
+9. ``score``: next quarter's file is scored with the exported model;
+10. ``drift``: next quarter must come out stable and the shifted quarter must not.
 
 Every step prints one line with its time; the run stops at the first failure, which is
 shown with its reason. Exit code 0 only when every step worked. The work happens in a
@@ -42,6 +45,9 @@ log = logging.getLogger(__name__)
 TARGET = "churned"
 TRAIN_SECONDS = 8.0
 """The search's time budget: enough for a few candidates, short enough for every CI run."""
+FAMILY_FIT_ROWS = 800
+FAMILY_CHECK_ROWS = 300
+"""Rows each family is fitted on and checked on in the ``models`` step (fast, not a search)."""
 WINDOW_SECONDS = 60.0
 """How long the window may take to open the sample project before the step fails."""
 SAMPLE_FILES = ("churn.csv", "churn_next_quarter.csv", "churn_next_quarter_shifted.csv")
@@ -245,6 +251,40 @@ def _export(state: _State) -> str:
     return f"{state.model_path.name} written; {result.files.parity}"
 
 
+def _models(state: _State) -> str:
+    from engine.export.build import export_pipeline
+    from engine.export.from_run import run_facts
+    from engine.problem.task_detection import target_labels
+    from engine.recipe.inputs import model_inputs, to_model_frame
+    from engine.training.candidate import CandidateSpec, FitContext, build_pipeline
+    from engine.training.catalog import default_params, families_for
+    from engine.training.train import category_counts
+
+    problem, frame = state.problem, state.table.frame
+    inputs = tuple(model_inputs(state.table.schema, problem.features))
+    x_all = to_model_frame(frame.iloc[: FAMILY_FIT_ROWS + FAMILY_CHECK_ROWS], inputs)
+    y_all = target_labels(frame[problem.target].iloc[: len(x_all)], problem.task)
+    x_fit, y_fit = x_all.iloc[:FAMILY_FIT_ROWS], y_all[:FAMILY_FIT_ROWS]
+    x_check = x_all.iloc[FAMILY_FIT_ROWS:].reset_index(drop=True)
+    context = FitContext(
+        task=problem.task, inputs=inputs, metrics=(problem.metric,),
+        classes=tuple(problem.classes), positive_class=problem.positive_class,
+        cardinality=category_counts(x_fit, inputs),
+    )
+    facts = run_facts(state.project, state.project.load_run(state.run_id),
+                      state.table.schema, "family check")
+    families = families_for(problem.task)
+    for trial, item in enumerate(families, start=1):
+        spec = CandidateSpec(trial, item.key, default_params(item, problem.task))
+        pipeline = build_pipeline(spec, context).fit(x_fit, y_fit)
+        try:
+            export_pipeline(pipeline, inputs, facts, train_rows=x_fit, check_rows=x_check)
+        except Exception as error:
+            raise SelfTestError(f"{item.label} does not export here: {error}") from error
+    return (f"{len(families)} families fit and pass the parity gate: "
+            + ", ".join(item.key for item in families))
+
+
 def _score(state: _State) -> str:
     from engine import api
     from engine.sources.base import FileSource
@@ -284,6 +324,7 @@ STEPS: tuple[tuple[str, Callable[[_State], str]], ...] = (
     ("train", _train),
     ("evaluate", _evaluate),
     ("export", _export),
+    ("models", _models),
     ("score", _score),
     ("drift", _drift),
 )
@@ -301,7 +342,7 @@ def main(keep: Path | None = None, out: Any = None) -> int:
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     out = out if out is not None else sys.stdout
-    folder = Path(keep) if keep is not None else Path(tempfile.mkdtemp(prefix="gristmill-self-test-"))
+    folder = Path(keep or tempfile.mkdtemp(prefix="gristmill-self-test-"))
     folder.mkdir(parents=True, exist_ok=True)
 
     def say(line: str) -> None:
@@ -320,7 +361,7 @@ def main(keep: Path | None = None, out: Any = None) -> int:
     passed = len(results) == len(STEPS) and all(result.ok for result in results)
     total = time.perf_counter() - started
     if passed:
-        say(f"Self-test passed: {len(STEPS)} steps in {total:.1f} s.")
+        say(f"Self-test passed: {len(results)} steps in {total:.1f} s.")
         if keep is None:
             shutil.rmtree(folder, ignore_errors=True)
         return 0

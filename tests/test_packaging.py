@@ -1,0 +1,156 @@
+"""The packaging scripts' own logic, without building (CI builds and self-tests the real app).
+
+No Qt here: these run in the engine's Qt-free test environment too.
+"""
+
+from __future__ import annotations
+
+import configparser
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGING = ROOT / "packaging"
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"packaging_{name}", PACKAGING / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("argv0", "program"), [
+    ("/opt/Gristmill/gristmill", "gristmill"),
+    ("/opt/Gristmill/gristmill-desktop", "gristmill-desktop"),
+    ("gristmill.exe", "gristmill"),
+    ("Gristmill.app/Contents/MacOS/gristmill-desktop", "gristmill-desktop"),
+])
+def test_the_launcher_picks_the_program_by_the_name_it_was_started_as(
+    argv0: str, program: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    launcher = load("launcher")
+    monkeypatch.setattr(sys, "argv", [argv0])
+    assert launcher._program() == program
+
+
+def test_the_launcher_calls_freeze_support_before_anything_else() -> None:
+    """A spawned training process in the frozen app must never open a second window."""
+    source = (PACKAGING / "launcher.py").read_text()
+    main_block = source[source.index('if __name__ == "__main__":'):]
+    first_statement = main_block.splitlines()[1].strip()
+    assert first_statement == "multiprocessing.freeze_support()"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks and shell scripts")
+def test_the_command_line_is_a_link_to_the_desktop_program(tmp_path: Path) -> None:
+    build = load("build")
+    (tmp_path / "gristmill-desktop").write_text("#!/bin/sh\n")
+    build.add_command_line(tmp_path)
+    build.add_command_line(tmp_path)  # a second build replaces the link
+    link = tmp_path / "gristmill"
+    assert link.is_symlink() and os.readlink(link) == "gristmill-desktop"
+
+
+def fake_bundle(folder: Path) -> Path:
+    """A folder shaped like dist/Gristmill: executables that say who they are."""
+    folder.mkdir(parents=True)
+    desktop = folder / "gristmill-desktop"
+    desktop.write_text('#!/bin/sh\necho "desktop $*"\n')
+    desktop.chmod(0o755)
+    (folder / "_internal").mkdir()
+    (folder / "_internal" / "library.so").write_bytes(b"\0" * 1000)
+    return folder
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks and shell scripts")
+def test_the_linux_tarball_holds_the_app_the_desktop_entry_and_the_installer(
+    tmp_path: Path
+) -> None:
+    build = load("build")
+    folder = fake_bundle(tmp_path / "dist" / "Gristmill")
+    build.add_command_line(folder)
+    build.add_linux_files(folder)
+    archive = build.make_tarball(folder, tmp_path, "1.2.3")
+    assert archive.name.startswith("Gristmill-1.2.3-linux-")
+    with tarfile.open(archive) as tar:
+        members = {member.name: member for member in tar.getmembers()}
+    top = "Gristmill-1.2.3/"
+    for name in ("gristmill-desktop", "gristmill.desktop", "gristmill.svg", "install.sh",
+                 "uninstall.sh", "README-linux.txt", "_internal/library.so"):
+        assert top + name in members, name
+    assert members[top + "gristmill"].issym()
+    assert members[top + "install.sh"].mode & 0o111
+    assert build.folder_size(folder) >= 1000
+
+
+def test_the_desktop_entry_is_complete() -> None:
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str  # keys are case-sensitive
+    entry.read(PACKAGING / "linux" / "gristmill.desktop")
+    section = entry["Desktop Entry"]
+    assert section["Type"] == "Application" and section["Terminal"] == "false"
+    assert section["Exec"].split()[0] == "gristmill-desktop"
+    assert (ROOT / "resources" / "icons" / f"{section['Icon']}.svg").is_file()
+    assert section["Categories"].endswith(";") and section["MimeType"].endswith(";")
+
+
+@pytest.mark.skipif(shutil.which("sh") is None or sys.platform == "win32", reason="needs sh")
+def test_install_and_uninstall_for_one_user_without_admin_rights(tmp_path: Path) -> None:
+    build = load("build")
+    unpacked = fake_bundle(tmp_path / "Gristmill-1.2.3")
+    build.add_command_line(unpacked)
+    build.add_linux_files(unpacked)
+    prefix = tmp_path / "prefix"
+    env = dict(os.environ, HOME=str(tmp_path / "home"))
+    env.pop("XDG_DATA_HOME", None)
+
+    def run(script: str) -> str:
+        done = subprocess.run([str(unpacked / script), "--prefix", str(prefix)], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "Gristmill is installed" in run("install.sh")
+    app_dir = prefix / "opt" / "Gristmill"
+    assert (app_dir / "_internal" / "library.so").is_file()
+    command = prefix / "bin" / "gristmill"
+    assert command.is_symlink()
+    # Through both links (bin/gristmill -> app/gristmill -> gristmill-desktop) it still runs.
+    assert subprocess.run([str(command), "drift"], capture_output=True, text=True,
+                          check=True).stdout == "desktop drift\n"
+    menu = (prefix / "share" / "applications" / "gristmill.desktop").read_text()
+    assert f"Exec={app_dir}/gristmill-desktop %f" in menu
+    icons = prefix / "share" / "icons" / "hicolor" / "scalable" / "apps"
+    assert (icons / "gristmill.svg").is_file()
+    assert "*.gristmill" in (prefix / "share" / "mime" / "packages" / "gristmill.xml").read_text()
+
+    (unpacked / "_internal" / "new.so").write_bytes(b"new")
+    run("install.sh")  # installing again replaces the old copy
+    assert (app_dir / "_internal" / "new.so").is_file()
+    assert not (prefix / "opt" / "Gristmill.new").exists()
+
+    assert "removed" in run("uninstall.sh")
+    assert not app_dir.exists() and not command.exists()
+    assert not (prefix / "share" / "applications" / "gristmill.desktop").exists()
+
+
+def test_install_refuses_to_run_outside_the_unpacked_app(tmp_path: Path) -> None:
+    if shutil.which("sh") is None or sys.platform == "win32":
+        pytest.skip("needs sh")
+    script = tmp_path / "install.sh"
+    shutil.copy2(PACKAGING / "linux" / "install.sh", script)
+    done = subprocess.run([str(script), "--prefix", str(tmp_path / "p")], capture_output=True,
+                          text=True, env=dict(os.environ, HOME=str(tmp_path)))
+    assert done.returncode == 1
+    assert "run me from the unpacked Gristmill folder" in done.stderr
+    assert not (tmp_path / "p").exists()
