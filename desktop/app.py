@@ -114,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     reporter.install()
 
     window = MainWindow(log_dir=log_dir)
+    from desktop.file_open_events import FileOpenEvents
+
+    app.installEventFilter(FileOpenEvents(window))  # macOS: projects opened from Finder
     window.show()
     if args.sample:
         window.open_sample()

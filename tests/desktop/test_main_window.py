@@ -272,6 +272,24 @@ def _drop(window: MainWindow, path: Path) -> None:
     window.dropEvent(event)
 
 
+def test_a_project_the_system_asks_to_open_opens_in_the_window(
+    qtbot, qapp, window: MainWindow, tmp_path: Path
+) -> None:
+    """macOS sends a QFileOpenEvent when a project is double-clicked in Finder."""
+    from PySide6.QtGui import QFileOpenEvent
+
+    from desktop.file_open_events import FileOpenEvents
+
+    create_project(tmp_path / "from finder.gristmill").close()
+    events = FileOpenEvents(window)
+    qapp.installEventFilter(events)
+    try:
+        qapp.sendEvent(qapp, QFileOpenEvent(str(tmp_path / "from finder.gristmill")))
+    finally:
+        qapp.removeEventFilter(events)
+    assert window.project is not None and window.project.path.name == "from finder.gristmill"
+
+
 def test_files_dropped_on_the_window_open_where_they_belong(
     qtbot, window: MainWindow, tmp_path: Path
 ) -> None:
