@@ -12,8 +12,9 @@
    spec builds a console ``gristmill.exe`` on Windows).
 5. Linux: adds the desktop entry, the icon and ``install.sh``, and packs
    ``OUT/Gristmill-VERSION-linux-ARCH.tar.gz``.
-6. Prints the bundle's size; with ``--self-test`` runs the frozen app's ``--self-test`` and
-   the frozen ``gristmill --version``, and fails if either fails.
+6. Prints the bundle's size; with ``--self-test`` runs the frozen app's ``--self-test``, then
+   the frozen ``gristmill drift`` on the model it exported (next quarter must exit 0, the
+   shifted quarter 1), and fails if anything differs.
 
 Exit code 0 when everything above worked. Windows installers and the macOS DMG are made
 from this folder by packaging/windows/ and packaging/macos/ (see packaging/README.md).
@@ -35,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGING = ROOT / "packaging"
 APP_NAME = "Gristmill"
+SAMPLE = ROOT / "resources" / "sample"
 LINUX_FILES = ("gristmill.desktop", "install.sh", "uninstall.sh", "README-linux.txt")
 
 
@@ -109,14 +111,29 @@ def make_tarball(folder: Path, out: Path, version: str) -> Path:
     return archive
 
 
-def self_test(folder: Path) -> None:
-    """Run the frozen app's self-test and the frozen command line; raise if either fails."""
+def self_test(folder: Path, work: Path) -> None:
+    """Check the frozen app: its self-test, then its command line as a scheduler runs it.
+
+    The command line must find the drift the self-test's model was trained without: exit 0
+    on next quarter (stable) and 1 on the shifted quarter. Raises if anything differs.
+    """
     suffix = ".exe" if sys.platform == "win32" else ""
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     started = time.perf_counter()
-    run([str(folder / f"gristmill{suffix}"), "--version"], env=env)
-    run([str(folder / f"gristmill-desktop{suffix}"), "--self-test"], env=env)
-    log(f"frozen self-test passed in {time.perf_counter() - started:.1f} s")
+    cli = str(folder / f"gristmill{suffix}")
+    run([cli, "--version"], env=env)
+    shutil.rmtree(work, ignore_errors=True)
+    run([str(folder / f"gristmill-desktop{suffix}"), "--self-test", "--self-test-keep", str(work)],
+        env=env)
+    model = work / "model" / "churn.onnx"
+    for data, expected in (("churn_next_quarter.csv", 0), ("churn_next_quarter_shifted.csv", 1)):
+        command = [cli, "drift", str(model), str(SAMPLE / data), "--no-history", "--quiet"]
+        log("$ " + " ".join(command))
+        code = subprocess.run(command, env=env).returncode
+        if code != expected:
+            raise subprocess.CalledProcessError(code, command)
+    log(f"frozen self-test and command line passed in {time.perf_counter() - started:.1f} s")
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -154,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         archive = make_tarball(folder, out, version)
         log(f"{archive}: {archive.stat().st_size / 2**20:.0f} MiB")
     if args.self_test:
-        self_test(folder)
+        self_test(folder, out / "self-test")
     return 0
 
 

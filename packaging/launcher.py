@@ -24,7 +24,20 @@ def _program() -> str:
     return os.path.splitext(os.path.basename(sys.argv[0] or sys.executable))[0].lower()
 
 
+def _streams_for_windowed_programs() -> None:
+    """Give a windowed program (no console) somewhere to write.
+
+    A windowed Windows or macOS program starts with ``sys.stdout`` and ``sys.stderr`` set to
+    None, so any ``print`` or warning (from a library, argparse, a spawned child) would raise.
+    What matters is in the log file; the rest is discarded.
+    """
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+
+
 if __name__ == "__main__":
+    _streams_for_windowed_programs()
     multiprocessing.freeze_support()
     if _program() == "gristmill":
         from engine.cli import main

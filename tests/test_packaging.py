@@ -43,12 +43,26 @@ def test_the_launcher_picks_the_program_by_the_name_it_was_started_as(
     assert launcher._program() == program
 
 
-def test_the_launcher_calls_freeze_support_before_anything_else() -> None:
+def test_the_launcher_calls_freeze_support_before_any_of_the_app_is_imported() -> None:
     """A spawned training process in the frozen app must never open a second window."""
     source = (PACKAGING / "launcher.py").read_text()
     main_block = source[source.index('if __name__ == "__main__":'):]
-    first_statement = main_block.splitlines()[1].strip()
-    assert first_statement == "multiprocessing.freeze_support()"
+    lines = [line.strip() for line in main_block.splitlines()]
+    support = lines.index("multiprocessing.freeze_support()")
+    first_app_import = min(i for i, line in enumerate(lines) if line.startswith("from "))
+    assert support < first_app_import
+    assert lines[1:support] == ["_streams_for_windowed_programs()"]
+
+
+def test_a_windowed_program_gets_streams_it_can_write_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    launcher = load("launcher")
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+    launcher._streams_for_windowed_programs()
+    print("goes nowhere, raises nothing")
+    print("nor this", file=sys.stderr)
+    sys.stdout.close()
+    sys.stderr.close()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="symlinks and shell scripts")
