@@ -82,7 +82,9 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.data_panel)
-        self.steps = StepPanels(self.runner, self.nav, self.data_panel, self.stack, self)
+        self.steps = StepPanels(
+            self.runner, self.nav, self.data_panel, self.stack, self, settings=self.settings
+        )
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.addWidget(self.nav)

@@ -25,6 +25,8 @@ from desktop.tasks import TaskRunner
 from desktop.widgets.lifecycle_nav import LifecycleNav
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+
     from desktop.panels.context import ActiveTable
 
 
@@ -38,6 +40,8 @@ class StepPanels(QObject):
         data_panel: DataPanel,
         stack: QStackedWidget,
         parent: QObject | None = None,
+        *,
+        settings: QSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self.nav = nav
@@ -48,7 +52,7 @@ class StepPanels(QObject):
         self.prepare = PreparePanel(runner)
         self.train = TrainPanel(runner)
         self.evaluate = EvaluatePanel(runner)
-        self.deploy = DeployPanel(runner)
+        self.deploy = DeployPanel(runner, settings=settings)
         self.monitor = MonitorPanel(runner)
         self.by_step: dict[str, QWidget] = {
             "Data": data_panel,

@@ -272,6 +272,18 @@ def _drop(window: MainWindow, path: Path) -> None:
     window.dropEvent(event)
 
 
+def test_every_panel_uses_the_settings_the_window_was_given(
+    qtbot, settings: QSettings, sample_folder: Path, tmp_path: Path
+) -> None:
+    """The self-test and the tests give the window settings of their own: none may leak."""
+    from desktop.widgets.deploy_export import LAST_FOLDER_KEY
+
+    settings.setValue(LAST_FOLDER_KEY, str(tmp_path / "exports"))
+    window = MainWindow(settings=settings, sample_folder=sample_folder)
+    qtbot.addWidget(window)
+    assert window.steps.deploy.export_form.folder_edit.text() == str(tmp_path / "exports")
+
+
 def test_a_project_the_system_asks_to_open_opens_in_the_window(
     qtbot, qapp, window: MainWindow, tmp_path: Path
 ) -> None:
