@@ -45,6 +45,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="with --self-test: work in FOLDER and keep its files (default: a temporary "
         "folder, kept only when a step fails)",
     )
+    # For the self-test only: start Qt on the screen, print the platform, exit.
+    parser.add_argument("--probe-display", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"Gristmill {__version__}")
     args = parser.parse_args(argv)
     if args.sample and args.project is not None:
@@ -94,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.self_test import main as self_test
 
         return self_test(args.self_test_keep)
+    if args.probe_display:
+        from desktop.self_test import probe_display
+
+        return probe_display()
 
     from PySide6.QtWidgets import QApplication
 

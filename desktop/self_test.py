@@ -7,38 +7,49 @@ places (a missing Qt plugin, a data file left out, a spawned process that cannot
 frozen app), so every step goes through the same code the window uses:
 
 1. ``files``: the sample data and the icons are where the app looks for them;
-2. ``window``: Qt starts (offscreen unless ``QT_QPA_PLATFORM`` says otherwise), SVG icons
-   draw, the main window builds and shows;
-3. ``sample``: the sample project is made from ``churn.csv`` and opened in the window;
-4. ``problem``: the target ``churned`` is defined;
-5. ``train``: a small search in a spawned training process, as the Train step runs it;
-6. ``evaluate``: the HTML evaluation report (matplotlib plots) is written;
-7. ``export``: the ONNX package, through the parity gate (onnxruntime vs scikit-learn);
-8. ``models``: every model family this installation offers (LightGBM too, when present)
-   fits on a slice of the sample and passes the parity gate: a packaged app that lacks one
-   family's converter fails here, not in a user's export;
-9. ``score``: next quarter's file is scored with the exported model;
-10. ``drift``: next quarter must come out stable and the shifted quarter must not.
+2. ``window``: Qt starts (offscreen), SVG icons draw, the main window builds and shows;
+3. ``display``: Qt can open windows on this computer's own screen, checked in a separate
+   process (a missing X11 or Wayland library aborts Qt); skipped, and said so, when there is
+   no screen (a server, CI);
+4. ``sample``: the sample project is made from ``churn.csv`` and opened in the window;
+5. ``problem``: the target ``churned`` is defined;
+6. ``train``: a small search in a spawned training process, as the Train step runs it;
+7. ``evaluate``: the HTML evaluation report (matplotlib plots) is written;
+8. ``export``: the ONNX package, through the parity gate (onnxruntime vs scikit-learn);
+9. ``models``: every model family this installation offers fits on a slice of the sample and
+   passes the parity gate (the packaged app must offer LightGBM): a packaged app that lacks
+   one family's converter fails here, not in a user's export;
+10. ``score``: next quarter's file is scored with the exported model;
+11. ``drift``: next quarter must come out stable and the shifted quarter must not.
 
 Every step prints one line with its time; the run stops at the first failure, which is
 shown with its reason. Exit code 0 only when every step worked. The work happens in a
 temporary folder (never the user's projects or settings), removed afterwards unless a step
-failed or ``--self-test-keep`` was given.
+failed or ``--self-test-keep`` was given. A self-test that hangs (a modal dialog nobody can
+see, a stuck child process) is ended after :data:`LIMIT_SECONDS` with the threads' stacks in
+``self-test-stacks.txt`` in its folder, and exit code 1.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
+
+    from desktop.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +61,10 @@ FAMILY_CHECK_ROWS = 300
 """Rows each family is fitted on and checked on in the ``models`` step (fast, not a search)."""
 WINDOW_SECONDS = 60.0
 """How long the window may take to open the sample project before the step fails."""
+PROBE_SECONDS = 60.0
+"""How long the process that checks the screen may take."""
+LIMIT_SECONDS = 900.0
+"""The whole self-test takes about 30 s; past this it is stuck, and is ended."""
 SAMPLE_FILES = ("churn.csv", "churn_next_quarter.csv", "churn_next_quarter_shifted.csv")
 ICONS = ("gristmill", "done", "stale", "todo", "waiting")
 
@@ -73,20 +88,29 @@ class _State:
     """What the steps hand on to each other."""
 
     folder: Path
+    screen_platform: str | None = None  # QT_QPA_PLATFORM as the user had it (None: Qt's own)
+    window: MainWindow | None = None
+    settings: QSettings | None = None  # the window's, in ``folder`` (never the user's)
     project_path: Path | None = None
     project: Any = None
     table: Any = None
     problem: Any = None
     run_id: int | None = None
     model_path: Path | None = None
-    keep_alive: list[Any] = field(default_factory=list)  # Qt objects to delete at the end
 
 
 def run_self_test(
-    folder: Path, report: Callable[[StepResult], None] = lambda result: None
+    folder: Path,
+    report: Callable[[StepResult], None] = lambda result: None,
+    *,
+    screen_platform: str | None = None,
 ) -> list[StepResult]:
-    """Run the steps in ``folder``; ``report`` hears each result as it comes. Stops at a failure."""
-    state = _State(folder)
+    """Run the steps in ``folder``; ``report`` hears each result as it comes. Stops at a failure.
+
+    ``screen_platform`` is the Qt platform to check the screen with (the user's
+    ``QT_QPA_PLATFORM``, None for Qt's default); the steps themselves run offscreen.
+    """
+    state = _State(folder, screen_platform)
     results: list[StepResult] = []
     try:
         for name, step in STEPS:
@@ -118,11 +142,24 @@ def _describe(error: BaseException) -> str:
 
 
 def _close(state: _State) -> None:
-    for widget in state.keep_alive:
-        widget.close()
-        widget.deleteLater()
+    """Close the window and the project, and write the window's settings now.
+
+    Closing the window stores its geometry; unsynced, QSettings would write it when the
+    object is destroyed, at exit, after the folder is removed, and so make the folder again.
+    """
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    if state.window is not None:
+        state.window.close()
+        state.window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        state.window = None
+    if state.settings is not None:
+        state.settings.sync()
+        state.settings = None
     if state.project is not None:
         state.project.close()
+        state.project = None
 
 
 # -- the steps -----------------------------------------------------------------------------
@@ -158,14 +195,50 @@ def _window(state: _State) -> str:
     blank = [name for name, pixmap in zip(ICONS, drawn, strict=True) if pixmap.isNull()]
     if blank:
         raise SelfTestError("these icons did not draw: " + ", ".join(blank))
-    settings = QSettings(str(state.folder / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, sample_folder=state.folder)
-    state.keep_alive.append(window)
+    state.settings = QSettings(str(state.folder / "settings.ini"), QSettings.Format.IniFormat)
+    window = state.window = MainWindow(settings=state.settings, sample_folder=state.folder)
     window.show()
     app.processEvents()
     if not window.isVisible():
         raise SelfTestError("the main window did not show")
     return f"Qt {qt_version} on the {app.platformName()} platform; main window shown"
+
+
+def _display(state: _State) -> str:
+    """Qt on the real screen, in a child process: a missing platform library aborts Qt."""
+    platform = state.screen_platform
+    if platform in ("offscreen", "minimal"):
+        return f"QT_QPA_PLATFORM={platform}: no screen asked for, so none was checked"
+    has_screen = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if sys.platform.startswith("linux") and not has_screen:
+        return "no screen here (DISPLAY and WAYLAND_DISPLAY unset), so none was checked"
+    env = {name: value for name, value in os.environ.items() if name != "QT_QPA_PLATFORM"}
+    if platform:
+        env["QT_QPA_PLATFORM"] = platform
+    program = [sys.executable] if getattr(sys, "frozen", False) else [
+        sys.executable, "-m", "desktop.app"]
+    try:
+        done = subprocess.run([*program, "--probe-display"], env=env, capture_output=True,
+                              text=True, timeout=PROBE_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise SelfTestError(
+            f"Qt did not start on this screen within {PROBE_SECONDS:.0f} s"
+        ) from None
+    if done.returncode != 0:
+        said = [line for line in done.stderr.splitlines() if line.strip()][-4:]
+        raise SelfTestError("Qt cannot open windows on this screen (exit code "
+                            f"{done.returncode}): " + " / ".join(said or ["no message"]))
+    name = done.stdout.strip() or "the system's"
+    return f"Qt opens windows on this screen ({name} platform)"
+
+
+def probe_display() -> int:
+    """``--probe-display``: start Qt on the screen, print the platform's name, exit 0."""
+    from PySide6.QtGui import QGuiApplication
+
+    app = QGuiApplication(sys.argv[:1])
+    print(app.platformName(), flush=True)
+    return 0
 
 
 def _sample(state: _State) -> str:
@@ -175,13 +248,21 @@ def _sample(state: _State) -> str:
     from engine.sample_project import ensure_sample_project
 
     state.project_path = ensure_sample_project(state.folder)
-    window = state.keep_alive[0]
+    window = state.window
+    assert window is not None
     failures: list[str] = []
-    # Errors go to this list, not to a modal dialog that nobody can close headless.
+
+    def record(_error: object, message: str, _details: str) -> None:
+        failures.append(message)
+
+    # Errors go to this list, not to a modal dialog that nobody can close headless: both the
+    # runner's signal and the window's own calls (open_project calls show_failure directly).
     window.runner.failed.disconnect(window.show_failure)
-    window.runner.failed.connect(lambda _error, message, _details: failures.append(message))
+    window.runner.failed.connect(record)
+    window.show_failure = record  # type: ignore[method-assign]
     if not window.open_project(state.project_path):
-        raise SelfTestError(f"the window could not open {state.project_path}")
+        reason = f": {failures[0]}" if failures else ""
+        raise SelfTestError(f"the window could not open {state.project_path}{reason}")
     deadline = time.monotonic() + WINDOW_SECONDS
     while window.runner.running and not failures and time.monotonic() < deadline:
         QApplication.processEvents()
@@ -274,6 +355,8 @@ def _models(state: _State) -> str:
     facts = run_facts(state.project, state.project.load_run(state.run_id),
                       state.table.schema, "family check")
     families = families_for(problem.task)
+    if getattr(sys, "frozen", False) and "lightgbm" not in {item.key for item in families}:
+        raise SelfTestError("LightGBM is missing from this packaged app (it is always bundled)")
     for trial, item in enumerate(families, start=1):
         spec = CandidateSpec(trial, item.key, default_params(item, problem.task))
         pipeline = build_pipeline(spec, context).fit(x_fit, y_fit)
@@ -319,6 +402,7 @@ def _drift(state: _State) -> str:
 STEPS: tuple[tuple[str, Callable[[_State], str]], ...] = (
     ("files", _files),
     ("window", _window),
+    ("display", _display),
     ("sample", _sample),
     ("problem", _problem),
     ("train", _train),
@@ -333,23 +417,27 @@ STEPS: tuple[tuple[str, Callable[[_State], str]], ...] = (
 # -- entry point ---------------------------------------------------------------------------
 
 
-def main(keep: Path | None = None, out: Any = None) -> int:
+def main(keep: Path | None = None, out: TextIO | None = None) -> int:
     """Run the self-test, print a line per step; 0 if every step worked, 1 otherwise.
 
-    ``keep``: a folder to work in and keep (else a temporary one, kept only on failure).
-    Lines go to ``out`` (default stdout) and to the log; a windowed Windows app has no stdout,
-    so there the log is the place to read them.
+    ``keep``: an empty (or new) folder to work in and keep; else a temporary one, kept only
+    on failure. Lines go to ``out`` (default stdout, when there is one) and to the log.
     """
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    screen_platform = os.environ.get("QT_QPA_PLATFORM") or None
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the steps never show a window
     out = out if out is not None else sys.stdout
-    folder = Path(keep or tempfile.mkdtemp(prefix="gristmill-self-test-"))
-    folder.mkdir(parents=True, exist_ok=True)
 
     def say(line: str) -> None:
         log.info("Self-test: %s", line)
         if out is not None:
             print(line, file=out, flush=True)
 
+    if keep is not None and keep.is_dir() and any(keep.iterdir()):
+        say(f"Self-test not started: {keep} is not empty. Give a new or empty folder, so "
+            "nothing of an earlier run is mixed in.")
+        return 1
+    folder = Path(keep or tempfile.mkdtemp(prefix="gristmill-self-test-"))
+    folder.mkdir(parents=True, exist_ok=True)
     say(f"Gristmill self-test in {folder}")
     started = time.perf_counter()
 
@@ -357,14 +445,20 @@ def main(keep: Path | None = None, out: Any = None) -> int:
         mark = "ok  " if result.ok else "FAIL"
         say(f"{mark} {result.name:<9} {result.seconds:6.1f} s  {result.detail}")
 
-    results = run_self_test(folder, report)
-    passed = len(results) == len(STEPS) and all(result.ok for result in results)
+    with open(folder / "self-test-stacks.txt", "w", encoding="utf-8") as stacks:
+        faulthandler.dump_traceback_later(LIMIT_SECONDS, exit=True, file=stacks)
+        try:
+            results = run_self_test(folder, report, screen_platform=screen_platform)
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+    (folder / "self-test-stacks.txt").unlink()
     total = time.perf_counter() - started
-    if passed:
+    if results and all(result.ok for result in results) and len(results) == len(STEPS):
         say(f"Self-test passed: {len(results)} steps in {total:.1f} s.")
         if keep is None:
             shutil.rmtree(folder, ignore_errors=True)
         return 0
-    say(f"Self-test FAILED at step {results[-1].name!r} after {total:.1f} s; "
+    failed = results[-1].name if results else "(none)"
+    say(f"Self-test FAILED at step {failed!r} after {total:.1f} s; "
         f"its files are kept in {folder}.")
     return 1

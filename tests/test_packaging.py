@@ -124,7 +124,7 @@ def test_install_and_uninstall_for_one_user_without_admin_rights(tmp_path: Path)
     unpacked = fake_bundle(tmp_path / "Gristmill-1.2.3")
     build.add_command_line(unpacked)
     build.add_linux_files(unpacked)
-    prefix = tmp_path / "prefix"
+    prefix = tmp_path / "my prefix"  # a space, as in many Windows-minded home folders
     env = dict(os.environ, HOME=str(tmp_path / "home"))
     env.pop("XDG_DATA_HOME", None)
 
@@ -143,7 +143,8 @@ def test_install_and_uninstall_for_one_user_without_admin_rights(tmp_path: Path)
     assert subprocess.run([str(command), "drift"], capture_output=True, text=True,
                           check=True).stdout == "desktop drift\n"
     menu = (prefix / "share" / "applications" / "gristmill.desktop").read_text()
-    assert f"Exec={app_dir}/gristmill-desktop %f" in menu
+    assert f'Exec="{app_dir}/gristmill-desktop" %f' in menu
+    assert menu.count("Exec=") == 1
     icons = prefix / "share" / "icons" / "hicolor" / "scalable" / "apps"
     assert (icons / "gristmill.svg").is_file()
     assert "*.gristmill" in (prefix / "share" / "mime" / "packages" / "gristmill.xml").read_text()

@@ -30,8 +30,12 @@ mv "$APP_DIR.new" "$APP_DIR"
 ln -sf "$APP_DIR/gristmill-desktop" "$BIN_DIR/gristmill-desktop"
 ln -sf "$APP_DIR/gristmill" "$BIN_DIR/gristmill"
 cp "$APP_DIR/gristmill.svg" "$SHARE/icons/hicolor/scalable/apps/gristmill.svg"
-sed "s|^Exec=gristmill-desktop|Exec=$APP_DIR/gristmill-desktop|" "$APP_DIR/gristmill.desktop" \
-    > "$SHARE/applications/gristmill.desktop"
+# The menu entry runs this copy by its full path, quoted (the desktop entry spec's rule for a
+# path with spaces).
+{
+    grep -v '^Exec=' "$APP_DIR/gristmill.desktop"
+    printf 'Exec="%s/gristmill-desktop" %%f\n' "$APP_DIR"
+} > "$SHARE/applications/gristmill.desktop"
 cat > "$SHARE/mime/packages/gristmill.xml" <<'XML'
 <?xml version="1.0" encoding="UTF-8"?>
 <mime-info xmlns="http://www.freedesktop.org/standards/shared-mime-info">
