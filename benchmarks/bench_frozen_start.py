@@ -46,14 +46,17 @@ def launch(command: list[str], env: dict[str, str]) -> float:
     """Seconds from starting ``command`` to its window shown; the process is then ended."""
     if window_shown():
         raise SystemExit(f"a window named {TITLE!r} is already open on this display")
+    # The app's messages go to a file, not a pipe: a pipe nobody reads while polling could
+    # fill up and stall the app, which would look like a slow start.
+    messages = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed below
     started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=messages)
     try:
         while not window_shown():
             if child.poll() is not None:
+                messages.seek(0)
                 raise SystemExit(f"{command[0]} exited ({child.returncode}) before showing a "
-                                 f"window:\n{child.stderr.read() if child.stderr else ''}")
+                                 f"window:\n{messages.read()}")
             if time.perf_counter() - started > TIMEOUT_SECONDS:
                 raise SystemExit(f"{command[0]}: no window after {TIMEOUT_SECONDS:.0f} s")
             time.sleep(POLL_SECONDS)
@@ -67,6 +70,7 @@ def launch(command: list[str], env: dict[str, str]) -> float:
             child.wait()
         while window_shown():  # the next launch must start from an empty screen
             time.sleep(POLL_SECONDS)
+        messages.close()
 
 
 def child_env(home: Path) -> dict[str, str]:

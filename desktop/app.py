@@ -110,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("Gristmill")
     app.setApplicationName("Gristmill")
     app.setApplicationVersion(__version__)
+    # Wayland matches a window to its menu entry (icon, dock grouping) by this name: the
+    # packaged app installs gristmill.desktop (packaging/linux/).
+    app.setDesktopFileName("gristmill")
     from desktop.icons import icon
 
     app.setWindowIcon(icon("gristmill"))
@@ -120,9 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     reporter.install()
 
     window = MainWindow(log_dir=log_dir)
-    from desktop.file_open_events import FileOpenEvents
+    if sys.platform == "darwin":  # only macOS sends files to open as events; the filter
+        from desktop.file_open_events import FileOpenEvents  # sees every event, so not elsewhere
 
-    app.installEventFilter(FileOpenEvents(window))  # macOS: projects opened from Finder
+        app.installEventFilter(FileOpenEvents(window))
     window.show()
     if args.sample:
         window.open_sample()

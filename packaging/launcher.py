@@ -25,15 +25,27 @@ def _program() -> str:
 
 
 def _streams_for_windowed_programs() -> None:
-    """Give a windowed program (no console) somewhere to write.
+    """Give a windowed program (no console) streams it can write to.
 
     A windowed Windows or macOS program starts with ``sys.stdout`` and ``sys.stderr`` set to
-    None, so any ``print`` or warning (from a library, argparse, a spawned child) would raise.
-    What matters is in the log file; the rest is discarded.
+    None. ``print`` tolerates that, but ``sys.stdout.write``, ``flush``, ``fileno`` and
+    ``isatty``, which libraries call, raise. On Windows, when the program was started from a
+    console (``gristmill-desktop.exe --self-test`` or ``--version`` in a terminal), it writes
+    to that console; otherwise, as for a double-click, the output is discarded: what matters
+    is in the log file.
     """
+    if sys.stdout is not None and sys.stderr is not None:
+        return
+    target = os.devnull
+    if sys.platform == "win32":
+        import ctypes
+
+        attach_parent_process = -1
+        if ctypes.windll.kernel32.AttachConsole(attach_parent_process):  # type: ignore[attr-defined]
+            target = "CONOUT$"
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:
-            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+            setattr(sys, name, open(target, "w", encoding="utf-8"))  # noqa: SIM115
 
 
 if __name__ == "__main__":

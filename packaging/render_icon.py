@@ -3,7 +3,7 @@
 PyInstaller turns a PNG into the .ico (Windows) and .icns (macOS) it embeds, through Pillow;
 Linux desktops use the SVG itself. Qt draws the SVG, so no extra SVG library is needed.
 
-Run: python packaging/render_icon.py OUT.png [--size 512]
+Run: python packaging/render_icon.py OUT.png [--size 1024]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def render(svg: Path, out: Path, size: int) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
-    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--size", type=int, default=1024)  # .icns wants 512@2x
     args = parser.parse_args()
     print(render(SVG, args.out, args.size))
 

@@ -6,6 +6,7 @@ No Qt here: these run in the engine's Qt-free test environment too.
 from __future__ import annotations
 
 import configparser
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -59,8 +60,10 @@ def test_a_windowed_program_gets_streams_it_can_write_to(monkeypatch: pytest.Mon
     monkeypatch.setattr(sys, "stdout", None)
     monkeypatch.setattr(sys, "stderr", None)
     launcher._streams_for_windowed_programs()
-    print("goes nowhere, raises nothing")
-    print("nor this", file=sys.stderr)
+    # What libraries call, and what raises on None: write, flush, fileno, isatty.
+    assert sys.stdout.write("goes nowhere") == len("goes nowhere")
+    sys.stderr.flush()
+    assert sys.stderr.fileno() >= 0 and not sys.stdout.isatty()
     sys.stdout.close()
     sys.stderr.close()
 
@@ -104,7 +107,36 @@ def test_the_linux_tarball_holds_the_app_the_desktop_entry_and_the_installer(
         assert top + name in members, name
     assert members[top + "gristmill"].issym()
     assert members[top + "install.sh"].mode & 0o111
+    assert {(member.uid, member.gid, member.uname) for member in members.values()} == {
+        (0, 0, "root")}
     assert build.folder_size(folder) >= 1000
+    digest, name = (archive.parent / (archive.name + ".sha256")).read_text().split()
+    assert name == archive.name
+    assert digest == hashlib.sha256(archive.read_bytes()).hexdigest()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks")
+def test_links_to_files_the_spec_left_out_are_found(tmp_path: Path) -> None:
+    build = load("build")
+    bundle = fake_bundle(tmp_path / "Gristmill")
+    (bundle / "_internal" / "kept.so").symlink_to("library.so")
+    assert build.dangling_links(bundle) == []
+    (bundle / "_internal" / "gone.so").symlink_to("left_out.so")
+    assert build.dangling_links(bundle) == [bundle / "_internal" / "gone.so"]
+
+
+def test_the_build_pins_every_library_it_bundles() -> None:
+    """The constraints file pins (==) each package; the packaging extra's own pins agree."""
+    lines = [line for line in (PACKAGING / "constraints.txt").read_text().splitlines()
+             if line and not line.startswith("#")]
+    pins = dict(line.split("==") for line in lines)
+    assert len(pins) == len(lines)
+    for needed in ("numpy", "pandas", "pyarrow", "scikit-learn", "onnxruntime", "pyinstaller",
+                   "lightgbm", "PySide6_Essentials", "skl2onnx", "onnx"):
+        assert needed in pins, needed
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    for name in ("scikit-learn", "skl2onnx", "onnx", "onnxruntime", "pyinstaller", "lightgbm"):
+        assert f'"{name}=={pins[name]}"' in pyproject, name
 
 
 def test_the_desktop_entry_is_complete() -> None:
@@ -169,3 +201,23 @@ def test_install_refuses_to_run_outside_the_unpacked_app(tmp_path: Path) -> None
     assert done.returncode == 1
     assert "run me from the unpacked Gristmill folder" in done.stderr
     assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.skipif(shutil.which("sh") is None or sys.platform == "win32", reason="needs sh")
+def test_install_takes_a_relative_prefix_and_refuses_unknown_arguments(tmp_path: Path) -> None:
+    build = load("build")
+    unpacked = fake_bundle(tmp_path / "Gristmill-1.2.3")
+    build.add_command_line(unpacked)
+    build.add_linux_files(unpacked)
+    env = dict(os.environ, HOME=str(tmp_path / "home"))
+    env.pop("XDG_DATA_HOME", None)
+    done = subprocess.run([str(unpacked / "install.sh"), "--prefix", "relative"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    link = tmp_path / "relative" / "bin" / "gristmill"
+    assert os.readlink(link) == str(tmp_path / "relative" / "opt" / "Gristmill" / "gristmill")
+    assert subprocess.run([str(link), "x"], capture_output=True, text=True).stdout == "desktop x\n"
+    for wrong in (["--prefix=/elsewhere"], ["--prefix"], ["--help", "me"]):
+        done = subprocess.run([str(unpacked / "install.sh"), *wrong], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and "usage" in done.stderr, wrong

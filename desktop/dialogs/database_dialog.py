@@ -221,8 +221,8 @@ class DatabaseDialog(QDialog):
         if self.form.driver_missing:
             if not quiet:
                 self._say(
-                    f"The {self.form.driver.name} driver is not installed. Install it with "
-                    f"{self.form.driver.install_command}, then restart Gristmill.",
+                    f"The {self.form.driver.name} driver is not installed. "
+                    f"{self.form.driver.install_hint}",
                     error=True,
                 )
             return None

@@ -25,8 +25,11 @@ class Driver:
     default_port: int | None = None
 
     @property
-    def install_command(self) -> str:
-        return f'pip install -e ".[{self.extra}]"' if self.extra else ""
+    def install_hint(self) -> str:
+        """How to get this driver, in words that fit this install (pip, or the packaged app)."""
+        from engine.optional_parts import install_hint
+
+        return install_hint(self.extra, f"the {self.name} driver") if self.extra else ""
 
 
 DRIVERS: tuple[Driver, ...] = (

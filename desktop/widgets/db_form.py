@@ -7,7 +7,7 @@ it), so the URL can be saved in the project and the password cannot.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -128,10 +128,13 @@ class ConnectionForm(QWidget):
         """Mark the drivers that are not installed, and the keychain's availability."""
         self._missing = environment.missing
         for position, driver in enumerate(DRIVERS):
-            text = driver.name
-            if driver.key in environment.missing:
-                text += f" (needs {driver.install_command})"
-            self.driver_combo.setItemText(position, text)
+            missing = driver.key in environment.missing
+            self.driver_combo.setItemText(
+                position, driver.name + (" (not installed)" if missing else "")
+            )
+            self.driver_combo.setItemData(
+                position, driver.install_hint if missing else None, Qt.ItemDataRole.ToolTipRole
+            )
         self.remember.setEnabled(environment.keychain)
         if not environment.keychain:
             self.remember.setChecked(False)

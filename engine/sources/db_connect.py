@@ -182,10 +182,12 @@ def _engine_or_driver_error(make: Callable[[], Any], backend: Backend) -> Any:
     try:
         return make()
     except (ImportError, sa_exc.NoSuchModuleError):
-        extra = f'pip install "gristmill[{backend.extra}]"' if backend.extra else None
+        from engine.optional_parts import install_hint
+
+        what = f"the {backend.name} driver"
         raise DatabaseError(
             f"The {backend.name} driver ({backend.package}) is not installed.",
-            f"Install it with: {extra}" if extra else "Reinstall Gristmill.",
+            install_hint(backend.extra, what) if backend.extra else "Reinstall Gristmill.",
         ) from None
 
 

@@ -241,13 +241,14 @@ def family(key: str) -> ModelFamily:
 def families_for(task: Task, keys: tuple[str, ...] | None = None) -> list[ModelFamily]:
     """The available families for ``task`` (optionally only ``keys``), in search order."""
     from engine.errors import InputError
+    from engine.optional_parts import install_hint
 
     chosen = [family(key) for key in (keys or DEFAULT_FAMILIES)]
     missing = [item.label for item in chosen if not item.available]
     usable = [item for item in chosen if item.available and task in item.tasks]
     if not usable:
         hint = (
-            f"{', '.join(missing)} needs an optional package (pip install \"gristmill[lightgbm]\")."
+            install_hint("lightgbm", ", ".join(missing))
             if missing
             else "Choose families that support this task."
         )

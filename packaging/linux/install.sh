@@ -7,18 +7,26 @@
 # in your own folders, never in the app's).
 set -eu
 HERE="$(cd "$(dirname "$0")" && pwd)"
+if [ ! -x "$HERE/gristmill-desktop" ]; then
+    echo "install.sh: run me from the unpacked Gristmill folder (gristmill-desktop not found)" >&2
+    exit 1
+fi
 PREFIX="${HOME}/.local"
-if [ "${1:-}" = "--prefix" ] && [ -n "${2:-}" ]; then PREFIX="$2"; fi
+case "$#:${1:-}" in
+    0:) ;;
+    2:--prefix) PREFIX="$2" ;;
+    *) echo "usage: $0 [--prefix DIR]" >&2; exit 2 ;;
+esac
+[ -n "$PREFIX" ] || { echo "$0: --prefix needs a folder" >&2; exit 2; }
+# Absolute, so the links in bin/ and the menu entry point at the app from anywhere.
+mkdir -p "$PREFIX"
+PREFIX="$(cd "$PREFIX" && pwd)"
 
 APP_DIR="$PREFIX/opt/Gristmill"
 BIN_DIR="$PREFIX/bin"
 SHARE="${XDG_DATA_HOME:-$HOME/.local/share}"
 [ "$PREFIX" = "$HOME/.local" ] || SHARE="$PREFIX/share"
 
-if [ ! -x "$HERE/gristmill-desktop" ]; then
-    echo "install.sh: run me from the unpacked Gristmill folder (gristmill-desktop not found)" >&2
-    exit 1
-fi
 mkdir -p "$PREFIX/opt" "$BIN_DIR" "$SHARE/applications" "$SHARE/icons/hicolor/scalable/apps" \
     "$SHARE/mime/packages"
 # Copy next to the old version, then swap, so a failed copy leaves the old one working.
@@ -34,7 +42,9 @@ cp "$APP_DIR/gristmill.svg" "$SHARE/icons/hicolor/scalable/apps/gristmill.svg"
 # path with spaces).
 {
     grep -v '^Exec=' "$APP_DIR/gristmill.desktop"
-    printf 'Exec="%s/gristmill-desktop" %%f\n' "$APP_DIR"
+    # Inside the quotes, the spec wants \ " ` $ escaped with a backslash, and % doubled.
+    printf 'Exec="%s/gristmill-desktop" %%f\n' \
+        "$(printf '%s' "$APP_DIR" | sed -e 's/[\\"`$]/\\&/g' -e 's/%/%%/g')"
 } > "$SHARE/applications/gristmill.desktop"
 cat > "$SHARE/mime/packages/gristmill.xml" <<'XML'
 <?xml version="1.0" encoding="UTF-8"?>

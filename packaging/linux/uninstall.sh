@@ -3,7 +3,14 @@
 # they are in your own folders.
 set -eu
 PREFIX="${HOME}/.local"
-if [ "${1:-}" = "--prefix" ] && [ -n "${2:-}" ]; then PREFIX="$2"; fi
+case "$#:${1:-}" in
+    0:) ;;
+    2:--prefix) PREFIX="$2" ;;
+    *) echo "usage: $0 [--prefix DIR]" >&2; exit 2 ;;
+esac
+[ -n "$PREFIX" ] || { echo "$0: --prefix needs a folder" >&2; exit 2; }
+if [ ! -d "$PREFIX" ]; then echo "Nothing to remove: $PREFIX does not exist."; exit 0; fi
+PREFIX="$(cd "$PREFIX" && pwd)"  # the same absolute form install.sh used
 SHARE="${XDG_DATA_HOME:-$HOME/.local/share}"
 [ "$PREFIX" = "$HOME/.local" ] || SHARE="$PREFIX/share"
 for link in "$PREFIX/bin/gristmill-desktop" "$PREFIX/bin/gristmill"; do

@@ -5,10 +5,11 @@
 .DESCRIPTION
     From any folder:  powershell -ExecutionPolicy Bypass -File packaging\windows\build.ps1
 
-    1. py -3.11 packaging\build.py --self-test: builds build\dist\Gristmill\ (gristmill-desktop.exe,
+    1. py -3.11-64 packaging\build.py --self-test: builds build\dist\Gristmill\ (gristmill-desktop.exe,
        gristmill.exe, _internal\) in a clean environment and runs the frozen app's self-test.
     2. Converts build\icon\gristmill.png to build\icon\gristmill.ico (the installer's icon).
-    3. With GRISTMILL_SIGN_CERT set: signs gristmill-desktop.exe and gristmill.exe with signtool
+    3. With GRISTMILL_SIGN_CERT set: signs gristmill-desktop.exe, gristmill.exe and every DLL and
+       extension module without a vendor signature with signtool
        and checks them again (gristmill.exe --version).
     4. iscc packaging\windows\gristmill.iss: the installer. When signing, Inno Setup signs the
        installer and the uninstaller it writes with the same command (its SignTool mechanism).
@@ -97,7 +98,8 @@ function Find-Iscc {
 Push-Location $Root
 try {
     # 1. The one-folder app, built in a clean environment and checked by its own self-test.
-    Invoke-Native 'py' @('-3.11', (Join-Path $Root 'packaging\build.py'), '--self-test')
+    # -3.11-64: a 32-bit Python 3.11 alone on the machine would make an x86 app in an x64 installer.
+    Invoke-Native 'py' @('-3.11-64', (Join-Path $Root 'packaging\build.py'), '--self-test')
     foreach ($exe in @('gristmill-desktop.exe', 'gristmill.exe')) {
         if (-not (Test-Path -LiteralPath (Join-Path $Dist $exe))) { throw "build.py did not make $Dist\$exe" }
     }
@@ -141,7 +143,17 @@ try {
         $signArguments = @('sign', '/fd', 'sha256', '/tr', $timestamp, '/td', 'sha256', '/d', 'Gristmill') + $certArguments
 
         $exes = @((Join-Path $Dist 'gristmill-desktop.exe'), (Join-Path $Dist 'gristmill.exe'))
-        Invoke-Native $signTool ($signArguments + $exes) -Secret $secret
+        # Every program and library without a valid signature of its own: ours, and the wheels'
+        # DLLs and extension modules (Smart App Control and antivirus heuristics look at each).
+        # Files already signed by their vendor (Qt, Microsoft runtimes) keep that signature.
+        $unsigned = @(Get-ChildItem -LiteralPath $Dist -Recurse -File -Include '*.exe', '*.dll', '*.pyd' |
+            Where-Object { (Get-AuthenticodeSignature -LiteralPath $_.FullName).Status -ne 'Valid' } |
+            ForEach-Object { $_.FullName })
+        Write-Step "signing $($unsigned.Count) files"
+        for ($start = 0; $start -lt $unsigned.Count; $start += 50) {  # command lines have a length limit
+            $batch = $unsigned[$start..([math]::Min($start + 49, $unsigned.Count - 1))]
+            Invoke-Native $signTool ($signArguments + $batch) -Secret $secret
+        }
         Invoke-Native $signTool (@('verify', '/pa') + $exes)
         # A signed PyInstaller executable must still find its bundled archive.
         Invoke-Native (Join-Path $Dist 'gristmill.exe') @('--version')

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from keychain_double import MemoryKeyring
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from desktop.dialogs.database_dialog import PREVIEW_ROWS, DatabaseDialog
@@ -125,8 +126,12 @@ def test_a_missing_file_and_a_missing_driver_are_said_in_words(
 
     dialog.form.set_environment(Environment(frozenset({"mysql"}), keychain=False))
     dialog.form.set_driver("mysql")
-    assert 'pip install -e ".[mysql]"' in dialog.form.driver_combo.currentText()
-    assert 'pip install -e ".[mysql]"' in dialog.status.text()
+    assert dialog.form.driver_combo.currentText() == "MySQL / MariaDB (not installed)"
+    assert 'pip install "gristmill[mysql]"' in dialog.status.text()
+    tip = dialog.form.driver_combo.itemData(
+        dialog.form.driver_combo.currentIndex(), Qt.ItemDataRole.ToolTipRole
+    )
+    assert 'pip install "gristmill[mysql]"' in tip
     assert not dialog.test_button.isEnabled()
     assert not dialog.form.remember.isEnabled()  # no keychain here
 

@@ -261,6 +261,19 @@ def test_a_missing_driver_names_the_pip_extra(
     assert f'pip install "{extra}"' in str(caught.value)
 
 
+def test_the_packaged_app_never_tells_its_users_to_run_pip(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The packaged app has no pip: it says what it lacks and what to do instead."""
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setitem(sys.modules, "pyodbc", None)
+    with pytest.raises(DatabaseError) as caught:
+        list_tables("mssql://ana@crm_dsn")
+    said = str(caught.value)
+    assert "The Gristmill app does not include the SQL Server driver" in said
+    assert "Export the data to a file" in said
+
+
 def test_a_missing_dialect_package_names_the_pip_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "duckdb_engine", None)
     monkeypatch.setitem(sys.modules, "duckdb", None)
