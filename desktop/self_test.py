@@ -225,7 +225,7 @@ def _display(state: _State) -> str:
             f"Qt did not start on this screen within {PROBE_SECONDS:.0f} s"
         ) from None
     if done.returncode != 0:
-        said = [line for line in done.stderr.splitlines() if line.strip()][-4:]
+        said = [line for line in done.stderr.splitlines() if line.strip()][-8:]
         raise SelfTestError("Qt cannot open windows on this screen (exit code "
                             f"{done.returncode}): " + " / ".join(said or ["no message"]))
     name = done.stdout.strip() or "the system's"
