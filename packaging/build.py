@@ -46,7 +46,7 @@ SAMPLE = ROOT / "resources" / "sample"
 CONSTRAINTS = PACKAGING / "constraints.txt"
 SELF_TEST_TIMEOUT = 1200
 """Seconds the frozen self-test may take (it ends itself after 900 s; about 30 s normally)."""
-LINUX_FILES = ("gristmill.desktop", "install.sh", "uninstall.sh", "README-linux.txt")
+LINUX_FILES = ("gristmill.desktop", "install.sh", "uninstall.sh", "common.sh", "README-linux.txt")
 
 
 def log(message: str) -> None:

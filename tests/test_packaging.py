@@ -103,7 +103,7 @@ def test_the_linux_tarball_holds_the_app_the_desktop_entry_and_the_installer(
         members = {member.name: member for member in tar.getmembers()}
     top = "Gristmill-1.2.3/"
     for name in ("gristmill-desktop", "gristmill.desktop", "gristmill.svg", "install.sh",
-                 "uninstall.sh", "README-linux.txt", "_internal/library.so"):
+                 "uninstall.sh", "common.sh", "README-linux.txt", "_internal/library.so"):
         assert top + name in members, name
     assert members[top + "gristmill"].issym()
     assert members[top + "install.sh"].mode & 0o111
@@ -150,15 +150,27 @@ def test_the_desktop_entry_is_complete() -> None:
     assert section["Categories"].endswith(";") and section["MimeType"].endswith(";")
 
 
+def unpacked_tarball(folder: Path) -> Path:
+    """What a user has after unpacking the Linux tarball (with the fake programs)."""
+    build = load("build")
+    fake_bundle(folder)
+    build.add_command_line(folder)
+    build.add_linux_files(folder)
+    return folder
+
+
+def user_env(home: Path) -> dict[str, str]:
+    """The environment of a user whose home is ``home`` (no XDG data folder of the tests)."""
+    env = dict(os.environ, HOME=str(home))
+    env.pop("XDG_DATA_HOME", None)
+    return env
+
+
 @pytest.mark.skipif(shutil.which("sh") is None or sys.platform == "win32", reason="needs sh")
 def test_install_and_uninstall_for_one_user_without_admin_rights(tmp_path: Path) -> None:
-    build = load("build")
-    unpacked = fake_bundle(tmp_path / "Gristmill-1.2.3")
-    build.add_command_line(unpacked)
-    build.add_linux_files(unpacked)
+    unpacked = unpacked_tarball(tmp_path / "Gristmill-1.2.3")
     prefix = tmp_path / "my prefix"  # a space, as in many Windows-minded home folders
-    env = dict(os.environ, HOME=str(tmp_path / "home"))
-    env.pop("XDG_DATA_HOME", None)
+    env = user_env(tmp_path / "home")
 
     def run(script: str) -> str:
         done = subprocess.run([str(unpacked / script), "--prefix", str(prefix)], env=env,
@@ -205,12 +217,8 @@ def test_install_refuses_to_run_outside_the_unpacked_app(tmp_path: Path) -> None
 
 @pytest.mark.skipif(shutil.which("sh") is None or sys.platform == "win32", reason="needs sh")
 def test_install_takes_a_relative_prefix_and_refuses_unknown_arguments(tmp_path: Path) -> None:
-    build = load("build")
-    unpacked = fake_bundle(tmp_path / "Gristmill-1.2.3")
-    build.add_command_line(unpacked)
-    build.add_linux_files(unpacked)
-    env = dict(os.environ, HOME=str(tmp_path / "home"))
-    env.pop("XDG_DATA_HOME", None)
+    unpacked = unpacked_tarball(tmp_path / "Gristmill-1.2.3")
+    env = user_env(tmp_path / "home")
     done = subprocess.run([str(unpacked / "install.sh"), "--prefix", "relative"], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

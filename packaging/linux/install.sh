@@ -11,21 +11,12 @@ if [ ! -x "$HERE/gristmill-desktop" ]; then
     echo "install.sh: run me from the unpacked Gristmill folder (gristmill-desktop not found)" >&2
     exit 1
 fi
-PREFIX="${HOME}/.local"
-case "$#:${1:-}" in
-    0:) ;;
-    2:--prefix) PREFIX="$2" ;;
-    *) echo "usage: $0 [--prefix DIR]" >&2; exit 2 ;;
-esac
-[ -n "$PREFIX" ] || { echo "$0: --prefix needs a folder" >&2; exit 2; }
-# Absolute, so the links in bin/ and the menu entry point at the app from anywhere.
+. "$HERE/common.sh"
+read_prefix "$@"
 mkdir -p "$PREFIX"
-PREFIX="$(cd "$PREFIX" && pwd)"
-
+read_prefix "$@"  # again, now that the folder exists: its absolute form
 APP_DIR="$PREFIX/opt/Gristmill"
 BIN_DIR="$PREFIX/bin"
-SHARE="${XDG_DATA_HOME:-$HOME/.local/share}"
-[ "$PREFIX" = "$HOME/.local" ] || SHARE="$PREFIX/share"
 
 mkdir -p "$PREFIX/opt" "$BIN_DIR" "$SHARE/applications" "$SHARE/icons/hicolor/scalable/apps" \
     "$SHARE/mime/packages"
@@ -56,9 +47,7 @@ cat > "$SHARE/mime/packages/gristmill.xml" <<'XML'
   </mime-type>
 </mime-info>
 XML
-# Refresh the menus and file types where the tools exist (not on every desktop).
-command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$SHARE/applications" || true
-command -v update-mime-database >/dev/null 2>&1 && update-mime-database "$SHARE/mime" >/dev/null 2>&1 || true
+refresh_desktop_caches
 
 echo "Gristmill is installed in $APP_DIR."
 echo "Open it from your applications menu, or run: $BIN_DIR/gristmill-desktop"
