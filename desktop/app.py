@@ -14,6 +14,7 @@ import logging.handlers
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 LOG_FILE = "gristmill.log"
 LOG_BYTES = 1_000_000
@@ -84,6 +85,30 @@ def setup_logging(folder: Path) -> Path | None:
     return folder
 
 
+def route_qt_messages_to_log() -> Any:
+    """Send Qt's own warnings to the log file instead of stderr.
+
+    A windowed app has no stderr to read, and the self-test's report should hold its own
+    lines only: Qt's messages (a plugin's "does not support propagateSizeHints()") are kept
+    in the log, at a matching level, under the logger "qt". Returns the handler it replaced.
+    """
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    qt_log = logging.getLogger("qt")
+    levels = {
+        QtMsgType.QtDebugMsg: logging.DEBUG,
+        QtMsgType.QtInfoMsg: logging.INFO,
+        QtMsgType.QtWarningMsg: logging.WARNING,
+        QtMsgType.QtCriticalMsg: logging.ERROR,
+        QtMsgType.QtFatalMsg: logging.CRITICAL,
+    }
+
+    def handler(kind: QtMsgType, _context: object, message: str) -> None:
+        qt_log.log(levels.get(kind, logging.WARNING), "%s", message)
+
+    return qInstallMessageHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the window until it closes; returns the process exit code."""
     args = parse_args(argv)
@@ -92,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from engine import __version__
 
     log.info("Gristmill %s starting", __version__)
+    route_qt_messages_to_log()
     if args.self_test:
         from desktop.self_test import main as self_test
 

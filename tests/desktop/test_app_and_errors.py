@@ -47,6 +47,19 @@ def test_logging_goes_to_a_rotating_file(tmp_path: Path) -> None:
                 handler.close()
 
 
+def test_qt_warnings_go_to_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    from PySide6.QtCore import qInstallMessageHandler, qWarning
+
+    previous = app.route_qt_messages_to_log()
+    try:
+        with caplog.at_level(logging.INFO, logger="qt"):
+            qWarning("a plugin complains")
+    finally:
+        qInstallMessageHandler(previous)
+    assert [(record.name, record.levelno, record.getMessage()) for record in caplog.records] == [
+        ("qt", logging.WARNING, "a plugin complains")]
+
+
 @pytest.fixture
 def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     shown: list[tuple[str, str]] = []
