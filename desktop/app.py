@@ -117,15 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from engine import __version__
 
     log.info("Gristmill %s starting", __version__)
+    if args.probe_display:  # Qt's messages stay on stderr: the self-test reads them there
+        from desktop.self_test import probe_display
+
+        return probe_display()
     route_qt_messages_to_log()
     if args.self_test:
         from desktop.self_test import main as self_test
 
         return self_test(args.self_test_keep)
-    if args.probe_display:
-        from desktop.self_test import probe_display
-
-        return probe_display()
 
     from PySide6.QtWidgets import QApplication
 
