@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.widgets.file_fields import chooser_row
+
 LAST_FOLDER_KEY = "deploy/last_export_folder"
 NAME_TIP = (
     "The model's name: the four files are called NAME.onnx, NAME.model.json, "
@@ -47,13 +49,8 @@ class ExportForm(QWidget):
         self.folder_edit.setToolTip("The folder the four files are written to (created if needed).")
         last = settings.value(LAST_FOLDER_KEY, "")
         self.folder_edit.setText(str(last) if last else "")
-        self.choose_button = QPushButton("Choose…")
-        self.choose_button.setToolTip("Choose the folder to export to.")
-        self.choose_button.clicked.connect(self.ask_folder)
-        folder_row = QHBoxLayout()
-        folder_row.setContentsMargins(0, 0, 0, 0)
-        folder_row.addWidget(self.folder_edit, 1)
-        folder_row.addWidget(self.choose_button)
+        folder_row, self.choose_button = chooser_row(
+            self.folder_edit, "Choose the folder to export to.", self.ask_folder)
         form = QFormLayout()
         form.addRow("Name", self.name_edit)
         form.addRow("Folder", folder_row)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.theme import error_color
 from desktop.widgets.file_drops import DATA_FILTER, MODEL_FILTER
+from desktop.widgets.file_fields import chooser_row, dialog_start
 
 if TYPE_CHECKING:
     from engine.project.store_exports import ExportRecord
@@ -43,14 +44,6 @@ CHECK_TIP = (
 )
 
 
-def _row(edit: QLineEdit, button: QPushButton) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(edit, 1)
-    row.addWidget(button)
-    return row
-
-
 class MonitorInputs(QWidget):
     """The two files, the buttons and the progress; ``check_requested`` on "Check for drift"."""
 
@@ -64,26 +57,24 @@ class MonitorInputs(QWidget):
         self.model_edit.setPlaceholderText("An exported .onnx model")
         self.model_edit.setToolTip(MODEL_TIP)
         self.model_edit.textChanged.connect(self.model_changed)
-        self.model_button = QPushButton("Choose…")
-        self.model_button.setToolTip("Choose an exported model file (.onnx).")
-        self.model_button.clicked.connect(self.ask_model)
+        model_row, self.model_button = chooser_row(
+            self.model_edit, "Choose an exported model file (.onnx).", self.ask_model)
         self.model_note = QLabel()
         self.model_note.setWordWrap(True)
         self.model_note.setTextFormat(Qt.TextFormat.RichText)
         self.data_edit = QLineEdit()
         self.data_edit.setPlaceholderText("CSV, Excel, Parquet or JSON lines with new rows")
         self.data_edit.setToolTip(DATA_TIP)
-        self.data_button = QPushButton("Choose…")
-        self.data_button.setToolTip("Choose the file of new rows.")
-        self.data_button.clicked.connect(self.ask_data)
+        data_row, self.data_button = chooser_row(
+            self.data_edit, "Choose the file of new rows.", self.ask_data)
         form = self._form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         model_label, data_label = QLabel("Model"), QLabel("New data")
         model_label.setToolTip(MODEL_TIP)
         data_label.setToolTip(DATA_TIP)
-        form.addRow(model_label, _row(self.model_edit, self.model_button))
+        form.addRow(model_label, model_row)
         form.addRow("", self.model_note)
-        form.addRow(data_label, _row(self.data_edit, self.data_button))
+        form.addRow(data_label, data_row)
 
         self.check_button = QPushButton("Check for drift")
         self.check_button.setToolTip(CHECK_TIP)
@@ -138,13 +129,13 @@ class MonitorInputs(QWidget):
 
     def ask_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the model to check", _start(self.model_edit), MODEL_FILTER)
+            self, "Choose the model to check", dialog_start(self.model_edit), MODEL_FILTER)
         if path:
             self.set_model_file(path)
 
     def ask_data(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the new data", _start(self.data_edit), DATA_FILTER)
+            self, "Choose the new data", dialog_start(self.data_edit), DATA_FILTER)
         if path:
             self.set_data_file(path)
 
@@ -171,11 +162,6 @@ class MonitorInputs(QWidget):
     def cancelling(self) -> None:
         self.cancel_button.setEnabled(False)
         self.progress_text.setText("Cancelling…")
-
-
-def _start(edit: QLineEdit) -> str:
-    text = edit.text().strip()
-    return str(Path(text).expanduser().parent) if text else str(Path.home())
 
 
 def latest_export(records: list[ExportRecord]) -> tuple[Path | None, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from desktop.theme import error_color
 from desktop.widgets.file_drops import DATA_FILTER, MODEL_FILTER
+from desktop.widgets.file_fields import chooser_row, dialog_start
 from desktop.widgets.scoring_summary import describe_summary
 
 if TYPE_CHECKING:
@@ -41,17 +42,6 @@ KEYS_TIP = (
     "with, or a row number."
 )
 EMPTY_TEXT = "Choose a model, a data file and where to write the scores, then press Score."
-
-
-def _chooser(edit: QLineEdit, button_tip: str, ask: Any) -> tuple[QHBoxLayout, QPushButton]:
-    button = QPushButton("Choose…")
-    button.setToolTip(button_tip)
-    button.clicked.connect(ask)
-    row = QHBoxLayout()
-    row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(edit, 1)
-    row.addWidget(button)
-    return row, button
 
 
 class ScoringView(QWidget):
@@ -77,11 +67,11 @@ class ScoringView(QWidget):
         self.keys_edit = QLineEdit()
         self.keys_edit.setPlaceholderText("Optional, e.g. customer_id")
         self.keys_edit.setToolTip(KEYS_TIP)
-        model_row, self.model_button = _chooser(
+        model_row, self.model_button = chooser_row(
             self.model_edit, "Choose an ONNX model file.", self.ask_model)
-        data_row, self.data_button = _chooser(
+        data_row, self.data_button = chooser_row(
             self.data_edit, "Choose the file of rows to score.", self.ask_data)
-        output_row, self.output_button = _chooser(
+        output_row, self.output_button = chooser_row(
             self.output_edit, "Choose where to write the scores.", self.ask_output)
         form = QFormLayout()
         form.addRow("Model", model_row)
@@ -145,28 +135,23 @@ class ScoringView(QWidget):
 
     def ask_model(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Choose a model", self._start(self.model_edit), MODEL_FILTER)
+            self, "Choose a model", dialog_start(self.model_edit), MODEL_FILTER)
         if path:
             self.set_model_file(path)
 
     def ask_data(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Choose the data to score", self._start(self.data_edit), DATA_FILTER)
+            self, "Choose the data to score", dialog_start(self.data_edit), DATA_FILTER)
         if path:
             self.set_data_file(path)
 
     def ask_output(self) -> None:
         path, chosen = QFileDialog.getSaveFileName(
-            self, "Write the scores to", self._start(self.output_edit), OUTPUT_FILTER)
+            self, "Write the scores to", dialog_start(self.output_edit), OUTPUT_FILTER)
         if path:
             if Path(path).suffix.lower() not in (".csv", ".parquet"):
                 path += ".parquet" if chosen.startswith("Parquet") else ".csv"
             self.set_output_file(path)
-
-    @staticmethod
-    def _start(edit: QLineEdit) -> str:
-        text = edit.text().strip()
-        return str(Path(text).expanduser().parent) if text else str(Path.home())
 
     # -- scoring ---------------------------------------------------------------------------
 
