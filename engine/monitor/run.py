@@ -8,7 +8,6 @@ HTML and JSON reports asked for. Files are written only after the check succeede
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,11 +88,13 @@ def run_drift_check(
 
 def write_json(report: DriftReport, path: str | os.PathLike[str]) -> Path:
     """The report as JSON for machines (written atomically)."""
+    from engine.project.store_drift import json_text
+
     target = Path(path).expanduser()
     _check_output_folder(target)
-    write_text_atomically(
-        target, json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    )
+    # The same strict JSON as the stored history: a figure that could not be computed is
+    # null, never NaN, which JSON readers other than Python's refuse.
+    write_text_atomically(target, json_text(report.to_dict(), indent=2) + "\n")
     return target
 
 

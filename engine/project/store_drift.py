@@ -42,12 +42,12 @@ class DriftCheckRow:
     entry: dict[str, Any]
 
 
-def json_text(value: Any) -> str:
+def json_text(value: Any, indent: int | None = None) -> str:
     """``value`` as strict JSON; a figure that could not be computed (NaN, inf) becomes null.
 
     JSON has no NaN, and a check that took an hour must not fail to be recorded over one.
     """
-    return json.dumps(_finite(value), ensure_ascii=False, allow_nan=False)
+    return json.dumps(_finite(value), ensure_ascii=False, allow_nan=False, indent=indent)
 
 
 def _finite(value: Any) -> Any:

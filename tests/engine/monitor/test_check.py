@@ -76,6 +76,25 @@ def test_the_report_round_trips_through_json(shifted_report: DriftReport) -> Non
     assert DriftReport.from_dict(data) == shifted_report
 
 
+def test_the_json_report_is_strict_json_even_with_a_figure_missing(
+    shifted_report: DriftReport, tmp_path
+) -> None:
+    import dataclasses
+    import json
+
+    from engine.monitor.run import write_json
+
+    first = dataclasses.replace(shifted_report.columns[0], psi=float("nan"))
+    report = dataclasses.replace(shifted_report, columns=(first, *shifted_report.columns[1:]))
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"{constant} is not JSON")
+
+    text = write_json(report, tmp_path / "drift.json").read_text(encoding="utf-8")
+    data = json.loads(text, parse_constant=refuse)
+    assert data["columns"][0]["psi"] is None
+
+
 def test_counts_do_not_depend_on_the_chunk_size(churn_model, sample_dir, shifted_report) -> None:
     path = sample_dir / "churn_next_quarter_shifted.csv"
     small = check_drift(churn_model[1], FileSource(str(path)), chunk_rows=333)
