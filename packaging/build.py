@@ -199,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="make the build environment again from nothing")
     parser.add_argument("--unpinned", action="store_true",
                         help="install the newest versions instead of packaging/constraints.txt")
+    parser.add_argument("--environment-only", action="store_true",
+                        help="make the clean build environment and stop (CI makes it first, "
+                        "then builds with --python beside the test run)")
     parser.add_argument("--freeze", action="store_true",
                         help="write the build environment's versions to packaging/constraints.txt")
     args = parser.parse_args(argv)
@@ -209,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     # absolute(), not resolve(): resolving a venv's python symlink would leave the venv.
     python = (args.python.absolute() if args.python
               else build_environment(out, fresh=args.fresh, pinned=not args.unpinned))
+    if args.environment_only:
+        log(f"build environment ready: {python}")
+        return 0
     versions = freeze(python)
     (out / "packaging-freeze.txt").write_text(versions, encoding="utf-8")
     if args.freeze:
