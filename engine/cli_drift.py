@@ -1,10 +1,10 @@
 """``gristmill drift``: is the model still fit for this data? For people and for schedulers.
 
 Exit codes (stable, for cron and Windows Task Scheduler): 0 when no drift at or above the
-``--fail-on`` level (default: changed) was found, 1 when it was, 2 on any error (bad model or
-data, a damaged history, fewer rows than needed to judge). Ctrl-C stops with 130 and records
-nothing. The check is kept in the history: the project given with ``--project``, else
-``--history FILE``, else ``NAME.drift-history.json`` beside the model.
+``--fail-on`` level (default: changed) was found, 1 when it was, 2 on anything the user can fix
+(bad model or data, a damaged history, fewer rows than needed to judge), 3 only for a bug.
+Ctrl-C stops with 130 and records nothing. The check is kept in the history: the project
+given with ``--project``, else ``--history FILE``, else ``NAME.drift-history.json`` beside the model.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser | None = None) -
         "(names: see the README's Monitor section)",
     )
     drift.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
-    drift.set_defaults(handler=run_drift, error_exit=EXIT_ERROR)
+    drift.set_defaults(handler=run_drift)
 
 
 def run_drift(args: argparse.Namespace) -> int:
