@@ -4,7 +4,8 @@ Exit codes (stable, for cron and Windows Task Scheduler): 0 when no drift at or 
 ``--fail-on`` level (default: changed) was found, 1 when it was, 2 on anything the user can fix
 (bad model or data, a damaged history, fewer rows than needed to judge), 3 only for a bug.
 Ctrl-C stops with 130 and records nothing. The check is kept in the history: the project
-given with ``--project``, else ``--history FILE``, else ``NAME.drift-history.json`` beside the model.
+given with ``--project``, else ``--history FILE``, else ``NAME.drift-history.json`` beside
+the model.
 """
 
 from __future__ import annotations
