@@ -68,6 +68,7 @@ def run_drift(args: argparse.Namespace) -> int:
     from engine.monitor.settings import DriftSettings
 
     settings = DriftSettings.from_dict(_settings(args.set))
+    _refuse_clobber(args)
     source, password = data_source(args)
     project = api.open_project(args.project) if args.project else None
     progress = _StderrProgress(sys.stderr, enabled=not args.quiet)
@@ -90,6 +91,21 @@ def run_drift(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     threshold = SEVERITY[MAJOR] if args.fail_on == "major" else 1
     return EXIT_DRIFT if SEVERITY[report.level] >= threshold else EXIT_STABLE
+
+
+def _refuse_clobber(args: argparse.Namespace) -> None:
+    """No output (report, JSON, history) may be the model, the data or the project."""
+    from engine.cli_checks import file_location, refuse_clobber
+    from engine.monitor.history import history_path_for
+
+    history = None
+    if not args.no_history and not args.project:
+        history = args.history or history_path_for(args.model)
+    refuse_clobber(
+        {"--report": args.report, "--json": args.json_out, "the history": history},
+        {"the model": args.model, "the data": file_location(args.location),
+         "the project": args.project},
+    )
 
 
 def _settings(pairs: list[str]) -> dict[str, str]:
