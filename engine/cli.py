@@ -263,6 +263,9 @@ def _sheet_choice(location: str, sheet: str | None) -> str | int | None:
         names = []  # the load itself will explain what is wrong with the file
     if sheet in names:
         return sheet
+    if not names:
+        raise InputError(f"--sheet applies to Excel workbooks; {location} has no sheets.",
+                         "Leave out --sheet for this file.")
     if int(sheet) < 1:
         raise InputError("Sheet numbers start at 1.", f"Give --sheet 1 up to --sheet {len(names)}.")
     return int(sheet) - 1

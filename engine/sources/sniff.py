@@ -122,6 +122,13 @@ def detect_csv_format(
         text = text[: text.rfind("\n") + 1]  # the last line may be cut in the middle
     if not text.strip():
         raise SourceError("This file is empty.", "Choose a file that holds a table.")
+    if not complete and "\n" not in text and "\r" not in text:
+        # One huge line: not empty, but no row of a table can be told apart in it.
+        raise SourceError(
+            f"This file has no line break in its first {len(sample):,} bytes, so it holds no "
+            "rows Gristmill can read.",
+            "Check that this is the file you meant: a CSV or text table has one row per line.",
+        )
     head = _head(text)  # enough lines to decide; the whole sample is only decoded
     quotechar = _detect_quotechar(head)
     if delimiter is None:
