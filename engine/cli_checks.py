@@ -16,19 +16,6 @@ from pathlib import Path
 from engine.errors import InputError
 
 
-def positive_seconds(text: str) -> float:
-    """A finite number of seconds above 0 (``nan``, ``inf``, 0 and negatives refused)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive, finite number of seconds, got {text!r}"
-        )
-    return value
-
-
 def at_least_one(text: str) -> int:
     """A whole number from 1 up (trial counts, cores)."""
     try:

@@ -8,6 +8,7 @@ Progress goes to stderr, results to stdout.
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 from pathlib import Path
@@ -17,7 +18,6 @@ from engine.cli_checks import (
     at_least_one,
     finite_number,
     non_negative_int,
-    positive_seconds,
     refuse_clobber,
 )
 from engine.cli_results import (
@@ -61,8 +61,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     train.add_argument("--positive-class", help="the class that counts as 'positive' (binary)")
     train.add_argument("--metric", help="the metric models are ranked by (default per task)")
     train.add_argument(
-        "--time-budget", type=positive_seconds, default=60.0, metavar="S",
-        help="seconds (default 60)",
+        "--time-budget", type=float, default=60.0, metavar="S", help="seconds (default 60)"
     )
     train.add_argument("--max-trials", type=at_least_one, metavar="N", help="at most N models")
     train.add_argument(
@@ -137,6 +136,12 @@ def run_train(args: argparse.Namespace) -> int:
     from engine.problem.definition import SplitKind, Task, ValidationPlan
     from engine.training.search import SearchSettings
 
+    if not math.isfinite(args.time_budget) or args.time_budget <= 0:  # nan, inf never end
+        raise InputError(
+            f"The time budget must be a positive, finite number of seconds, not "
+            f"{args.time_budget:g}.",
+            "For example: --time-budget 60",
+        )
     location, password = args.location, None
     if "://" in location:
         location, password = _database_password(location, False)
