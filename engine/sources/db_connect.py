@@ -115,7 +115,7 @@ def connect(
             finally:
                 forget()
     except sa_exc.SQLAlchemyError as exc:
-        if job is not None and job.cancel.cancelled:
+        if was_cancelled(exc, job):
             raise Cancelled() from None
         raise database.error(exc) from _chain(exc)
     finally:
@@ -218,6 +218,20 @@ def _existing_file(url: URL, backend: Backend) -> Path:
     if not path.is_file():
         raise DatabaseError(f"{path} is a folder, not a {backend.name} database file.")
     return path
+
+
+def was_cancelled(exc: BaseException, job: Job | None) -> bool:
+    """Whether a driver error means the user stopped the work (Cancel or Ctrl-C).
+
+    Ctrl-C during a long SQLite statement lands in the progress handler (the only Python
+    code that runs then); sqlite3 turns the KeyboardInterrupt into an "interrupted" error.
+    The handler interrupts a statement only on cancel, so "interrupted" from SQLite always
+    means the user stopped it.
+    """
+    if job is not None and job.cancel.cancelled:
+        return True
+    original = getattr(exc, "orig", None)
+    return type(original).__module__ == "sqlite3" and str(original) == "interrupted"
 
 
 def _sqlite_creator(url: URL, job: Job | None) -> Callable[[], Any]:

@@ -42,7 +42,6 @@ OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _PROGRESS_EVERY = 2000
 _READ_SHARE = 0.85  # of the job: streaming the rows; the rest builds the typed columns
-_STRINGS_SHARE = 0.1  # of the reading: the shared strings, read when the workbook opens
 
 MAX_SHARED_STRINGS = 64 * 2**20
 """Largest shared-strings part (uncompressed): it is held in memory whole, unlike the rows."""
@@ -151,6 +150,18 @@ def check_workbook_file(path: Path) -> None:
     _check_part_sizes(path)
 
 
+def _strings_share(path: Path) -> float:
+    """The shared strings' part of the XML to read (their share of the progress bar)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0.0
+    strings = sum(p.file_size for p in parts if p.filename.lower().endswith("sharedstrings.xml"))
+    sheets = sum(p.file_size for p in parts if "worksheets/" in p.filename.lower())
+    return strings / (strings + sheets) if strings + sheets else 0.0
+
+
 def _check_part_sizes(path: Path) -> None:
     """Refuse a workbook whose parts would inflate too far, before any is read.
 
@@ -195,10 +206,11 @@ def read_excel(
     ``max_rows`` stops after that many data rows (previews).
     """
     check_workbook_file(path)
-    opening = job.sub(0.0, _READ_SHARE * _STRINGS_SHARE) if job is not None else None
+    texts = _READ_SHARE * _strings_share(path)
+    opening = job.sub(0.0, texts) if job is not None else None
     with _open(path, opening) as workbook:
         name = _pick_sheet(workbook, sheet, path)
-        reading = job.sub(_READ_SHARE * _STRINGS_SHARE, _READ_SHARE) if job is not None else None
+        reading = job.sub(texts, _READ_SHARE) if job is not None else None
         frame_parts = _read_sheet(workbook, name, path, header_row, reading, max_rows)
     header, header_index, rows, skipped, titles = frame_parts
     if header is None:
