@@ -191,3 +191,17 @@ def test_the_readme_exit_code_table_is_the_one_in_engine_exit_codes() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert markdown_table() in readme, "regenerate the table with engine.exit_codes"
     assert len(MEANINGS) == 8
+
+
+def test_export_replaces_its_own_files_and_others_only_with_force(trained, tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "churn.card.md").write_text("my notes", encoding="utf-8")
+    base = ["export", "--project", str(trained["project"]), "--out", str(out), "--name",
+            "churn", "--quiet"]
+    assert main(base) == 2
+    assert (out / "churn.card.md").read_text(encoding="utf-8") == "my notes"
+    assert main([*base, "--force"]) == 0
+    assert main(base) == 0  # the files are now Gristmill's own: a new export replaces them
+    assert sorted(p.name for p in out.iterdir()) == [
+        "churn.card.md", "churn.golden.csv", "churn.model.json", "churn.onnx"]
