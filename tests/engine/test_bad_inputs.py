@@ -20,6 +20,8 @@ import pytest
 
 from engine.cli import main
 
+pytestmark = pytest.mark.slow  # trains and exports real models
+
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "docs" / "bad-inputs.md"
 SAMPLE = ROOT / "resources" / "sample"

@@ -7,11 +7,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.cli import main
 from engine.exit_codes import INTERNAL_ERROR
+
+pytestmark = pytest.mark.slow  # trains and exports real models
 
 CELLS = st.one_of(
     st.integers(-10_000, 10_000).map(str),

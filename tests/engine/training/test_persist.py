@@ -24,6 +24,7 @@ def pipelines():
         return list(real_pipelines())
 
 
+@pytest.mark.slow  # fits about 40 small pipelines
 def test_every_real_pipeline_round_trips_exactly(pipelines) -> None:
     for label, pipeline, x in pipelines:
         loaded = model_from_bytes(model_to_bytes(pipeline))
@@ -34,6 +35,7 @@ def test_every_real_pipeline_round_trips_exactly(pipelines) -> None:
             )
 
 
+@pytest.mark.slow
 def test_the_allow_list_is_exactly_what_real_pipelines_contain(pipelines) -> None:
     import importlib.util
 
