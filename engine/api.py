@@ -383,8 +383,12 @@ def export_model(
     name: str | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    force: bool = False,
 ) -> ExportResult:
     """Export a stored run (the latest when ``run_id`` is None) as a model package.
+
+    Existing files of the package's names are replaced only when an earlier export wrote
+    them, or with ``force``; otherwise :class:`~engine.errors.InputError` before any work.
 
     Writes ``NAME.onnx`` (the whole pipeline, metadata inside), ``NAME.model.json``,
     ``NAME.golden.csv`` and ``NAME.card.md`` into ``folder`` and keeps the ONNX bytes in
@@ -393,7 +397,7 @@ def export_model(
     """
     from engine.export.from_run import export_run
 
-    return export_run(project, run_id, folder, name=name, job=Job(progress, cancel))
+    return export_run(project, run_id, folder, name=name, job=Job(progress, cancel), force=force)
 
 
 def score_file(

@@ -1,7 +1,8 @@
 """The ``gristmill`` command line, for people and for schedulers.
 
 Results go to stdout (plain text, or JSON with ``--json``), progress to stderr. Exit codes
-are stable: 0 success, 2 bad input or usage, 3 internal error, 130 interrupted. ``profile``
+are stable (:mod:`engine.exit_codes`): 2 for everything the user can fix (bad input, usage, a
+project or output file that cannot be opened or written), 3 only for bugs, 130 Ctrl-C. ``profile``
 lives here; ``train`` and ``evaluate`` in :mod:`engine.cli_modeling`. Every command calls
 :mod:`engine.api`.
 """
@@ -9,6 +10,7 @@ lives here; ``train`` and ``evaluate`` in :mod:`engine.cli_modeling`. Every comm
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -16,15 +18,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TextIO
 
-from engine import __version__
+from engine import __version__, exit_codes
 from engine.errors import InputError
 from engine.jobs import Job
 from engine.sources.base import FileSource
 
-EXIT_OK = 0
-EXIT_INPUT = 2
-EXIT_INTERNAL = 3
-EXIT_INTERRUPTED = 130
+EXIT_OK = exit_codes.OK
+EXIT_INPUT = exit_codes.USER_ERROR
+EXIT_INTERNAL = exit_codes.INTERNAL_ERROR
+EXIT_INTERRUPTED = exit_codes.INTERRUPTED
 
 PASSWORD_ENV = "GRISTMILL_DB_PASSWORD"
 
@@ -130,21 +132,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_INPUT
-    code = _run(args)
-    # A command may promise schedulers one exit code for every error (drift: 2).
-    error_exit = getattr(args, "error_exit", None)
-    if error_exit is not None and code in (EXIT_INPUT, EXIT_INTERNAL):
-        return int(error_exit)
-    return code
+    return _run(args)
+
+
+USER_FIXABLE_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ENOENT", "EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT", "EISDIR", "ENOTDIR",
+                 "ENAMETOOLONG", "EEXIST", "ELOOP", "EFBIG", "ENXIO")
+    if hasattr(errno, name)
+)
+"""OSError numbers that mean a path the user gave is wrong, full, read-only or forbidden."""
 
 
 def _run(args: argparse.Namespace) -> int:
-    from engine.errors import GristmillError
+    from engine.errors import GristmillError, ProjectError
     from engine.jobs import Cancelled
 
     try:
         return int(args.handler(args))
-    except InputError as error:
+    except (InputError, ProjectError) as error:
+        # A project file that cannot be opened, migrated or written is the user's to fix
+        # (another file, free space, permissions), like any other bad input.
         _fail(str(error), args.debug)
         return EXIT_INPUT
     except (Cancelled, KeyboardInterrupt):
@@ -160,20 +168,32 @@ def _run(args: argparse.Namespace) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as error:
+        if error.errno not in USER_FIXABLE_ERRNOS:
+            return _internal_error(error, args)
+        # A file or folder the user named cannot be read or written: the user can fix it.
+        where = f" {error.filename}" if error.filename else ""
+        _fail(f"cannot use{where}: {error.strerror or error}. Check the path, the "
+              "permissions and the free space.", args.debug)
+        return EXIT_INPUT
     except GristmillError as error:
         _fail(str(error), args.debug)
         return EXIT_INTERNAL
     except Exception as error:  # a bug: say so plainly, traceback with --debug
-        from engine.sources.db_url import scrub_secrets
+        return _internal_error(error, args)
 
-        # A driver's exception may quote a connection string: scrub before printing.
-        detail = scrub_secrets(f"{type(error).__name__}: {error}", getattr(args, "location", None))
-        _fail(
-            f"internal error ({detail}). Please report it; run again with --debug for the "
-            "details.",
-            args.debug,
-        )
-        return EXIT_INTERNAL
+
+def _internal_error(error: BaseException, args: argparse.Namespace) -> int:
+    from engine.sources.db_url import scrub_secrets
+
+    # A driver's exception may quote a connection string: scrub before printing.
+    detail = scrub_secrets(f"{type(error).__name__}: {error}", getattr(args, "location", None))
+    _fail(
+        f"internal error ({detail}). Please report it; run again with --debug for the "
+        "details.",
+        args.debug,
+    )
+    return EXIT_INTERNAL
 
 
 def _fail(message: str, debug: bool) -> None:
@@ -243,6 +263,9 @@ def _sheet_choice(location: str, sheet: str | None) -> str | int | None:
         names = []  # the load itself will explain what is wrong with the file
     if sheet in names:
         return sheet
+    if not names:
+        raise InputError(f"--sheet applies to Excel workbooks; {location} has no sheets.",
+                         "Leave out --sheet for this file.")
     if int(sheet) < 1:
         raise InputError("Sheet numbers start at 1.", f"Give --sheet 1 up to --sheet {len(names)}.")
     return int(sheet) - 1

@@ -1,10 +1,11 @@
 """``gristmill drift``: is the model still fit for this data? For people and for schedulers.
 
 Exit codes (stable, for cron and Windows Task Scheduler): 0 when no drift at or above the
-``--fail-on`` level (default: changed) was found, 1 when it was, 2 on any error (bad model or
-data, a damaged history, fewer rows than needed to judge). Ctrl-C stops with 130 and records
-nothing. The check is kept in the history: the project given with ``--project``, else
-``--history FILE``, else ``NAME.drift-history.json`` beside the model.
+``--fail-on`` level (default: changed) was found, 1 when it was, 2 on anything the user can fix
+(bad model or data, a damaged history, fewer rows than needed to judge), 3 only for a bug.
+Ctrl-C stops with 130 and records nothing. The check is kept in the history: the project
+given with ``--project``, else ``--history FILE``, else ``NAME.drift-history.json`` beside
+the model.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser | None = None) -
         "(names: see the README's Monitor section)",
     )
     drift.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
-    drift.set_defaults(handler=run_drift, error_exit=EXIT_ERROR)
+    drift.set_defaults(handler=run_drift)
 
 
 def run_drift(args: argparse.Namespace) -> int:
@@ -67,6 +68,7 @@ def run_drift(args: argparse.Namespace) -> int:
     from engine.monitor.settings import DriftSettings
 
     settings = DriftSettings.from_dict(_settings(args.set))
+    _refuse_clobber(args)
     source, password = data_source(args)
     project = api.open_project(args.project) if args.project else None
     progress = _StderrProgress(sys.stderr, enabled=not args.quiet)
@@ -89,6 +91,21 @@ def run_drift(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     threshold = SEVERITY[MAJOR] if args.fail_on == "major" else 1
     return EXIT_DRIFT if SEVERITY[report.level] >= threshold else EXIT_STABLE
+
+
+def _refuse_clobber(args: argparse.Namespace) -> None:
+    """No output (report, JSON, history) may be the model, the data or the project."""
+    from engine.cli_checks import file_location, refuse_clobber
+    from engine.monitor.history import history_path_for
+
+    history = None
+    if not args.no_history and not args.project:
+        history = args.history or history_path_for(args.model)
+    refuse_clobber(
+        {"--report": args.report, "--json": args.json_out, "the history": history},
+        {"the model": args.model, "the data": file_location(args.location),
+         "the project": args.project},
+    )
 
 
 def _settings(pairs: list[str]) -> dict[str, str]:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.cli_checks import at_least_one
 from engine.errors import InputError
 
 EXIT_REFUSED = 4
@@ -30,9 +31,15 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         ),
     )
     export.add_argument("--project", type=Path, required=True, metavar="P")
-    export.add_argument("--run", type=int, metavar="R", help="run number (default: latest)")
+    export.add_argument(
+        "--run", type=at_least_one, metavar="R", help="run number (default: latest)"
+    )
     export.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     export.add_argument("--name", help="model name (default: table-target-runN)")
+    export.add_argument(
+        "--force", action="store_true",
+        help="replace files of the same names in --out that Gristmill did not write",
+    )
     export.add_argument("--json", action="store_true", help="print JSON instead of text")
     export.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     export.set_defaults(handler=run_export)
@@ -48,11 +55,15 @@ def run_export(args: argparse.Namespace) -> int:
             f"There is no project file at {args.project}.",
             "Train with --project first, or check the path.",
         )
+    if args.name is not None:
+        from engine.export.package import safe_name
+
+        safe_name(args.name)  # a name that cannot be a file name is refused before any work
     progress = _StderrProgress(sys.stderr, enabled=not args.quiet)
     project = api.open_project(args.project)
     try:
         result = api.export_model(
-            project, args.run, args.out, name=args.name, progress=progress
+            project, args.run, args.out, name=args.name, progress=progress, force=args.force
         )
     except ExportError as error:
         progress.finish()

@@ -8,11 +8,18 @@ Progress goes to stderr, results to stdout.
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.cli_checks import (
+    at_least_one,
+    finite_number,
+    non_negative_int,
+    refuse_clobber,
+)
 from engine.cli_results import (
     LiveBoard,
     format_leaderboard,
@@ -56,7 +63,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     train.add_argument(
         "--time-budget", type=float, default=60.0, metavar="S", help="seconds (default 60)"
     )
-    train.add_argument("--max-trials", type=int, metavar="N", help="at most N models")
+    train.add_argument("--max-trials", type=at_least_one, metavar="N", help="at most N models")
     train.add_argument(
         "--models",
         nargs="+",
@@ -66,8 +73,8 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     train.add_argument("--recipe", type=Path, metavar="FILE", help="a recipe JSON file")
     train.add_argument("--project", type=Path, metavar="P", help="store the run in P.gristmill")
-    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    train.add_argument("--jobs", type=int, metavar="N", help="cores to use (default: all)")
+    train.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
+    train.add_argument("--jobs", type=at_least_one, metavar="N", help="cores to use (default: all)")
     train.add_argument(
         "--split",
         choices=["stratified", "time", "group"],
@@ -97,7 +104,9 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         description="Print a run's holdout metrics beside the baseline and write its report.",
     )
     evaluate.add_argument("--project", type=Path, required=True, metavar="P")
-    evaluate.add_argument("--run", type=int, metavar="R", help="run number (default: latest)")
+    evaluate.add_argument(
+        "--run", type=at_least_one, metavar="R", help="run number (default: latest)"
+    )
     evaluate.add_argument("--report", type=Path, metavar="FILE", help="write the HTML report")
     evaluate.add_argument(
         "--threshold-rule",
@@ -105,11 +114,17 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         help="choose the decision threshold again (binary models) and store it for export",
     )
     evaluate.add_argument(
-        "--target", type=float, help="the precision or recall to reach, e.g. 0.8"
+        "--target", type=finite_number, help="the precision or recall to reach, e.g. 0.8"
     )
-    evaluate.add_argument("--fp-cost", type=float, help="cost of a false positive (value rule)")
-    evaluate.add_argument("--fn-cost", type=float, help="cost of a false negative (value rule)")
-    evaluate.add_argument("--tp-value", type=float, help="value of a true positive (value rule)")
+    evaluate.add_argument(
+        "--fp-cost", type=finite_number, help="cost of a false positive (value rule)"
+    )
+    evaluate.add_argument(
+        "--fn-cost", type=finite_number, help="cost of a false negative (value rule)"
+    )
+    evaluate.add_argument(
+        "--tp-value", type=finite_number, help="value of a true positive (value rule)"
+    )
     evaluate.add_argument("--json", action="store_true", help="print JSON instead of text")
     evaluate.set_defaults(handler=run_evaluate)
 
@@ -121,8 +136,12 @@ def run_train(args: argparse.Namespace) -> int:
     from engine.problem.definition import SplitKind, Task, ValidationPlan
     from engine.training.search import SearchSettings
 
-    if args.time_budget <= 0:
-        raise InputError("The time budget must be a positive number of seconds.")
+    if not math.isfinite(args.time_budget) or args.time_budget <= 0:  # nan, inf never end
+        raise InputError(
+            f"The time budget must be a positive, finite number of seconds, not "
+            f"{args.time_budget:g}.",
+            "For example: --time-budget 60",
+        )
     location, password = args.location, None
     if "://" in location:
         location, password = _database_password(location, False)
@@ -225,6 +244,11 @@ def _read_recipe(path: Path | None) -> dict[str, Any] | None:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise InputError(f"The recipe file {path} cannot be read: {error.strerror}.") from error
+    except UnicodeDecodeError:
+        raise InputError(
+            f"The recipe file {path} is not text (UTF-8 JSON).",
+            "Give a recipe saved by Gristmill, or a JSON file you wrote.",
+        ) from None
     try:
         return Recipe.from_json(text).to_dict()
     except InputError as error:  # say which file: the message itself is about the content
@@ -283,6 +307,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             f"There is no project file at {args.project}.",
             "Train with --project first, or check the path.",
         )
+    refuse_clobber({"--report": args.report}, {"the project": args.project})
     project = api.open_project(args.project)
     try:
         runs = project.list_runs()

@@ -54,6 +54,10 @@ def run_score(args: argparse.Namespace) -> int:
 
     if args.chunk_rows < 1:
         raise InputError("--chunk-rows must be at least 1.")
+    from engine.cli_checks import file_location, refuse_clobber
+
+    refuse_clobber({"--out": args.out},
+                   {"the model": args.model, "the data": file_location(args.location)})
     source, password = data_source(args)
     keys = [k for k in args.keys.split(",") if k.strip()] if args.keys else None
     model = load_scoring_model(args.model)

@@ -25,3 +25,10 @@ MEANINGS: dict[int, str] = {
     NOT_JUDGED: "drift: too little data to judge",
     INTERRUPTED: "interrupted (Ctrl-C); nothing was half-written",
 }
+
+
+def markdown_table() -> str:
+    """The README's "Exit codes" table, written from :data:`MEANINGS`."""
+    lines = ["| code | meaning |", "|---|---|"]
+    lines += [f"| {code} | {meaning} |" for code, meaning in sorted(MEANINGS.items())]
+    return "\n".join(lines) + "\n"

@@ -41,13 +41,17 @@ def export_run(
     *,
     name: str | None = None,
     job: Job | None = None,
+    force: bool = False,
 ) -> ExportResult:
-    """Export run ``run_id`` (the newest run with a model when None) into ``folder``."""
+    """Export run ``run_id`` (the newest run with a model when None) into ``folder``.
+
+    Files of the package's names that Gristmill did not write are replaced only with ``force``.
+    """
     import numpy as np
 
     from engine.api import open_table
     from engine.export.build import export_pipeline
-    from engine.export.package import safe_name, write_package
+    from engine.export.package import refuse_foreign_files, safe_name, write_package
     from engine.problem.splits import make_splits
     from engine.problem.task_detection import target_labels
     from engine.recipe.inputs import model_inputs, to_model_frame
@@ -68,6 +72,8 @@ def export_run(
     train_rows = x_all.iloc[np.asarray(split.train_rows)].reset_index(drop=True)
     check_rows = x_all.iloc[np.asarray(split.holdout_rows)].reset_index(drop=True)
     facts = run_facts(project, run, opened.schema, name or _default_name(opened.name, run))
+    if not force:  # before the long conversion and parity check
+        refuse_foreign_files(folder, safe_name(facts.name))
     current_hash = _content_hash(opened.frame)
     if current_hash != run.data_hash:
         facts = replace(
@@ -84,7 +90,7 @@ def export_run(
         job=job.sub(0.1, 0.9),
     )
     job.step(0.9, "Writing the package", force=True)
-    files = write_package(exported, inputs, folder, safe_name(facts.name))
+    files = write_package(exported, inputs, folder, safe_name(facts.name), force=force)
     export_id = project.save_export(
         run.id,
         facts.name,

@@ -202,6 +202,31 @@ def attach_metadata(model: onnx.ModelProto, metadata: ModelMetadata) -> None:
     model.doc_string = _doc_string(metadata)
 
 
+MAX_METADATA = 64 * 2**20
+"""Largest unpacked metadata (the drift reference is a few MB at most): a file that claims
+more is refused before it is inflated further, so a crafted model cannot exhaust memory."""
+
+
+def _inflate(packed: bytes) -> bytes:
+    """Gunzip ``packed``, refusing (ModelFileError) output beyond :data:`MAX_METADATA`."""
+    import zlib
+
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing
+    try:
+        data = inflater.decompress(packed, MAX_METADATA + 1)
+    except zlib.error as error:
+        raise ValueError(f"not gzip data: {error}") from None
+    if len(data) > MAX_METADATA or inflater.unconsumed_tail:
+        raise ModelFileError(
+            f"The model's Gristmill metadata unpacks to more than {MAX_METADATA // 2**20} MB, "
+            "far more than Gristmill ever writes; the file was crafted or damaged.",
+            "Export the model again from Gristmill, or ask for the original file.",
+        )
+    if not inflater.eof:
+        raise ValueError("the packed metadata is cut short")
+    return data
+
+
 def read_metadata(model: onnx.ModelProto) -> ModelMetadata | None:
     """The model's Gristmill metadata, or None for an ONNX file made by another tool.
 
@@ -217,7 +242,7 @@ def read_metadata(model: onnx.ModelProto) -> ModelMetadata | None:
             "Export the model again from Gristmill.",
         )
     try:
-        full = json.loads(gzip.decompress(base64.b64decode(props[FULL_KEY], validate=True)))
+        full = json.loads(_inflate(base64.b64decode(props[FULL_KEY], validate=True)))
         contract = json.loads(props[CONTRACT_KEY])
     except (ValueError, OSError, EOFError) as error:
         raise ModelFileError(

@@ -40,18 +40,65 @@ class PackageFiles:
         return (self.model, self.metadata, self.golden, self.card)
 
 
+MAX_NAME = 100
+"""The longest model name (file systems refuse names over 255 bytes; leave room for suffixes)."""
+
+
 def safe_name(name: str) -> str:
     """A file name stem from a model name: letters, digits, ``-`` and ``_`` only."""
     stem = re.sub(r"[^\w\-]+", "_", name.strip(), flags=re.UNICODE).strip("_")
     if not stem:
         raise InputError(f"{name!r} cannot be used as a file name.", "Choose a name with letters.")
+    if len(stem) > MAX_NAME:
+        raise InputError(
+            f"The model name is {len(stem)} characters long; the limit is {MAX_NAME}.",
+            "Choose a shorter name.",
+        )
     return stem
 
 
+def refuse_foreign_files(folder: str | Path, stem: str) -> None:
+    """Refuse to replace files named like the package that Gristmill did not write.
+
+    A package is recognised by its ``NAME.model.json`` in Gristmill's format; without one,
+    any existing ``NAME.onnx``, ``NAME.golden.csv`` or ``NAME.card.md`` is someone else's.
+    """
+    import json
+
+    from engine.export.metadata import FORMAT
+
+    final = [Path(folder) / f"{stem}{suffix}" for suffix in SUFFIXES.values()]
+    present = [path for path in final if path.exists() or path.is_symlink()]
+    if not present:
+        return
+    sidecar = Path(folder) / f"{stem}{SUFFIXES['metadata']}"
+    try:
+        ours = json.loads(sidecar.read_text(encoding="utf-8")).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        ours = False
+    if not ours or any(path.is_symlink() or not path.is_file() for path in present):
+        names = ", ".join(path.name for path in present)
+        raise InputError(
+            f"{folder} already holds {names}, not written by a Gristmill export.",
+            "Choose another --out folder or --name, or give --force to replace them.",
+        )
+
+
 def write_package(
-    exported: ExportedModel, inputs: Sequence[InputColumn], folder: str | Path, name: str
+    exported: ExportedModel,
+    inputs: Sequence[InputColumn],
+    folder: str | Path,
+    name: str,
+    *,
+    force: bool = False,
 ) -> PackageFiles:
-    """Write the four files of ``exported`` into ``folder`` (created if needed)."""
+    """Write the four files of ``exported`` into ``folder`` (created if needed).
+
+    Files of the same names that an earlier export wrote are replaced; others only with
+    ``force`` (:func:`refuse_foreign_files`).
+    """
+    import tempfile
+
     from engine.export.card import model_card
     from engine.export.golden import write_golden_csv
 
@@ -64,10 +111,17 @@ def write_package(
             "Choose a folder you can write to.",
         ) from None
     stem = safe_name(name)
+    if not force:
+        refuse_foreign_files(folder, stem)
     final = {role: folder / f"{stem}{suffix}" for role, suffix in SUFFIXES.items()}
-    temporary = {role: path.with_name(f".{path.name}.partial") for role, path in final.items()}
+    temporary: dict[str, Path] = {}
     parity = exported.parity.summary()
     try:
+        for role, path in final.items():
+            # Unique names made exclusively (no link planted at a guessable name is followed).
+            handle, made = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".partial")
+            os.close(handle)
+            temporary[role] = Path(made)
         temporary["model"].write_bytes(exported.model.SerializeToString())
         temporary["metadata"].write_text(exported.metadata.to_json() + "\n", encoding="utf-8")
         write_golden_csv(exported.golden, inputs, temporary["golden"])

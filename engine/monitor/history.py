@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.atomic_files import write_text_atomically
+from engine.atomic_files import locked, write_text_atomically
 from engine.errors import InputError, ProjectError
 from engine.monitor.history_entry import HistoryEntry
 from engine.monitor.report import REPORT_FORMAT, DriftReport
@@ -67,13 +67,27 @@ def append_history_file(path: str | os.PathLike[str], report: DriftReport) -> li
     """Add ``report``'s check to a history file; returns every check in it, oldest first.
 
     A damaged or newer file is refused before anything is written. The file is replaced
-    atomically (written as ``.partial``, then renamed), so it is never left half-written.
+    atomically (a unique temporary file, then renamed), so it is never left half-written,
+    and the read-add-write runs under a lock (:func:`~engine.atomic_files.locked`), so
+    checks that finish at the same moment (several scheduled jobs) are all kept.
     """
     target = Path(path).expanduser()
-    raw = _read_raw(target)
+    _read_raw(target)  # a damaged file is refused before the lock file is made beside it
     entry = HistoryEntry.from_report(report)
     _check_writable(target)
-    _write_raw(target, [*raw, entry.to_dict()])
+    try:
+        lock = locked(target)
+        lock.__enter__()
+    except OSError as error:
+        raise HistoryError(
+            f"Cannot lock the drift history file {target}: {error.strerror or error}.",
+            "Check that you may write in its folder, then check again.",
+        ) from None
+    try:
+        raw = _read_raw(target)  # again, under the lock: another check may have added one
+        _write_raw(target, [*raw, entry.to_dict()])
+    finally:
+        lock.__exit__(None, None, None)
     return [*(HistoryEntry.from_dict(item) for item in raw), entry]
 
 

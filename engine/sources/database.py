@@ -27,7 +27,7 @@ from engine.jobs import Cancelled, Job
 from engine.sources.base import DatabaseSource, LoadedTable, LoadReport
 from engine.sources.columns import clean_column_names
 from engine.sources.db_catalog import TableInfo, check_connection, list_tables, table_row_estimate
-from engine.sources.db_connect import Database, connect
+from engine.sources.db_connect import Database, connect, was_cancelled
 from engine.sources.db_frames import combine_chunks, rows_to_frame, tidy_objects
 from engine.sources.sql_guard import check_select
 
@@ -78,7 +78,7 @@ def load_query(
                 job.step(_READ_SHARE * _fraction(rows, estimate, chunk_rows),
                          _read_message(rows, estimate))
         except sa_exc.SQLAlchemyError as exc:
-            if job.cancel.cancelled:
+            if was_cancelled(exc, job):
                 raise Cancelled() from None
             raise database.error(exc, what) from exc
         where = database.where

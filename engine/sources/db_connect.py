@@ -4,7 +4,8 @@ Read-only is enforced by the database itself, for every connection we open:
 
 - SQLite: the file is opened with ``mode=ro`` (a missing file is an error; we never create
   one), and a progress handler aborts a running statement when the job is cancelled.
-- PostgreSQL: ``default_transaction_read_only=on`` for the session (startup option).
+- PostgreSQL: ``default_transaction_read_only=on`` for the session (startup option), and a
+  ``statement_timeout`` of :data:`STATEMENT_TIMEOUT_S`.
 - MySQL/MariaDB: ``SET SESSION TRANSACTION READ ONLY`` when the connection opens.
 - DuckDB: the file is opened with ``read_only=True``.
 - SQL Server has no read-only session: only the SELECT check of :mod:`sql_guard` and the
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
     from engine.jobs import Job
 
 CONNECT_TIMEOUT_S = 8
+STATEMENT_TIMEOUT_S = 3600
+"""A query that runs longer than an hour on the server is stopped there (PostgreSQL)."""
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 log = logging.getLogger(__name__)
@@ -112,7 +115,7 @@ def connect(
             finally:
                 forget()
     except sa_exc.SQLAlchemyError as exc:
-        if job is not None and job.cancel.cancelled:
+        if was_cancelled(exc, job):
             raise Cancelled() from None
         raise database.error(exc) from _chain(exc)
     finally:
@@ -153,10 +156,14 @@ def _create_engine(url: URL, backend: Backend, job: Job | None) -> Engine:
         _existing_file(url, backend)
         options["connect_args"] = {"read_only": True}
     elif backend.drivername == "postgresql+psycopg":
-        session = "-c default_transaction_read_only=on"
+        # A statement timeout (the user's own "options" may change it), then read-only last so
+        # nothing in the URL can turn it off.
+        session = f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"
         extra = url.query.get("options")
         if extra:
-            session = f"{extra if isinstance(extra, str) else ' '.join(extra)} {session}"
+            session += f" {extra if isinstance(extra, str) else ' '.join(extra)}"
+        session += " -c default_transaction_read_only=on"
+        if extra:
             url = url.difference_update_query(["options"])
         options["connect_args"] = {
             "connect_timeout": CONNECT_TIMEOUT_S,
@@ -211,6 +218,20 @@ def _existing_file(url: URL, backend: Backend) -> Path:
     if not path.is_file():
         raise DatabaseError(f"{path} is a folder, not a {backend.name} database file.")
     return path
+
+
+def was_cancelled(exc: BaseException, job: Job | None) -> bool:
+    """Whether a driver error means the user stopped the work (Cancel or Ctrl-C).
+
+    Ctrl-C during a long SQLite statement lands in the progress handler (the only Python
+    code that runs then); sqlite3 turns the KeyboardInterrupt into an "interrupted" error.
+    The handler interrupts a statement only on cancel, so "interrupted" from SQLite always
+    means the user stopped it.
+    """
+    if job is not None and job.cancel.cancelled:
+        return True
+    original = getattr(exc, "orig", None)
+    return type(original).__module__ == "sqlite3" and str(original) == "interrupted"
 
 
 def _sqlite_creator(url: URL, job: Job | None) -> Callable[[], Any]:

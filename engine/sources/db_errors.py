@@ -8,6 +8,7 @@ summarised in our words and must be raised ``from None`` by the caller
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.errors import DatabaseError
@@ -44,6 +45,21 @@ def is_connection_error(exc: BaseException) -> bool:
     return (
         state.startswith(("08", "28"))
         or any(marker in text for marker in _UNREACHABLE + _AUTH)
+    )
+
+
+def _sqlite_hot_journal(exc: BaseException, database: Database) -> bool:
+    """A SQLite file whose rollback journal must be replayed, which a read-only open cannot."""
+    if database.url.get_backend_name() != "sqlite" or not database.url.database:
+        return False
+    names = []
+    current: BaseException | None = exc
+    while current is not None:
+        names.append(str(getattr(current, "sqlite_errorname", "")))
+        current = getattr(current, "orig", None) or current.__cause__
+    journal = Path(database.url.database + "-journal")
+    return "SQLITE_READONLY_ROLLBACK" in names or (
+        journal.exists() and journal.stat().st_size > 0 and any("READONLY" in n for n in names)
     )
 
 
@@ -87,6 +103,14 @@ def translate_error(exc: BaseException, database: Database, what: str | None) ->
             f"The query uses a table that does not exist in {where}: "
             f"{_sentence(text.splitlines()[0])}",
             "Check the table names in the query; refresh the list of tables.",
+        )
+    if _sqlite_hot_journal(exc, database):
+        return DatabaseError(
+            f"{where} has a leftover journal file ({Path(database.url.database or '').name}"
+            "-journal) from a program that stopped while writing to it; Gristmill opens "
+            "databases read-only, so it cannot finish or undo that write.",
+            "Open the database once with the program that wrote it (or the sqlite3 tool) so it "
+            "can recover, or ask its owner; then try again.",
         )
     if state == "25006" or "read-only" in lower or "readonly" in lower:
         return DatabaseError(

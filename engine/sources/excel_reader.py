@@ -43,6 +43,13 @@ _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 _PROGRESS_EVERY = 2000
 _READ_SHARE = 0.85  # of the job: streaming the rows; the rest builds the typed columns
 
+MAX_SHARED_STRINGS = 64 * 2**20
+"""Largest shared-strings part (uncompressed): it is held in memory whole, unlike the rows."""
+MAX_PART = 4 * 2**30
+"""Largest part of any kind (uncompressed); sheets are streamed, but a bomb is still a bomb."""
+MAX_RATIO = 200
+"""Largest compression ratio of a part over 64 MiB: real workbooks compress 5-30 times."""
+
 
 class _StreamingSheet(ReadOnlyWorksheet):  # type: ignore[misc]
     """A read-only sheet that does not read itself through when opened (see the docstring)."""
@@ -65,8 +72,48 @@ class _StreamingSheet(ReadOnlyWorksheet):  # type: ignore[misc]
             return 0.0
 
 
+class _CheckedStream:
+    """A part being read that reports progress and honours cancel every 256 KiB."""
+
+    def __init__(self, raw: Any, size: int, job: Job | None) -> None:
+        self._raw, self._size, self._job = raw, max(size, 1), job
+        self._read = self._reported = 0
+
+    def read(self, amount: int = -1) -> bytes:
+        data = self._raw.read(amount)
+        self._read += len(data)
+        if self._job is not None and self._read - self._reported >= 2**18:
+            self._reported = self._read
+            if self._job.cancel.cancelled:
+                raise Cancelled()
+            self._job.step(min(self._read / self._size, 1.0), "Reading the workbook's texts")
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
 class _StreamingReader(ExcelReader):  # type: ignore[misc]
-    """openpyxl's workbook reader in read-only mode, with :class:`_StreamingSheet` sheets."""
+    """openpyxl's workbook reader in read-only mode, with :class:`_StreamingSheet` sheets.
+
+    The shared strings (every text of the workbook, read whole when it opens) are read with
+    progress and cancel (:class:`_CheckedStream`).
+    """
+
+    job: Job | None = None
+
+    def read_strings(self) -> None:
+        from openpyxl.reader.strings import read_rich_text, read_string_table
+        from openpyxl.xml.constants import SHARED_STRINGS
+
+        found = self.package.find(SHARED_STRINGS)
+        if found is None:
+            return
+        reader = read_rich_text if self.rich_text else read_string_table
+        part = found.PartName[1:]
+        size = self.archive.getinfo(part).file_size
+        with self.archive.open(part) as source:
+            self.shared_strings = reader(_CheckedStream(source, size, self.job))
 
     def read_worksheets(self) -> None:
         for sheet, rel in self.parser.find_sheets():
@@ -81,7 +128,7 @@ class _StreamingReader(ExcelReader):  # type: ignore[misc]
 
 
 def check_workbook_file(path: Path) -> None:
-    """Refuse files openpyxl cannot read, with a message saying what to do."""
+    """Refuse files openpyxl cannot read, or that inflate beyond the limits, in words."""
     with path.open("rb") as handle:
         head = handle.read(8)
     if head == OLE_SIGNATURE:
@@ -100,6 +147,44 @@ def check_workbook_file(path: Path) -> None:
             f"{path.name} is not a valid Excel workbook (.xlsx).",
             "Check that the file is complete and opens in Excel, then save it again as .xlsx.",
         )
+    _check_part_sizes(path)
+
+
+def _strings_share(path: Path) -> float:
+    """The shared strings' part of the XML to read (their share of the progress bar)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0.0
+    strings = sum(p.file_size for p in parts if p.filename.lower().endswith("sharedstrings.xml"))
+    sheets = sum(p.file_size for p in parts if "worksheets/" in p.filename.lower())
+    return strings / (strings + sheets) if strings + sheets else 0.0
+
+
+def _check_part_sizes(path: Path) -> None:
+    """Refuse a workbook whose parts would inflate too far, before any is read.
+
+    The sizes are those the archive declares; Python's zipfile never inflates a part beyond
+    its declared size, so they bound what reading can take.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # opening explains what is wrong with it
+    for part in parts:
+        strings = part.filename.lower().endswith("sharedstrings.xml")
+        limit = MAX_SHARED_STRINGS if strings else MAX_PART
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > limit or (part.file_size > 64 * 2**20 and ratio > MAX_RATIO):
+            what = "its texts (shared strings)" if strings else f"its part {part.filename}"
+            raise SourceError(
+                f"{path.name} is {path.stat().st_size / 2**20:,.1f} MB, but {what} would "
+                f"take {part.file_size / 2**20:,.0f} MB once unpacked ({ratio:,.0f} times "
+                "its packed size); Gristmill refuses workbooks that inflate this far.",
+                "If the workbook is genuine, save the sheet as CSV in Excel and load that.",
+            )
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -121,9 +206,11 @@ def read_excel(
     ``max_rows`` stops after that many data rows (previews).
     """
     check_workbook_file(path)
-    with _open(path) as workbook:
+    texts = _READ_SHARE * _strings_share(path)
+    opening = job.sub(0.0, texts) if job is not None else None
+    with _open(path, opening) as workbook:
         name = _pick_sheet(workbook, sheet, path)
-        reading = job.sub(0.0, _READ_SHARE) if job is not None else None
+        reading = job.sub(texts, _READ_SHARE) if job is not None else None
         frame_parts = _read_sheet(workbook, name, path, header_row, reading, max_rows)
     header, header_index, rows, skipped, titles = frame_parts
     if header is None:
@@ -188,13 +275,16 @@ def _read_sheet(
 
 
 @contextmanager
-def _open(path: Path) -> Iterator[Any]:
+def _open(path: Path, job: Job | None = None) -> Iterator[Any]:
     # A file handle, not the path: openpyxl refuses paths whose suffix is not .xlsx.
     with path.open("rb") as handle:
         try:
             reader = _StreamingReader(handle, read_only=True, data_only=True)
+            reader.job = job
             reader.read()  # what load_workbook does, with sheets that skip the size scan
             workbook = reader.wb
+        except Cancelled:
+            raise
         except Exception as error:  # BadZipFile, KeyError, InvalidFileException, XML errors...
             raise SourceError(
                 f"{path.name} could not be opened as an Excel workbook "

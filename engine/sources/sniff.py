@@ -122,6 +122,13 @@ def detect_csv_format(
         text = text[: text.rfind("\n") + 1]  # the last line may be cut in the middle
     if not text.strip():
         raise SourceError("This file is empty.", "Choose a file that holds a table.")
+    if not complete and "\n" not in text and "\r" not in text:
+        # One huge line: not empty, but no row of a table can be told apart in it.
+        raise SourceError(
+            f"This file has no line break in its first {len(sample):,} bytes, so it holds no "
+            "rows Gristmill can read.",
+            "Check that this is the file you meant: a CSV or text table has one row per line.",
+        )
     head = _head(text)  # enough lines to decide; the whole sample is only decoded
     quotechar = _detect_quotechar(head)
     if delimiter is None:
@@ -146,7 +153,7 @@ def detect_csv_format(
     if not records:
         raise SourceError("This file is empty.", "Choose a file that holds a table.")
     body = records[1:]
-    decimal, thousands, number_note = _detect_numbers(body or records)
+    decimal, thousands, number_note = _detect_numbers(body or records, delimiter)
     if number_note:
         notes.append(number_note)
     number = re.compile(number_pattern(decimal, thousands))
@@ -246,8 +253,15 @@ def _records(text: str, delimiter: str, quotechar: str) -> tuple[list[list[str]]
     return records, starts
 
 
-def _detect_numbers(rows: list[list[str]]) -> tuple[str, str | None, str | None]:
-    """Decimal mark and thousands separator, from the values that can only be read one way."""
+def _detect_numbers(
+    rows: list[list[str]], delimiter: str | None = None
+) -> tuple[str, str | None, str | None]:
+    """Decimal mark and thousands separator, from the values that can only be read one way.
+
+    Values such as ``40.650`` say "'.' between thousands" only if ',' is the decimal mark;
+    in a file whose fields are separated by ',' and where no value has a decimal comma, they
+    are read with '.' as the decimal mark, and the note says they could be read two ways.
+    """
     votes: Counter[str] = Counter()
     for row in rows[:_NUMBER_ROWS]:
         for cell in row:
@@ -259,6 +273,18 @@ def _detect_numbers(rows: list[list[str]]) -> tuple[str, str | None, str | None]
     comma = votes["comma_decimal"] + votes["dot_groups"]
     dot = votes["dot_decimal"] + votes["comma_groups"]
     guessed = False
+    if delimiter == "," and votes["comma_decimal"] == 0 and votes["dot_groups"] > 0:
+        example = next(
+            (cell.strip() for row in rows[:_NUMBER_ROWS] for cell in row
+             if _DOT_GROUPS.match(cell.strip())),
+            "40.650",
+        )
+        return ".", None, (
+            f"Numbers such as {example} could be read two ways; as ',' separates the fields "
+            "and no value has a decimal comma, '.' was read as the decimal mark "
+            f"({example} = {float(example) if example.count('.') == 1 else example}). "
+            "Check a few values."
+        )
     if comma > dot:
         decimal = ","
     elif dot > 0 or votes["ambiguous"] == 0:

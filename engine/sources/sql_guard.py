@@ -5,7 +5,9 @@ connection opens (see :mod:`engine.sources.db_connect`): a statement that slips 
 scanner still cannot write. The scanner skips comments (``--``, nested ``/* */``) and quoted
 text (``'...'`` with ``''``, ``E'...'`` with backslashes, ``$tag$...$tag$``, ``"..."``,
 ```...```, ``[...]``), so a ``;`` or a keyword inside a string is harmless. A quote it cannot
-close is refused: when in doubt, refuse.
+close is refused: when in doubt, refuse. Functions that escape a read-only session (dblink,
+postgres_fdw, large objects, server files) are refused by name: a read-only session does not
+stop ``dblink_exec`` from opening a second, writable one. Use a read-only database role too.
 """
 
 from __future__ import annotations
@@ -25,6 +27,27 @@ _FORBIDDEN = frozenset(
         "drop", "create", "alter", "grant", "revoke",
     }
 )
+
+# Functions that reach beyond the read-only session: open other connections (dblink,
+# postgres_fdw), read or write server files (lo_*, pg_read_file, pg_ls_dir...), run a query
+# given as text, change settings, or load code (SQLite's load_extension, fileio). Refused
+# when called, i.e. followed by "(", so columns with such names stay usable.
+_FORBIDDEN_CALLS = frozenset(
+    {
+        "lo_import", "lo_export", "lo_from_bytea", "lo_put", "lo_get", "lo_create",
+        "lo_creat", "lo_unlink", "lo_open", "lo_write", "loread", "lowrite", "lo_truncate",
+        "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "pg_stat_file", "pg_file_write",
+        "pg_file_rename", "pg_file_unlink", "pg_logdir_ls", "pg_ls_logdir", "pg_ls_waldir",
+        "pg_ls_tmpdir", "pg_ls_archive_statusdir", "pg_ls_logicalsnapdir",
+        "pg_ls_logicalmapdir", "pg_ls_replslotdir", "pg_terminate_backend",
+        "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile", "pg_promote",
+        "set_config", "query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema",
+        "cursor_to_xml", "load_extension", "readfile", "writefile", "edit", "fts3_tokenizer",
+        "sys_exec", "sys_eval", "load_file", "xp_cmdshell", "openrowset", "opendatasource",
+        "openquery",
+    }
+)
+_FORBIDDEN_CALL_PREFIXES = ("dblink", "postgres_fdw", "lo_", "pg_read_", "pg_ls_")
 
 _STARTS = frozenset(("select", "with"))
 
@@ -65,7 +88,15 @@ def check_select(sql: str) -> str:
             f"Only SELECT queries can be run; this statement starts with {first.text.upper()}.",
             _HINT,
         )
-    for token in statement:
+    for number, token in enumerate(statement):
+        called = number + 1 < len(statement) and statement[number + 1].text == "("
+        if called and _forbidden_call(token):
+            name = token.text.strip('"`[]').lower()
+            raise UnsafeQueryError(
+                f"The query calls {name}(), which can open other connections, touch files on "
+                "the server or run other statements; Gristmill only reads data.",
+                "Select from tables and views only. Connect as a read-only database user.",
+            )
         if not token.is_word:
             continue
         if token.text in _FORBIDDEN:
@@ -81,6 +112,14 @@ def check_select(sql: str) -> str:
                 "Remove the INTO clause.",
             )
     return sql[statement[0].start : statement[-1].end]
+
+
+def _forbidden_call(token: _Token) -> bool:
+    """Whether ``token`` (a word, or a quoted identifier) names a forbidden function."""
+    name = token.text if token.is_word else token.text.strip('"`[]').lower()
+    if not token.is_word and token.text[:1] not in ('"', "`", "["):
+        return False  # a string or a number, not a name
+    return name in _FORBIDDEN_CALLS or name.startswith(_FORBIDDEN_CALL_PREFIXES)
 
 
 def _split_statements(tokens: list[_Token]) -> list[list[_Token]]:

@@ -265,3 +265,35 @@ def test_trends_of_the_headline_and_of_a_column(reports: tuple[DriftReport, Drif
     # a column the oldest check did not have: that check is left out of its trend
     assert [when for when, _, _ in trend(entries, "age")] == [same.checked_at, shifted.checked_at]
     assert trend([], None) == [] and trend(entries, "no such column") == []
+
+
+_WRITER = """
+import dataclasses, json, sys
+from engine.monitor.history import append_history_file
+from engine.monitor.report import DriftReport
+report = DriftReport.from_dict(json.loads(open(sys.argv[1], encoding="utf-8").read()))
+for number in range(int(sys.argv[4])):
+    stamp = f"2026-12-01T00:00:00.{sys.argv[3]}{number:05d}+00:00"
+    append_history_file(sys.argv[2], dataclasses.replace(report, checked_at=stamp))
+"""
+
+
+def test_concurrent_writers_lose_no_check(reports, tmp_path: Path) -> None:
+    """Two processes each append 50 checks to one history at the same time: 100 are kept."""
+    import subprocess
+    import sys
+
+    source = tmp_path / "report.json"
+    source.write_text(json.dumps(reports[0].to_dict()), encoding="utf-8")
+    path = tmp_path / "churn.drift-history.json"
+    writers = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, str(source), str(path), str(n), "50"],
+                         stderr=subprocess.PIPE, text=True)
+        for n in (1, 2)
+    ]
+    errors = [writer.communicate()[1] for writer in writers]
+    assert [writer.returncode for writer in writers] == [0, 0], errors
+    stamps = [entry.checked_at for entry in read_history_file(path)]
+    assert len(stamps) == 100 and len(set(stamps)) == 100
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["churn.drift-history.json",
+                                                          "report.json"]

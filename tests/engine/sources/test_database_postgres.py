@@ -398,3 +398,52 @@ def test_cancel_interrupts_a_query_that_has_not_returned_a_row(pg: Pg) -> None:
                 )
     assert not worker.is_alive()
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
+
+
+ESCAPES = [
+    "SELECT dblink_exec('{conn}', 'INSERT INTO {schema}.doomed SELECT generate_series(1, 500)')",
+    "SELECT * FROM dblink('{conn}', 'INSERT INTO {schema}.doomed VALUES (7) RETURNING a') "
+    "AS t(a integer)",
+    "SELECT public.dblink_connect('x', '{conn}')",
+    'SELECT "dblink_exec"(\'{conn}\', \'DELETE FROM {schema}.doomed\')',
+    "SELECT pg_read_file('/etc/passwd')",
+    "SELECT pg_read_binary_file('/etc/passwd')",
+    "SELECT * FROM pg_ls_dir('.')",
+    "SELECT lo_import('/etc/passwd')",
+    "SELECT lo_export(1, '/tmp/x')",
+    "SELECT query_to_xml('DELETE FROM {schema}.doomed', true, false, '')",
+    "SELECT set_config('default_transaction_read_only', 'off', false)",
+    "WITH x AS (SELECT 1) SELECT postgres_fdw_disconnect_all() FROM x",
+]
+
+
+def test_functions_that_escape_the_read_only_session_are_refused(pg: Pg) -> None:
+    """dblink opens a second, writable session: the guard refuses it before it runs."""
+    with pg.admin.begin() as connection:
+        available = connection.exec_driver_sql(
+            "SELECT count(*) FROM pg_available_extensions WHERE name = 'dblink'"
+        ).scalar()
+        if available:
+            connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS dblink")
+    admin_url = sa.make_url(pg.url)
+    conn = (f"host={admin_url.host} port={admin_url.port} dbname={admin_url.database} "
+            f"user={admin_url.username} password={pg.password}")
+    for template in ESCAPES:
+        sql = template.format(conn=conn, schema=pg.schema)
+        with pytest.raises(UnsafeQueryError, match=r"\(\), which can open other connections"):
+            load_query(DatabaseSource(pg.url, sql=sql), Job(), password=pg.password)
+    with pg.admin.connect() as connection:
+        rows = connection.exec_driver_sql(f"SELECT count(*) FROM {pg.schema}.doomed").scalar()
+    assert rows == 1
+    if available:  # the guard is what stopped it: dblink itself would have written
+        with pg.admin.begin() as connection:
+            connection.exec_driver_sql("DROP EXTENSION dblink")
+
+
+def test_sessions_have_a_statement_timeout(pg: Pg) -> None:
+    from engine.sources.db_connect import STATEMENT_TIMEOUT_S
+
+    with connect(pg.url, pg.password) as (_, connection):
+        shown = connection.exec_driver_sql("SHOW statement_timeout").scalar()
+        assert connection.exec_driver_sql("SHOW default_transaction_read_only").scalar() == "on"
+    assert shown == f"{STATEMENT_TIMEOUT_S // 60}min" or shown == f"{STATEMENT_TIMEOUT_S // 3600}h"

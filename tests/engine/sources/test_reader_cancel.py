@@ -118,3 +118,33 @@ def test_excel_cancel_at_first_report(workbook_60k: Path) -> None:
     assert seen[0][1] == "Reading row 0" and seen[0][0] < 0.01
 
 
+def test_ctrl_c_during_a_sqlite_statement_exits_130(tmp_path, capsys) -> None:
+    """Ctrl-C lands in SQLite's progress handler: interrupted (130), not a query error (2)."""
+    import signal
+    import sqlite3
+
+    from engine.cli import EXIT_INTERRUPTED, main
+
+    path = tmp_path / "db.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE t (a integer)")
+    connection.commit()
+    connection.close()
+    slow = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+            "WHERE x < 2000000000) SELECT count(*) AS n FROM c")
+
+    def ctrl_c(number, frame):
+        raise KeyboardInterrupt
+
+    import engine.api  # imported now, so the query is running when Ctrl-C comes
+    import engine.profile.infer
+    import engine.sources.database  # noqa: F401
+
+    previous = signal.signal(signal.SIGALRM, ctrl_c)
+    signal.setitimer(signal.ITIMER_REAL, 2.0)
+    try:
+        code = main(["profile", f"sqlite:///{path}", "--sql", slow, "--quiet"])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert code == EXIT_INTERRUPTED, capsys.readouterr().err

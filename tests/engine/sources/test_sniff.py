@@ -216,3 +216,13 @@ def test_header_row_is_a_line_of_the_file_and_disables_title_detection() -> None
 def test_columns_with_leading_zero_numbers_are_marked_as_text() -> None:
     fmt = detect_csv_format(b"id,zip,x,y\n1,01234,0,0.5\n2,75001,7,-0.25\n", complete=True)
     assert fmt.text_columns == (1,)
+
+
+def test_three_decimals_in_a_comma_delimited_file_keep_the_decimal_point() -> None:
+    """0.650 looks like '.' between thousands only if ',' were the decimal mark, which a
+    comma-delimited file without any decimal comma cannot have: read 0.65, say so."""
+    sample = b"a,b,y\n0.650,-1.250,1\n12.300,7.125,0\n13.450,2.500,1\n"
+    found = detect_csv_format(sample, complete=True)
+    assert (found.delimiter, found.decimal, found.thousands) == (",", ".", None)
+    assert any("could be read two ways" in note and "0.650 = 0.65" in note
+               for note in found.notes)
