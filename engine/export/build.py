@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import onnx
     import pandas as pd
 
+    from engine.recipe.cells import CellRules
+
 KNOWN_CATEGORY_COUNT = 10  # a category seen fewer times is not listed (privacy)
 KNOWN_CATEGORY_LIMIT = 1000
 GOLDEN_ROWS = 50
@@ -71,6 +73,7 @@ def export_pipeline(
     reference_rows: pd.DataFrame | None = None,
     score_rows: pd.DataFrame | None = None,
     job: Job | None = None,
+    rules: Mapping[str, CellRules] | None = None,
 ) -> ExportedModel:
     """Convert, check, gate and describe a FITTED pipeline.
 
@@ -78,8 +81,9 @@ def export_pipeline(
     to_model_frame`) of the training and the held-out rows: the first gives the known
     categories, the second feeds the parity gate. The drift reference profiles the columns
     of ``reference_rows`` (default: the training rows) and the scores of ``score_rows``
-    (default: the held-out rows). Raises :class:`ExportError` if the graph is invalid or
-    parity fails.
+    (default: the held-out rows). ``rules`` say how each input's raw cells are read
+    (:func:`engine.recipe.inputs.reading_rules`; default rules when missing). Raises
+    :class:`ExportError` if the graph is invalid or parity fails.
     """
     import onnx
     import pandas as pd
@@ -130,7 +134,10 @@ def export_pipeline(
     metadata = ModelMetadata(
         name=facts.name,
         task=facts.task,
-        inputs=tuple(_input_spec(column, train_rows[column.name]) for column in inputs),
+        inputs=tuple(
+            input_spec(column, train_rows[column.name], rules=(rules or {}).get(column.name))
+            for column in inputs
+        ),
         outputs=tuple(value.name for value in model.graph.output),
         target=facts.target,
         classes=classes,
@@ -218,14 +225,22 @@ def _reference(
     return reference
 
 
-def _input_spec(column: InputColumn, values: pd.Series) -> InputSpec:
+def input_spec(
+    column: InputColumn, values: pd.Series, rules: CellRules | None = None
+) -> InputSpec:
+    """The metadata of one input: ``values`` are its model-frame training values (they give
+    the known categories), ``rules`` how its raw cells are read (default rules if None)."""
+    from engine.recipe.cells import default_rules
+
+    rules = rules or default_rules(column.kind)
     if column.kind != "categorical":
-        return InputSpec(column.name, column.kind)
+        return InputSpec(column.name, column.kind, rules=rules)
     counts = values[values != ""].value_counts()
     frequent = counts[counts >= KNOWN_CATEGORY_COUNT]
     listed = sorted(str(v) for v in frequent.index[:KNOWN_CATEGORY_LIMIT])
     return InputSpec(
-        column.name, column.kind, tuple(listed), categories_complete=len(listed) == len(counts)
+        column.name, column.kind, tuple(listed), categories_complete=len(listed) == len(counts),
+        rules=rules,
     )
 
 

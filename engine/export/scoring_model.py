@@ -150,15 +150,7 @@ def _session(data: bytes, path: Path) -> Any:
 def _gristmill_model(path: Path, session: Any, metadata: ModelMetadata) -> ScoringModel:
     types = {i.name: _TENSOR_TYPES.get(i.type, "float") for i in session.get_inputs()}
     inputs = tuple(
-        ModelInput(
-            name=spec.name,
-            kind=spec.kind,
-            tensor_type=types[spec.name],
-            rank=2,
-            categories=spec.categories,
-            categories_complete=spec.categories_complete,
-        )
-        for spec in metadata.inputs
+        ModelInput.from_spec(spec, types[spec.name]) for spec in metadata.inputs
     )
     outputs = set(metadata.outputs)
     return ScoringModel(
