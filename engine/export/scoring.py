@@ -124,6 +124,7 @@ def score_source(
         tally = ScoreTally()
         writer = ScoreWriter(out, fmt)
         rows = 0
+        empty_note: list[str] = []
         try:
             for chunk in stream:
                 feed = {c.spec.name: c.convert(chunk[c.spec.name]) for c in converters}
@@ -136,9 +137,13 @@ def score_source(
                 rows += len(chunk)
                 job.step(min(read.fraction, 0.99), f"Scored {rows:,} rows")
             if rows == 0:
-                raise InputError(
-                    f"{stream.label} has column names but no data rows to score.",
-                    "Choose a file (or a query) with rows below the header.",
+                # Zero rows is a valid answer (a scheduler's quiet day): the scores file gets
+                # its columns and no rows, through the same path as any chunk.
+                chunk = _empty_chunk(columns)
+                feed = {c.spec.name: c.convert(chunk[c.spec.name]) for c in converters}
+                writer.write(score_table(model, model.run(feed), chunk, keys, 1, tally))
+                empty_note.append(
+                    f"{stream.label} has column names but no data rows: 0 rows scored."
                 )
             job.check()
             writer.commit()
@@ -149,8 +154,15 @@ def score_source(
     job.done(f"Scored {rows:,} rows")
     return _summary(
         model, source, out, fmt, rows, time.monotonic() - started, keys, extra, converters,
-        tally, read_notes, warnings,
+        tally, read_notes, [*warnings, *empty_note],
     )
+
+
+def _empty_chunk(columns: list[str]) -> Any:
+    """A chunk with the data's columns and no rows."""
+    import pandas as pd
+
+    return pd.DataFrame({name: pd.Series([], dtype=object) for name in columns})
 
 
 def _refuse_overwriting_input(out: Path, source: Source) -> None:

@@ -329,13 +329,17 @@ def test_metadata_entries_that_disagree_are_refused(trained, tmp_path):
     assert read_metadata(onnx.load(str(trained.path))) is not None
 
 
-def test_zero_rows_is_an_error_and_writes_nothing(trained, tmp_path):
+def test_header_only_file_scores_zero_rows_with_a_note(trained, tmp_path, capsys):
     path = tmp_path / "empty.csv"
     path.write_text(",".join(make_data(1, seed=1).columns) + "\n", encoding="utf-8")
     out = tmp_path / "scores.csv"
-    with pytest.raises(InputError, match="no data rows"):
-        _score(trained.path, path, out)
-    assert list(tmp_path.iterdir()) == [path]
+    summary = _score(trained.path, path, out)
+    assert summary.rows == 0 and any("no data rows" in note for note in summary.notes)
+    written = pd.read_csv(out)
+    assert len(written) == 0 and "customer_id" in written.columns
+    assert any(c.startswith("probability") for c in written.columns)
+    out.unlink()
+    assert main(["score", str(trained.path), str(path), "--out", str(out), "-q"]) == EXIT_OK
 
 
 def test_a_column_whose_every_value_fails_is_an_error(trained, tmp_path):
