@@ -41,7 +41,7 @@ DATE_UNIT = "days since 1970-01-01 00:00 UTC, as float (fractions are the time o
 DEFAULT_SPELLING: tuple[str, str | None] = (".", None)
 
 _UNIT_SIGNS = r"^[+-]?\s*[$€£]\s*|\s*[$€£%]$"
-_WHOLE_WITH_DECIMALS = r"^([+-]?\d+)\.0+$"
+_WHOLE_WITH_DECIMALS = r"^[+-]?\d{1,15}\.0+$"  # 16+ digits: beyond exact floats
 _TRUE = pa.array(TRUE_WORDS, pa.large_string())
 _FALSE = pa.array(FALSE_WORDS, pa.large_string())
 _MISSING = pa.array(MISSING_TOKENS, pa.large_string())
@@ -152,8 +152,14 @@ def blank_missing(text: pa.Array, rules: CellRules | None = None) -> pa.Array:
 
 
 def integer_code_text(text: pa.Array) -> pa.Array:
-    """Category text of an integer-code column: ``1.0`` -> ``1`` (other cells unchanged)."""
-    return pc.replace_substring_regex(text, _WHOLE_WITH_DECIMALS, r"\1")
+    """Category text of an integer-code column: ``1.0`` -> ``1``, ``-0.0`` -> ``0`` (other
+    cells unchanged), exactly as :func:`category_text` writes a whole float."""
+    whole = pc.fill_null(pc.match_substring_regex(text, _WHOLE_WITH_DECIMALS), False)
+    if not pc.any(whole).as_py():
+        return text
+    picked = pc.if_else(whole, text, pa.scalar(None, text.type))
+    codes = pc.cast(pc.cast(pc.cast(picked, pa.float64()), pa.int64()), text.type)
+    return pc.if_else(whole, codes, text)
 
 
 def strip_units(text: pa.Array) -> pa.Array:
