@@ -144,7 +144,21 @@ def _data(m: ModelMetadata) -> list[str]:
     if any(spec.kind == "date" for spec in m.inputs):
         lines += ["Dates are sent as numbers: days since 1970-01-01 00:00 UTC, as float "
                   "(fractions are the time of day; 2024-03-01 is 19783.0).", ""]
-    return lines
+    return lines + _reading(m)
+
+
+def _reading(m: ModelMetadata) -> list[str]:
+    """How a raw cell becomes the input value: the rules Gristmill itself applies."""
+    ruled = [spec for spec in m.inputs if spec.rules is not None]
+    if not ruled:
+        return []
+    lines = ["### How each cell is read", "",
+             "Gristmill reads every cell of a raw file with these rules when it trains, scores "
+             "and checks drift (they are in the metadata under each input's `reading`); apply "
+             "them too and your inputs match Gristmill's exactly:", ""]
+    lines += [f"- {_code(spec.name)}: {_plain(spec.rules.words())}."  # type: ignore[union-attr]
+              for spec in ruled]
+    return [*lines, ""]
 
 
 def _known(spec: Any) -> str:

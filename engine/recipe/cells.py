@@ -31,11 +31,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.sources.sniff import number_pattern, thousands_class
+from engine.sources.stream_csv import NULL_SPELLINGS
 from engine.sources.values import FALSE_SPELLINGS, MISSING_SPELLINGS, TRUE_SPELLINGS
 
 TRUE_WORDS = tuple(sorted(TRUE_SPELLINGS | {"1.0"}))
 FALSE_WORDS = tuple(sorted(FALSE_SPELLINGS | {"0.0"}))
-MISSING_TOKENS = tuple(sorted(MISSING_SPELLINGS | {"#n/a n/a", "#na", "<na>", "-nan"}))
+TEXT_MISSING_TOKENS: tuple[str, ...] = NULL_SPELLINGS
+"""Cells of a delimited text file that are missing in every column, exactly as written
+(pandas' list, which the loader's parser and the streaming reader both apply)."""
+MISSING_TOKENS = tuple(sorted(MISSING_SPELLINGS | {t.lower() for t in TEXT_MISSING_TOKENS}))
+"""Cells of a numeric or date column that are missing, case ignored."""
 CURRENCY_SIGNS = "$€£"
 DATE_UNIT = "days since 1970-01-01 00:00 UTC, as float (fractions are the time of day)"
 DEFAULT_SPELLING: tuple[str, str | None] = (".", None)
@@ -58,7 +63,7 @@ class CellRules:
     """
 
     kind: str
-    missing_tokens: tuple[str, ...] = MISSING_TOKENS
+    missing_tokens: tuple[str, ...] = ()  # () -> the kind's default (see default_tokens)
     true_words: tuple[str, ...] = TRUE_WORDS
     false_words: tuple[str, ...] = FALSE_WORDS
     decimal: str = "."
@@ -69,9 +74,22 @@ class CellRules:
     date_order: str | None = None
     date_unit: str = field(default=DATE_UNIT)
 
+    def __post_init__(self) -> None:
+        if not self.missing_tokens:
+            object.__setattr__(self, "missing_tokens", default_tokens(self.kind))
+
+    @property
+    def tokens_case_sensitive(self) -> bool:
+        """Category cells are missing only when written exactly as a token (``?`` is a
+        category); numbers and dates ignore case (``none``, ``N/A`` are missing)."""
+        return self.kind == "categorical"
+
     def to_dict(self) -> dict[str, Any]:
         """The rules as JSON values, as metadata and sidecar carry them."""
-        data: dict[str, Any] = {"missing_tokens": list(self.missing_tokens)}
+        data: dict[str, Any] = {
+            "missing_tokens": list(self.missing_tokens),
+            "missing_tokens_case_sensitive": self.tokens_case_sensitive,
+        }
         if self.kind == "numeric":
             data.update(
                 true_words=list(self.true_words),
@@ -94,7 +112,7 @@ class CellRules:
         thousands = data.get("thousands")
         return cls(
             kind=kind,
-            missing_tokens=tuple(data.get("missing_tokens", MISSING_TOKENS)),
+            missing_tokens=tuple(data.get("missing_tokens", ())),
             true_words=tuple(data.get("true_words", TRUE_WORDS)),
             false_words=tuple(data.get("false_words", FALSE_WORDS)),
             decimal=str(data.get("decimal", ".")),
@@ -108,7 +126,8 @@ class CellRules:
     def words(self) -> str:
         """The rules in one sentence, for the model card."""
         missing = ", ".join(repr(t) for t in self.missing_tokens if t)
-        head = f"empty cells and {missing} (any case) are missing"
+        case = "exactly as written" if self.tokens_case_sensitive else "any case"
+        head = f"empty cells and {missing} ({case}) are missing"
         if self.kind == "numeric":
             spelling = f"decimal mark {self.decimal!r}"
             spelling += (
@@ -130,6 +149,11 @@ class CellRules:
             return f"text as written; {head} (\"\"){codes}"
         order = f", {self.date_order}" if self.date_order else ""
         return f"date{order} as {self.date_unit}; {head} (NaN)"
+
+
+def default_tokens(kind: str) -> tuple[str, ...]:
+    """The missing-value spellings of a column of this kind (see :class:`CellRules`)."""
+    return TEXT_MISSING_TOKENS if kind == "categorical" else MISSING_TOKENS
 
 
 def default_rules(kind: str) -> CellRules:
