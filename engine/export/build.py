@@ -102,6 +102,11 @@ def export_pipeline(
         )
     job.step(0.0, "Converting the pipeline to ONNX", force=True)
     model = to_onnx_model(pipeline, inputs)
+    classes = _classes(pipeline)
+    if facts.task == "binary" and facts.threshold is not None and facts.positive_class:
+        from engine.export.decision_graph import add_decision
+
+        add_decision(model, classes, facts.positive_class, facts.threshold)
     try:
         onnx.checker.check_model(model, full_check=True)
     except onnx.checker.ValidationError as error:
@@ -112,7 +117,6 @@ def export_pipeline(
     job.step(0.3, "Checking that ONNX predicts what the model predicts", force=True)
     edges, edge_cases = edge_rows(train_rows, inputs)
     checked = pd.concat([check_rows, edges], ignore_index=True)
-    classes = _classes(pipeline)
     report = check_parity(
         pipeline,
         model,

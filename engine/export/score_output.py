@@ -186,7 +186,10 @@ def score_table(
             classes = names
         for j, label in enumerate(classes):
             columns[f"probability:{label}"] = pa.array(matrix[:, j])
-        decision = _decision(model, matrix, classes)
+        if model.decision_output is not None:  # decided inside the graph
+            decision = np.asarray(outputs[model.decision_output]).astype(str).reshape(-1)
+        else:  # models exported before the graph carried it, and foreign models
+            decision = _decision(model, matrix, classes)
         if decision is not None:
             columns["decision"] = pa.array(decision)
             tally.decisions.update(_counts(decision))

@@ -54,6 +54,7 @@ class ScoringModel:
     probability_output: str | None = None
     value_output: str | None = None
     score_output: str | None = None
+    decision_output: str | None = None  # the graph's decision at the threshold (binary)
     notes: tuple[str, ...] = ()
     sha256: str = ""  # of the file's bytes: which model a drift check ran against
 
@@ -167,6 +168,7 @@ def _gristmill_model(path: Path, session: Any, metadata: ModelMetadata) -> Scori
         probability_output="probabilities" if "probabilities" in outputs else None,
         value_output="variable" if "variable" in outputs else None,
         score_output="scores" if "scores" in outputs else None,
+        decision_output="decision" if "decision" in outputs else None,
     )
 
 
