@@ -23,11 +23,13 @@ SUFFIXES = {
     "golden": ".golden.csv",
     "card": ".card.md",
 }
+READER_SUFFIX = ".score.py"
+"""The reference reader (:mod:`engine.export.reader_python`), written beside the four files."""
 
 
 @dataclass(frozen=True)
 class PackageFiles:
-    """Where the package's four files were written, and the parity gate's sentence."""
+    """Where the package's files were written, and the parity gate's sentence."""
 
     model: Path
     metadata: Path
@@ -38,6 +40,11 @@ class PackageFiles:
     @property
     def paths(self) -> tuple[Path, ...]:
         return (self.model, self.metadata, self.golden, self.card)
+
+    @property
+    def reader(self) -> Path:
+        """The reference reader script (NAME.score.py) beside the model."""
+        return self.model.with_name(self.model.name.removesuffix(".onnx") + READER_SUFFIX)
 
 
 def safe_name(name: str) -> str:
@@ -51,7 +58,7 @@ def safe_name(name: str) -> str:
 def write_package(
     exported: ExportedModel, inputs: Sequence[InputColumn], folder: str | Path, name: str
 ) -> PackageFiles:
-    """Write the four files of ``exported`` into ``folder`` (created if needed)."""
+    """Write the files of ``exported`` into ``folder`` (created if needed)."""
     from engine.export.card import model_card
     from engine.export.golden import write_golden_csv
 
@@ -65,7 +72,9 @@ def write_package(
         ) from None
     stem = safe_name(name)
     final = {role: folder / f"{stem}{suffix}" for role, suffix in SUFFIXES.items()}
-    temporary = {role: path.with_name(f".{path.name}.partial") for role, path in final.items()}
+    reader = folder / f"{stem}{READER_SUFFIX}"
+    temporary = {role: path.with_name(f".{path.name}.partial")
+                 for role, path in {**final, "reader": reader}.items()}
     parity = exported.parity.summary()
     try:
         temporary["model"].write_bytes(exported.model.SerializeToString())
@@ -75,8 +84,14 @@ def write_package(
             exported.metadata, parity=parity, files={r: p.name for r, p in final.items()}
         )
         temporary["card"].write_text(card, encoding="utf-8")
+        from engine.export import reader_python
+
+        # The reference reader: the reading rules in code, for teams without Gristmill.
+        temporary["reader"].write_text(
+            Path(reader_python.__file__).read_text(encoding="utf-8"), encoding="utf-8"
+        )
         for role, path in temporary.items():
-            os.replace(path, final[role])
+            os.replace(path, {**final, "reader": reader}[role])
     except OSError as error:
         raise InputError(
             f"The package could not be written to {str(folder)!r} ({error.strerror or error}).",

@@ -27,7 +27,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.recipe.cells import (
-    DEFAULT_SPELLING,
     CellRules,
     blank_missing,
     category_text,
@@ -167,20 +166,11 @@ class ColumnConverter:
         return values
 
     def _spellings(self) -> list[tuple[str, str | None]]:
-        """Candidate spellings, in order: the training file's (from the model's rules),
-        this file's, this file's with the other thousands mark (amounts such as ``$1,200``
-        in a file whose other numbers have none), the plain one, the other decimal mark."""
-        other = "," if self.decimal == "." else "."
-        candidates = []
-        if self.spec.rules is not None:
-            candidates.append((self.spec.rules.decimal, self.spec.rules.thousands))
-        candidates += [
-            (self.decimal, self.thousands),
-            (self.decimal, self.thousands or other),
-            DEFAULT_SPELLING,
-            (other, self.decimal),
-        ]
-        return candidates
+        """Candidate spellings, in order: the model's rules for the column (the training
+        file's spelling first), then the same list for this file's detected spelling."""
+        from_file = CellRules("numeric", decimal=self.decimal, thousands=self.thousands)
+        rules = self.spec.rules.number_spellings if self.spec.rules is not None else []
+        return list(dict.fromkeys([*rules, *from_file.number_spellings]))
 
     def _to_tensor(self, values: np.ndarray) -> np.ndarray:
         kind = self.spec.tensor_type

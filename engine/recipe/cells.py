@@ -74,6 +74,22 @@ class CellRules:
     date_order: str | None = None
     date_unit: str = field(default=DATE_UNIT)
 
+    @property
+    def number_spellings(self) -> list[tuple[str, str | None]]:
+        """The (decimal mark, thousands separator) pairs a numeric column may be written in,
+        in order: the column's, the same with the other mark between thousands (amounts such
+        as ``$1,200`` in a file whose other numbers have none), ``1234.5``, and the other
+        decimal mark. A column is read in the first one that fits every non-missing cell of
+        its first chunk (:func:`choose_spelling`)."""
+        other = "," if self.decimal == "." else "."
+        candidates = [
+            (self.decimal, self.thousands),
+            (self.decimal, self.thousands or other),
+            DEFAULT_SPELLING,
+            (other, self.decimal),
+        ]
+        return list(dict.fromkeys(candidates))
+
     def __post_init__(self) -> None:
         if not self.missing_tokens:
             object.__setattr__(self, "missing_tokens", default_tokens(self.kind))
@@ -96,6 +112,7 @@ class CellRules:
                 false_words=list(self.false_words),
                 decimal=self.decimal,
                 thousands=self.thousands,
+                number_spellings=[list(pair) for pair in self.number_spellings],
                 currency_signs=self.currency_signs,
                 percent_sign=self.percent_sign,
             )

@@ -101,3 +101,28 @@ def test_the_training_file_scores_as_trained_and_shows_no_drift(tmp_path, make, 
     drift = json.loads(report.read_text(encoding="utf-8"))
     flagged = [c["name"] for c in drift["columns"] if c["status"] != "stable" or c["integrity"]]
     assert flagged == []
+    assert _reference_reader_differences(out, data, scores_path, tmp_path) == 0
+
+
+def _reference_reader_differences(package: Path, data: Path, gristmill_scores: Path,
+                                  tmp_path: Path) -> int:
+    """Rows where the exported NAME.score.py disagrees with `gristmill score` (decision text,
+    probability to float32)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "reference_scores.csv"
+    subprocess.run([sys.executable, str(package / "m.score.py"), str(data), str(out)],
+                   check=True, capture_output=True)
+    ours = pd.read_csv(gristmill_scores, keep_default_na=False, dtype=str)
+    theirs = pd.read_csv(out, keep_default_na=False, dtype=str)
+    assert list(theirs.columns) == list(ours.columns)
+    differing = np.zeros(len(ours), dtype=bool)
+    for name in ours.columns:
+        if name.startswith("probability"):
+            a = ours[name].astype(np.float32).to_numpy()
+            b = theirs[name].astype(np.float32).to_numpy()
+            differing |= a != b
+        else:
+            differing |= ours[name].to_numpy() != theirs[name].to_numpy()
+    return int(differing.sum())
