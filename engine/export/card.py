@@ -262,7 +262,11 @@ def _contract(m: ModelMetadata) -> list[str]:
     if m.task in ("binary", "multiclass"):
         text += (" `label` is the most probable class; `probabilities` has one column per "
                  "class in the order of the metadata's `classes`.")
-    if m.task == "binary":
+    if m.task == "binary" and "decision" in m.outputs:
+        text += (" Use `decision`, not `label`: the graph itself gives the positive class "
+                 f"when its probability is at least {m.threshold} (metadata `threshold`, "
+                 "compared in float32), so you write no decision code.")
+    elif m.task == "binary":
         text += (" Decide with the threshold, not with `label`: the positive class when its "
                  f"probability is at least {0.5 if m.threshold is None else m.threshold} "
                  "(metadata `threshold`).")
