@@ -89,6 +89,7 @@ def export_pipeline(
     import pandas as pd
 
     from engine import __version__
+    from engine.export.chunk_size import chunk_rows_for
     from engine.export.edge_cases import edge_rows
     from engine.recipe.onnx_graph import to_onnx_model
 
@@ -150,7 +151,7 @@ def export_pipeline(
         threshold_reason=facts.threshold_reason,
         metrics=facts.metrics,
         data=facts.data,
-        model=facts.model,
+        model={**facts.model, "batch_rows": chunk_rows_for(model)},
         reference=reference,
         limitations=facts.limitations,
         producer_version=__version__,

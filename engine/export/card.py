@@ -270,6 +270,11 @@ def _contract(m: ModelMetadata) -> list[str]:
         text += (" Decide with the threshold, not with `label`: the positive class when its "
                  f"probability is at least {0.5 if m.threshold is None else m.threshold} "
                  "(metadata `threshold`).")
+    batch = (m.model or {}).get("batch_rows")
+    if isinstance(batch, int) and batch > 0:
+        text += (f" Score at most {batch:,} rows per call: onnxruntime holds every "
+                 "intermediate tensor of a batch at once, and this batch keeps them under "
+                 "about 400 MB (`gristmill score` uses the same batch size).")
     return [text, "", "Each example scores one row built from typical training values.", ""]
 
 

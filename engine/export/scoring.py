@@ -92,14 +92,16 @@ def score_source(
     out_path: str | os.PathLike[str],
     *,
     key_columns: Sequence[str] | None = None,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     password: str | None = None,
 ) -> ScoringSummary:
     """Score every row of ``source`` with ``model`` and write the scores to ``out_path``.
 
-    The output format follows the suffix (.csv or .parquet). Key columns: ``key_columns``
+    ``chunk_rows`` rows are read and scored at a time; None: the model's own chunk size
+    (:mod:`engine.export.chunk_size`, peak memory under 1 GB). The output format follows
+    the suffix (.csv or .parquet). Key columns: ``key_columns``
     when given (each must exist), else the model's recorded key columns found in the data,
     else a ``row`` number. Raises InputError for data the model cannot score (missing or
     retyped columns, no rows), Cancelled when ``cancel`` is set; neither leaves an output.
@@ -111,6 +113,7 @@ def score_source(
     _refuse_overwriting_input(out, source)
     job = Job(progress, cancel)
     started = time.monotonic()
+    chunk_rows = chunk_rows or model.chunk_rows
     stream, read = open_tracked_stream(source, job, chunk_rows=chunk_rows, password=password)
     with stream:
         columns = list(stream.columns)

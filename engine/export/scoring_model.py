@@ -57,6 +57,7 @@ class ScoringModel:
     decision_output: str | None = None  # the graph's decision at the threshold (binary)
     notes: tuple[str, ...] = ()
     sha256: str = ""  # of the file's bytes: which model a drift check ran against
+    chunk_rows: int = 100_000  # rows scored at a time within the memory budget (chunk_size)
 
     def run(self, feed: dict[str, np.ndarray]) -> dict[str, Any]:
         """The model's outputs for one chunk, by output name."""
@@ -99,7 +100,11 @@ def load_scoring_model(path: str | os.PathLike[str]) -> ScoringModel:
         loaded = _gristmill_model(path, session, metadata)
     else:
         loaded = _foreign_model(path, session, model)
-    return replace(loaded, sha256=hashlib.sha256(data).hexdigest())
+    from engine.export.chunk_size import chunk_rows_for
+
+    return replace(
+        loaded, sha256=hashlib.sha256(data).hexdigest(), chunk_rows=chunk_rows_for(model)
+    )
 
 
 def _unreadable(path: Path, data: bytes) -> ModelFileError:
