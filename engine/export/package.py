@@ -25,6 +25,8 @@ SUFFIXES = {
 }
 READER_SUFFIX = ".score.py"
 """The reference reader (:mod:`engine.export.reader_python`), written beside the four files."""
+NODE_READER_SUFFIX = ".score.mjs"
+"""The JavaScript reference reader (``engine/export/reader_node.mjs``, onnxruntime-node)."""
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,12 @@ def write_package(
         ) from None
     stem = safe_name(name)
     final = {role: folder / f"{stem}{suffix}" for role, suffix in SUFFIXES.items()}
-    reader = folder / f"{stem}{READER_SUFFIX}"
+    readers = {
+        "reader": folder / f"{stem}{READER_SUFFIX}",
+        "node_reader": folder / f"{stem}{NODE_READER_SUFFIX}",
+    }
     temporary = {role: path.with_name(f".{path.name}.partial")
-                 for role, path in {**final, "reader": reader}.items()}
+                 for role, path in {**final, **readers}.items()}
     parity = exported.parity.summary()
     try:
         temporary["model"].write_bytes(exported.model.SerializeToString())
@@ -86,12 +91,12 @@ def write_package(
         temporary["card"].write_text(card, encoding="utf-8")
         from engine.export import reader_python
 
-        # The reference reader: the reading rules in code, for teams without Gristmill.
-        temporary["reader"].write_text(
-            Path(reader_python.__file__).read_text(encoding="utf-8"), encoding="utf-8"
-        )
+        # The reference readers: the reading rules in code, for teams without Gristmill.
+        here = Path(reader_python.__file__)
+        for role, source in (("reader", here), ("node_reader", here.with_name("reader_node.mjs"))):
+            temporary[role].write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
         for role, path in temporary.items():
-            os.replace(path, {**final, "reader": reader}[role])
+            os.replace(path, {**final, **readers}[role])
     except OSError as error:
         raise InputError(
             f"The package could not be written to {str(folder)!r} ({error.strerror or error}).",

@@ -34,10 +34,10 @@ def test_the_package_has_four_files_a_reader_and_no_leftovers(exported_package) 
     files = _files(exported_package)
     assert all(path.is_file() and path.stat().st_size > 0 for path in files.values())
     folder, name = exported_package
-    reader = folder / f"{name}.score.py"
-    assert reader.is_file()
+    readers = [folder / f"{name}.score.py", folder / f"{name}.score.mjs"]
+    assert all(reader.is_file() for reader in readers)
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [p.name for p in files.values()] + [reader.name]
+        [p.name for p in files.values()] + [reader.name for reader in readers]
     )
 
 

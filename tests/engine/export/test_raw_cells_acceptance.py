@@ -101,19 +101,38 @@ def test_the_training_file_scores_as_trained_and_shows_no_drift(tmp_path, make, 
     drift = json.loads(report.read_text(encoding="utf-8"))
     flagged = [c["name"] for c in drift["columns"] if c["status"] != "stable" or c["integrity"]]
     assert flagged == []
-    assert _reference_reader_differences(out, data, scores_path, tmp_path) == 0
+    for command in _readers(out).values():
+        assert _reference_reader_differences(command, data, scores_path, tmp_path) == 0
 
 
-def _reference_reader_differences(package: Path, data: Path, gristmill_scores: Path,
-                                  tmp_path: Path) -> int:
-    """Rows where the exported NAME.score.py disagrees with `gristmill score` (decision text,
-    probability to float32)."""
-    import subprocess
+NODE_MODULES = Path(__file__).resolve().parents[2] / "node" / "node_modules"
+
+
+def _readers(package: Path) -> dict[str, list[str]]:
+    """The commands of the exported reference readers that can run here."""
+    import os
+    import shutil
     import sys
 
-    out = tmp_path / "reference_scores.csv"
-    subprocess.run([sys.executable, str(package / "m.score.py"), str(data), str(out)],
-                   check=True, capture_output=True)
+    readers = {"python": [sys.executable, str(package / "m.score.py")]}
+    node = shutil.which("node")
+    if node and (NODE_MODULES / "onnxruntime-node").is_dir():
+        # The receiving team installs onnxruntime-node beside the module; so does the test.
+        (package / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
+        readers["javascript"] = [node, str(package / "m.score.mjs")]
+    elif os.environ.get("GRISTMILL_REQUIRE_FOREIGN") == "1":
+        pytest.fail("GRISTMILL_REQUIRE_FOREIGN=1 but onnxruntime-node is not installed")
+    return readers
+
+
+def _reference_reader_differences(command: list[str], data: Path, gristmill_scores: Path,
+                                  tmp_path: Path) -> int:
+    """Rows where a reference reader disagrees with `gristmill score` (decision text,
+    probability to float32)."""
+    import subprocess
+
+    out = tmp_path / f"reference_scores_{Path(command[1]).suffix}.csv"
+    subprocess.run([*command, str(data), str(out)], check=True, capture_output=True)
     ours = pd.read_csv(gristmill_scores, keep_default_na=False, dtype=str)
     theirs = pd.read_csv(out, keep_default_na=False, dtype=str)
     assert list(theirs.columns) == list(ours.columns)
