@@ -44,10 +44,11 @@ DEFAULT_CHUNK_ROWS = 100_000
 class ScoringSummary:
     """What a scoring run did, for the command line, the window and scripts (JSON-ready).
 
-    ``predictions`` counts the predicted labels (classifiers, clustering); ``decisions`` the
-    decisions at the stored threshold (binary models); ``value_range`` the min, mean and max
-    prediction (regression). Per-column counts: ``conversion_failures`` (cells that could not
-    be read as the model's type, scored as missing), ``unseen_categories`` and
+    ``predictions`` counts the predicted labels (multiclass, clustering; binary models have
+    no arg-max column); ``decisions`` the decisions at the stored threshold (binary models);
+    ``value_range`` the min, mean and max prediction (regression). Per-column counts:
+    ``conversion_failures`` (cells that could not be read as the model's type, scored as
+    missing), ``unseen_categories`` and
     ``missing_values``. ``notes`` say the same in plain words, with examples;
     ``read_notes`` how the data was read (encoding, delimiter, decimal mark).
     """
