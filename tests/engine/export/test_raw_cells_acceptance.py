@@ -103,6 +103,31 @@ def test_the_training_file_scores_as_trained_and_shows_no_drift(tmp_path, make, 
     assert flagged == []
     for command in _readers(out).values():
         assert _reference_reader_differences(command, data, scores_path, tmp_path) == 0
+    _check_raw_golden(out / "m.golden_raw.csv", data, tmp_path)
+
+
+def _check_raw_golden(raw: Path, data: Path, tmp_path: Path) -> None:
+    """Held-out records exactly as in the source file; scoring them gives the expected."""
+    import csv
+
+    delimiter = ";" if data.name.startswith("semicolon") else ","
+    with data.open(encoding="utf-8", newline="") as handle:
+        source = [tuple(r) for r in csv.reader(handle, delimiter=delimiter)]
+    with raw.open(encoding="utf-8", newline="") as handle:
+        golden = list(csv.reader(handle, delimiter=delimiter))
+    width = len(source[0])
+    assert golden[0][:width] == list(source[0]) and 0 < len(golden) - 1 <= 50
+    assert all(tuple(r[:width]) in set(source[1:]) for r in golden[1:])
+    expected = [c for c in golden[0] if c.startswith("expected:")]
+    assert expected == ["expected:churned", "expected:probability of yes"]
+    out = tmp_path / "raw_scores.csv"
+    model = raw.with_name("m.onnx")
+    assert main(["score", str(model), str(raw), "--out", str(out), "-q"]) == EXIT_OK
+    scores = pd.read_csv(out, dtype=str, keep_default_na=False)
+    mark = "," if delimiter == ";" else "."
+    for column in ("churned", "probability of yes"):
+        written = [r[golden[0].index("expected:" + column)] for r in golden[1:]]
+        assert [v.replace(".", mark) for v in scores[column]] == written
 
 
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node" / "node_modules"
