@@ -92,8 +92,10 @@ def write_package(
         from engine.export import reader_python
 
         # The reference readers: the reading rules in code, for teams without Gristmill.
+        # By name beside the module: a frozen app ships them as data files (gristmill.spec).
         here = Path(reader_python.__file__)
-        for role, source in (("reader", here), ("node_reader", here.with_name("reader_node.mjs"))):
+        for role, source in (("reader", here.with_name("reader_python.py")),
+                             ("node_reader", here.with_name("reader_node.mjs"))):
             temporary[role].write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
         for role, path in temporary.items():
             os.replace(path, {**final, **readers}[role])
