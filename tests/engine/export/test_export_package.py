@@ -34,7 +34,9 @@ def test_the_package_has_four_files_a_reader_and_no_leftovers(exported_package) 
     files = _files(exported_package)
     assert all(path.is_file() and path.stat().st_size > 0 for path in files.values())
     folder, name = exported_package
-    readers = [folder / f"{name}.score.py", folder / f"{name}.score.mjs"]
+    # The reference readers, and the raw golden rows (the training data is a CSV file).
+    readers = [folder / f"{name}.score.py", folder / f"{name}.score.mjs",
+               folder / f"{name}.golden_raw.csv"]
     assert all(reader.is_file() for reader in readers)
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [p.name for p in files.values()] + [reader.name for reader in readers]
