@@ -39,8 +39,9 @@ def add_commands(commands: Any, common: argparse.ArgumentParser | None = None) -
         "(default: the model's key columns if the data has them, else a row number)",
     )
     score.add_argument(
-        "--chunk-rows", type=int, default=100_000, metavar="N",
-        help="rows read and scored at a time (default 100000)",
+        "--chunk-rows", type=int, default=None, metavar="N",
+        help="rows read and scored at a time (default: from the model's memory cost per "
+        "row, at most 100000, so scoring stays under 1 GB)",
     )
     score.add_argument("--json", action="store_true", help="print JSON instead of text")
     score.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -52,7 +53,7 @@ def run_score(args: argparse.Namespace) -> int:
     from engine.export.scoring import load_scoring_model, score_source
     from engine.jobs import CancelToken
 
-    if args.chunk_rows < 1:
+    if args.chunk_rows is not None and args.chunk_rows < 1:
         raise InputError("--chunk-rows must be at least 1.")
     from engine.cli_checks import file_location, refuse_clobber
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import onnx
     import pandas as pd
 
+    from engine.recipe.cells import CellRules
+
 KNOWN_CATEGORY_COUNT = 10  # a category seen fewer times is not listed (privacy)
 KNOWN_CATEGORY_LIMIT = 1000
 GOLDEN_ROWS = 50
@@ -71,6 +73,7 @@ def export_pipeline(
     reference_rows: pd.DataFrame | None = None,
     score_rows: pd.DataFrame | None = None,
     job: Job | None = None,
+    rules: Mapping[str, CellRules] | None = None,
 ) -> ExportedModel:
     """Convert, check, gate and describe a FITTED pipeline.
 
@@ -78,13 +81,15 @@ def export_pipeline(
     to_model_frame`) of the training and the held-out rows: the first gives the known
     categories, the second feeds the parity gate. The drift reference profiles the columns
     of ``reference_rows`` (default: the training rows) and the scores of ``score_rows``
-    (default: the held-out rows). Raises :class:`ExportError` if the graph is invalid or
-    parity fails.
+    (default: the held-out rows). ``rules`` say how each input's raw cells are read
+    (:func:`engine.recipe.inputs.reading_rules`; default rules when missing). Raises
+    :class:`ExportError` if the graph is invalid or parity fails.
     """
     import onnx
     import pandas as pd
 
     from engine import __version__
+    from engine.export.chunk_size import chunk_rows_for
     from engine.export.edge_cases import edge_rows
     from engine.recipe.onnx_graph import to_onnx_model
 
@@ -98,6 +103,11 @@ def export_pipeline(
         )
     job.step(0.0, "Converting the pipeline to ONNX", force=True)
     model = to_onnx_model(pipeline, inputs)
+    classes = _classes(pipeline)
+    if facts.task == "binary" and facts.threshold is not None and facts.positive_class:
+        from engine.export.decision_graph import add_decision
+
+        add_decision(model, classes, facts.positive_class, facts.threshold)
     try:
         onnx.checker.check_model(model, full_check=True)
     except onnx.checker.ValidationError as error:
@@ -108,7 +118,6 @@ def export_pipeline(
     job.step(0.3, "Checking that ONNX predicts what the model predicts", force=True)
     edges, edge_cases = edge_rows(train_rows, inputs)
     checked = pd.concat([check_rows, edges], ignore_index=True)
-    classes = _classes(pipeline)
     report = check_parity(
         pipeline,
         model,
@@ -130,7 +139,10 @@ def export_pipeline(
     metadata = ModelMetadata(
         name=facts.name,
         task=facts.task,
-        inputs=tuple(_input_spec(column, train_rows[column.name]) for column in inputs),
+        inputs=tuple(
+            input_spec(column, train_rows[column.name], rules=(rules or {}).get(column.name))
+            for column in inputs
+        ),
         outputs=tuple(value.name for value in model.graph.output),
         target=facts.target,
         classes=classes,
@@ -139,7 +151,7 @@ def export_pipeline(
         threshold_reason=facts.threshold_reason,
         metrics=facts.metrics,
         data=facts.data,
-        model=facts.model,
+        model={**facts.model, "batch_rows": chunk_rows_for(model)},
         reference=reference,
         limitations=facts.limitations,
         producer_version=__version__,
@@ -218,14 +230,22 @@ def _reference(
     return reference
 
 
-def _input_spec(column: InputColumn, values: pd.Series) -> InputSpec:
+def input_spec(
+    column: InputColumn, values: pd.Series, rules: CellRules | None = None
+) -> InputSpec:
+    """The metadata of one input: ``values`` are its model-frame training values (they give
+    the known categories), ``rules`` how its raw cells are read (default rules if None)."""
+    from engine.recipe.cells import default_rules
+
+    rules = rules or default_rules(column.kind)
     if column.kind != "categorical":
-        return InputSpec(column.name, column.kind)
+        return InputSpec(column.name, column.kind, rules=rules)
     counts = values[values != ""].value_counts()
     frequent = counts[counts >= KNOWN_CATEGORY_COUNT]
     listed = sorted(str(v) for v in frequent.index[:KNOWN_CATEGORY_LIMIT])
     return InputSpec(
-        column.name, column.kind, tuple(listed), categories_complete=len(listed) == len(counts)
+        column.name, column.kind, tuple(listed), categories_complete=len(listed) == len(counts),
+        rules=rules,
     )
 
 

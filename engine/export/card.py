@@ -144,7 +144,21 @@ def _data(m: ModelMetadata) -> list[str]:
     if any(spec.kind == "date" for spec in m.inputs):
         lines += ["Dates are sent as numbers: days since 1970-01-01 00:00 UTC, as float "
                   "(fractions are the time of day; 2024-03-01 is 19783.0).", ""]
-    return lines
+    return lines + _reading(m)
+
+
+def _reading(m: ModelMetadata) -> list[str]:
+    """How a raw cell becomes the input value: the rules Gristmill itself applies."""
+    ruled = [spec for spec in m.inputs if spec.rules is not None]
+    if not ruled:
+        return []
+    lines = ["### How each cell is read", "",
+             "Gristmill reads every cell of a raw file with these rules when it trains, scores "
+             "and checks drift (they are in the metadata under each input's `reading`); apply "
+             "them too and your inputs match Gristmill's exactly:", ""]
+    lines += [f"- {_code(spec.name)}: {_plain(spec.rules.words())}."  # type: ignore[union-attr]
+              for spec in ruled]
+    return [*lines, ""]
 
 
 def _known(spec: Any) -> str:
@@ -248,10 +262,19 @@ def _contract(m: ModelMetadata) -> list[str]:
     if m.task in ("binary", "multiclass"):
         text += (" `label` is the most probable class; `probabilities` has one column per "
                  "class in the order of the metadata's `classes`.")
-    if m.task == "binary":
+    if m.task == "binary" and "decision" in m.outputs:
+        text += (" Use `decision`, not `label`: the graph itself gives the positive class "
+                 f"when its probability is at least {m.threshold} (metadata `threshold`, "
+                 "compared in float32), so you write no decision code.")
+    elif m.task == "binary":
         text += (" Decide with the threshold, not with `label`: the positive class when its "
                  f"probability is at least {0.5 if m.threshold is None else m.threshold} "
                  "(metadata `threshold`).")
+    batch = (m.model or {}).get("batch_rows")
+    if isinstance(batch, int) and batch > 0:
+        text += (f" Score at most {batch:,} rows per call: onnxruntime holds every "
+                 "intermediate tensor of a batch at once, and this batch keeps them under "
+                 "about 400 MB (`gristmill score` uses the same batch size).")
     return [text, "", "Each example scores one row built from typical training values.", ""]
 
 

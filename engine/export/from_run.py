@@ -54,7 +54,7 @@ def export_run(
     from engine.export.package import refuse_foreign_files, safe_name, write_package
     from engine.problem.splits import make_splits
     from engine.problem.task_detection import target_labels
-    from engine.recipe.inputs import model_inputs, to_model_frame
+    from engine.recipe.inputs import model_inputs, reading_rules, to_model_frame
     from engine.training.persist import model_from_bytes
 
     job = job or Job()
@@ -88,9 +88,20 @@ def export_run(
         pipeline, inputs, facts, train_rows=train_rows, check_rows=check_rows,
         reference_rows=x_all, score_rows=_score_reference_rows(problem, x_all, check_rows),
         job=job.sub(0.1, 0.9),
+        rules=reading_rules(
+            opened.frame, inputs, file_spelling=_file_spelling(project, run.source_id)
+        ),
     )
     job.step(0.9, "Writing the package", force=True)
     files = write_package(exported, inputs, folder, safe_name(facts.name), force=force)
+    if current_hash == run.data_hash:  # rows are matched by position with the source file
+        from engine.export.golden_raw import write_raw_golden
+
+        source = next((s.source for s in project.list_sources() if s.id == run.source_id), None)
+        write_raw_golden(
+            source, [int(i) for i in split.holdout_rows], len(opened.frame), files.model,
+            files.model.with_name(files.model.name.removesuffix(".onnx") + ".golden_raw.csv"),
+        )
     export_id = project.save_export(
         run.id,
         facts.name,
@@ -100,6 +111,31 @@ def export_run(
     )
     job.done(f"Exported to {files.model}")
     return ExportResult(files=files, exported=exported, run_id=run.id, export_id=export_id)
+
+
+def _file_spelling(project: Project, source_id: int) -> tuple[str, str | None] | None:
+    source = next((s.source for s in project.list_sources() if s.id == source_id), None)
+    return file_spelling(source) if source is not None else None
+
+
+def file_spelling(source: Any) -> tuple[str, str | None] | None:
+    """The number spelling of ``source`` when it is a delimited text file that is there."""
+    from engine.sources.base import FileSource
+    from engine.sources.files import _choose_format
+    from engine.sources.stream_csv import detect_csv
+
+    if not isinstance(source, FileSource) or not Path(source.path).expanduser().is_file():
+        return None
+    path = Path(source.path).expanduser()
+    try:
+        from engine.sources.base import LoadReport
+
+        if _choose_format(source, path, LoadReport(source_label=source.label)) != "csv":
+            return None
+        fmt = detect_csv(source, path)
+    except Exception:  # the rules then say the plain spelling; scoring adapts
+        return None
+    return fmt.decimal, fmt.thousands
 
 
 def run_facts(project: Project, run: RunRecord, schema: Any, name: str) -> ModelFacts:

@@ -76,7 +76,9 @@ def expected_columns(metadata: ModelMetadata, outputs: dict[str, Any]) -> dict[s
         proba = np.asarray(outputs["probabilities"])
         for index, label in enumerate(metadata.classes):
             columns[f"{EXPECTED}probability:{label}"] = proba[:, index]
-        if metadata.threshold is not None and metadata.positive_class is not None:
+        if "decision" in outputs:  # computed in the graph, as every runtime computes it
+            columns[f"{EXPECTED}decision"] = np.asarray(outputs["decision"]).astype(str)
+        elif metadata.threshold is not None and metadata.positive_class is not None:
             positive = metadata.classes.index(metadata.positive_class)
             other = next(c for c in metadata.classes if c != metadata.positive_class)
             # In double precision, as C#, Java and JavaScript compare a float with a double.

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import ModelFileError
+from engine.recipe.cells import CellRules
 
 if TYPE_CHECKING:
     import onnx
@@ -47,6 +48,7 @@ class InputSpec:
     kind: str  # numeric | categorical | date
     categories: tuple[str, ...] = ()
     categories_complete: bool = True
+    rules: CellRules | None = None  # how a raw cell is read (None: a model from before them)
 
     @property
     def onnx_type(self) -> str:
@@ -62,6 +64,8 @@ class InputSpec:
         }
         if self.kind == "date":
             data["encoding"] = DATE_ENCODING
+        if self.rules is not None:
+            data["reading"] = self.rules.to_dict()
         return data
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,6 +82,8 @@ class InputSpec:
             kind=str(data["kind"]),
             categories=tuple(str(v) for v in data.get("categories", ())),
             categories_complete=bool(data.get("categories_complete", True)),
+            rules=CellRules.from_dict(str(data["kind"]), data["reading"])
+            if isinstance(data.get("reading"), dict) else None,
         )
 
 

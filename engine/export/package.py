@@ -23,11 +23,15 @@ SUFFIXES = {
     "golden": ".golden.csv",
     "card": ".card.md",
 }
+READER_SUFFIX = ".score.py"
+"""The reference reader (:mod:`engine.export.reader_python`), written beside the four files."""
+NODE_READER_SUFFIX = ".score.mjs"
+"""The JavaScript reference reader (``engine/export/reader_node.mjs``, onnxruntime-node)."""
 
 
 @dataclass(frozen=True)
 class PackageFiles:
-    """Where the package's four files were written, and the parity gate's sentence."""
+    """Where the package's files were written, and the parity gate's sentence."""
 
     model: Path
     metadata: Path
@@ -38,6 +42,11 @@ class PackageFiles:
     @property
     def paths(self) -> tuple[Path, ...]:
         return (self.model, self.metadata, self.golden, self.card)
+
+    @property
+    def reader(self) -> Path:
+        """The reference reader script (NAME.score.py) beside the model."""
+        return self.model.with_name(self.model.name.removesuffix(".onnx") + READER_SUFFIX)
 
 
 MAX_NAME = 100
@@ -67,7 +76,8 @@ def refuse_foreign_files(folder: str | Path, stem: str) -> None:
 
     from engine.export.metadata import FORMAT
 
-    final = [Path(folder) / f"{stem}{suffix}" for suffix in SUFFIXES.values()]
+    suffixes = [*SUFFIXES.values(), READER_SUFFIX, NODE_READER_SUFFIX]
+    final = [Path(folder) / f"{stem}{suffix}" for suffix in suffixes]
     present = [path for path in final if path.exists() or path.is_symlink()]
     if not present:
         return
@@ -92,10 +102,10 @@ def write_package(
     *,
     force: bool = False,
 ) -> PackageFiles:
-    """Write the four files of ``exported`` into ``folder`` (created if needed).
+    """Write the files of ``exported`` (model, sidecar, golden, card, readers) into ``folder``.
 
-    Files of the same names that an earlier export wrote are replaced; others only with
-    ``force`` (:func:`refuse_foreign_files`).
+    The folder is created if needed. Files of the same names that an earlier export wrote are
+    replaced; others only with ``force`` (:func:`refuse_foreign_files`).
     """
     import tempfile
 
@@ -114,10 +124,14 @@ def write_package(
     if not force:
         refuse_foreign_files(folder, stem)
     final = {role: folder / f"{stem}{suffix}" for role, suffix in SUFFIXES.items()}
+    readers = {
+        "reader": folder / f"{stem}{READER_SUFFIX}",
+        "node_reader": folder / f"{stem}{NODE_READER_SUFFIX}",
+    }
     temporary: dict[str, Path] = {}
     parity = exported.parity.summary()
     try:
-        for role, path in final.items():
+        for role, path in {**final, **readers}.items():
             # Unique names made exclusively (no link planted at a guessable name is followed).
             handle, made = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".partial")
             os.close(handle)
@@ -129,8 +143,16 @@ def write_package(
             exported.metadata, parity=parity, files={r: p.name for r, p in final.items()}
         )
         temporary["card"].write_text(card, encoding="utf-8")
+        from engine.export import reader_python
+
+        # The reference readers: the reading rules in code, for teams without Gristmill.
+        # By name beside the module: a frozen app ships them as data files (gristmill.spec).
+        here = Path(reader_python.__file__)
+        for role, source in (("reader", here.with_name("reader_python.py")),
+                             ("node_reader", here.with_name("reader_node.mjs"))):
+            temporary[role].write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
         for role, path in temporary.items():
-            os.replace(path, final[role])
+            os.replace(path, {**final, **readers}[role])
     except OSError as error:
         raise InputError(
             f"The package could not be written to {str(folder)!r} ({error.strerror or error}).",

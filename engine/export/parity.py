@@ -115,7 +115,13 @@ def check_parity(
             column = [str(c) for c in pipeline.classes_].index(positive_class)
             # Decisions at the stored threshold must agree too (the scorer applies it).
             tie |= np.abs(expected_proba[:, column] - threshold) < TIE_WIDTH
-            decided = (proba[:, column] >= threshold) != (expected_proba[:, column] >= threshold)
+            # The graph's own decision output is what receiving teams read: check it.
+            expected_decision = expected_proba[:, column] >= threshold
+            if "decision" in outputs:
+                decision = np.asarray(outputs["decision"]).astype(str).ravel()
+                decided = (decision == positive_class) != expected_decision
+            else:
+                decided = (proba[:, column] >= threshold) != expected_decision
         else:
             decided = np.zeros(len(rows), dtype=bool)
         wrong_label = ((labels != expected_labels) | decided) & ~tie

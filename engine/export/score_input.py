@@ -26,15 +26,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.sources.values import FALSE_SPELLINGS, MISSING_SPELLINGS, TRUE_SPELLINGS
+from engine.recipe.cells import (
+    CellRules,
+    blank_missing,
+    category_text,
+    choose_spelling,
+    integer_code_text,
+    parse_numbers,
+    to_float32,
+)
 
 if TYPE_CHECKING:
+    from engine.export.metadata import InputSpec
     from engine.sources.date_formats import DateFamily
 
-_TRUE = pa.array(sorted(TRUE_SPELLINGS | {"1.0"}))
-_FALSE = pa.array(sorted(FALSE_SPELLINGS | {"0.0"}))
-_MISSING = pa.array(sorted(MISSING_SPELLINGS))
-_UNIT_SIGNS = r"^[$€£]\s*|\s*[$€£%]$"
+_INTEGER = r"^[+-]?\d+$"
 _EXAMPLES = 5
 _SAMPLE = 2000
 
@@ -54,9 +60,31 @@ class ModelInput:
     rank: int = 2
     categories: tuple[str, ...] = ()
     categories_complete: bool = True
+    rules: CellRules | None = None  # None: a model that does not say how to read its cells
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "type": self.tensor_type}
+
+    @classmethod
+    def from_spec(cls, spec: InputSpec, tensor_type: str = "", rank: int = 2) -> ModelInput:
+        """The input a Gristmill model's metadata describes (its reading rules included)."""
+        return cls(
+            name=spec.name, kind=spec.kind, tensor_type=tensor_type or spec.onnx_type,
+            rank=rank, categories=spec.categories,
+            categories_complete=spec.categories_complete, rules=spec.rules,
+        )
+
+    @property
+    def integer_codes(self) -> bool:
+        """A category column of whole-number codes: ``1.0`` is read as ``1``.
+
+        Models without reading rules: when every category the model knows is an integer.
+        """
+        if self.rules is not None:
+            return self.rules.integer_codes
+        import re
+
+        return bool(self.categories) and all(re.match(_INTEGER, c) for c in self.categories)
 
 
 class ColumnConverter:
@@ -65,6 +93,7 @@ class ColumnConverter:
     def __init__(self, spec: ModelInput, *, decimal: str = ".", thousands: str | None = None):
         self.spec = spec
         self.decimal, self.thousands = decimal, thousands
+        self._spelling: tuple[str, str | None] | None = None
         self.rows = 0
         self.missing = 0
         self.failures = 0
@@ -129,44 +158,19 @@ class ColumnConverter:
         return self._to_tensor(values)
 
     def _parse_numbers(self, text: pa.Array) -> np.ndarray:
-        from engine.sources.sniff import number_pattern, thousands_class
-
-        if (self.decimal, self.thousands) == (".", None):
-            try:  # the common case, every cell a plain number or empty: one cast, no regex
-                numbers = pc.cast(text, pa.float64())
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                pass
-            else:
-                self.missing += numbers.null_count
-                return pc.fill_null(numbers, float("nan")).to_numpy(zero_copy_only=False)
-        text = _blank_missing(pc.utf8_trim_whitespace(text))
-        present = text.is_valid()
-        self.missing += text.null_count
-        lower = pc.utf8_lower(text)
-        is_true = pc.fill_null(pc.is_in(lower, value_set=_TRUE), False)
-        is_false = pc.fill_null(pc.is_in(lower, value_set=_FALSE), False)
-        cleaned = text
-        if (self.decimal, self.thousands) != (".", None):
-            spelled = pc.fill_null(
-                pc.match_substring_regex(text, number_pattern(self.decimal, self.thousands)),
-                False,
-            )
-            local = text
-            if self.thousands is not None:
-                local = pc.replace_substring_regex(local, thousands_class(self.thousands), "")
-            if self.decimal != ".":
-                local = pc.replace_substring(local, self.decimal, ".")
-            cleaned = pc.if_else(spelled, local, text)
-        cleaned = pc.replace_substring_regex(cleaned, _UNIT_SIGNS, "")
-        cleaned = pc.replace_substring_regex(cleaned, r"^\+", "")
-        valid = pc.fill_null(pc.match_substring_regex(cleaned, number_pattern(".", None)), False)
-        numbers = pc.cast(pc.if_else(valid, cleaned, pa.scalar(None, cleaned.type)), pa.float64())
-        values = pc.fill_null(numbers, float("nan")).to_numpy(zero_copy_only=False).copy()
-        values[is_true.to_numpy(zero_copy_only=False)] = 1.0
-        values[is_false.to_numpy(zero_copy_only=False)] = 0.0
-        failed = pc.and_(present, pc.invert(pc.or_(valid, pc.or_(is_true, is_false))))
-        self._count_failures(text, pc.fill_null(failed, False))
+        if self._spelling is None:  # decided once, on the first chunk (the loader's rule)
+            self._spelling = choose_spelling(text, self._spellings())
+        values, failed = parse_numbers(text, *self._spelling)
+        self.missing += int(blank_missing(pc.utf8_trim_whitespace(text)).null_count)
+        self._count_failures(text, pa.array(failed))
         return values
+
+    def _spellings(self) -> list[tuple[str, str | None]]:
+        """Candidate spellings, in order: the model's rules for the column (the training
+        file's spelling first), then the same list for this file's detected spelling."""
+        from_file = CellRules("numeric", decimal=self.decimal, thousands=self.thousands)
+        rules = self.spec.rules.number_spellings if self.spec.rules is not None else []
+        return list(dict.fromkeys([*rules, *from_file.number_spellings]))
 
     def _to_tensor(self, values: np.ndarray) -> np.ndarray:
         kind = self.spec.tensor_type
@@ -174,9 +178,10 @@ class ColumnConverter:
             bad = ~np.isfinite(values) | (values != np.round(values))
             self.fed_as_zero += int(bad.sum())
             return np.where(bad, 0, values).astype(np.int64)
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = values.astype(np.float64 if kind == "double" else np.float32)
-        out[~np.isfinite(out)] = np.nan  # infinities and overflow are missing, as in training
+        if kind != "double":
+            return to_float32(values)  # infinities and overflow are missing, as in training
+        out = values.astype(np.float64)
+        out[~np.isfinite(out)] = np.nan
         return out
 
     # --- dates -----------------------------------------------------------------------------
@@ -200,7 +205,7 @@ class ColumnConverter:
         from engine.sources.date_formats import detect_family
         from engine.sources.date_reading import NAT, _extract, _micros, read_values
 
-        text = _blank_missing(text)
+        text = blank_missing(text)
         self.missing += text.null_count
         present = text.is_valid()
         if not self._family_decided and text.null_count < len(text):
@@ -236,8 +241,10 @@ class ColumnConverter:
         if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
             text = _as_text(series, trim=False)  # kept as written, as the loader keeps them
         else:
-            values = series.map(_category_text, na_action="ignore").astype(object)
+            values = series.map(category_text, na_action="ignore").astype(object)
             text = _as_text(values, trim=False)
+        if self.spec.integer_codes:
+            text = integer_code_text(text)
         self.missing += text.null_count
         if len(self._known):
             known = pc.is_in(text, value_set=self._known)
@@ -286,22 +293,9 @@ def _as_text(series: pd.Series, *, trim: bool = True) -> pa.Array:
     return pc.utf8_trim_whitespace(array) if trim else array
 
 
-def _blank_missing(text: pa.Array) -> pa.Array:
-    """Cells spelled like a missing value ("", "NA", "null", "-", "?"...) become null."""
-    lowered = pc.utf8_lower(text)
-    return pc.if_else(pc.is_in(lowered, value_set=_MISSING), pa.scalar(None, text.type), text)
-
-
 def _sample(text: pa.Array) -> list[str]:
     present = text.drop_null()
     if len(present) > _SAMPLE:
         positions = np.linspace(0, len(present) - 1, _SAMPLE).astype(np.int64)
         present = present.take(pa.array(positions))
     return present.to_pylist()
-
-
-def _category_text(value: Any) -> str:
-    """One category as text; whole numbers lose the ``.0`` a float column gives them."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -3,8 +3,14 @@
 The rows go to a temporary file beside the output, renamed over it only when every chunk is
 written: a cancelled or failed run never leaves half a file, and never replaces the previous
 output before the new one is complete. Columns: the key columns (or ``row``, the 1-based
-position of the data row), ``prediction``, ``probability:<class>`` per class, ``decision``
-(binary models with a threshold), ``score:<j>`` (clustering and anomaly models).
+position of the data row), then
+
+- binary models with a threshold: the decision first, named for the business question (the
+  target's name, e.g. ``churned`` with the class labels ``yes``/``no``; ``decision`` when the
+  model names no target or a key column has that name), then ``probability of <positive>``;
+  no arg-max column, which would disagree with the decision and be read first;
+- other classifiers: ``prediction``, ``probability:<class>`` per class;
+- regression: ``prediction``; clustering and anomaly models: ``prediction``, ``score:<j>``.
 """
 
 from __future__ import annotations
@@ -49,7 +55,8 @@ def output_format(path: Path) -> str:
 
 def check_key_names(keys: list[str]) -> None:
     """Key columns may not take the names of the score columns."""
-    clash = [k for k in keys if k in RESERVED or k.startswith(("probability:", "score:"))]
+    clash = [k for k in keys
+             if k in RESERVED or k.startswith(("probability:", "probability of ", "score:"))]
     if clash:
         raise InputError(
             f"The key column {clash[0]!r} has the name of a column the scores are written to.",
@@ -167,6 +174,19 @@ def score_table(
     if not keys:
         columns["row"] = pa.array(np.arange(first_row, first_row + len(chunk), dtype=np.int64))
     classes = list(model.classes)
+    decision_name = decision_column(model, keys)
+    if decision_name is not None and model.probability_output is not None:
+        matrix, _ = _probabilities(outputs[model.probability_output], classes)
+        if model.decision_output is not None:  # decided inside the graph
+            decision = np.asarray(outputs[model.decision_output]).astype(str).reshape(-1)
+        else:  # models exported before the graph carried it
+            decision = _decision(model, matrix, classes)
+        assert decision is not None and model.positive_class is not None
+        columns[decision_name] = pa.array(decision)
+        tally.decisions.update(_counts(decision))
+        positive = classes.index(model.positive_class)
+        columns[f"probability of {model.positive_class}"] = pa.array(matrix[:, positive])
+        return pa.table(columns)
     if model.value_output is not None:
         values = np.asarray(outputs[model.value_output]).reshape(len(chunk), -1)
         if values.shape[1] == 1:
@@ -186,7 +206,7 @@ def score_table(
             classes = names
         for j, label in enumerate(classes):
             columns[f"probability:{label}"] = pa.array(matrix[:, j])
-        decision = _decision(model, matrix, classes)
+        decision = _decision(model, matrix, classes)  # foreign models with a threshold
         if decision is not None:
             columns["decision"] = pa.array(decision)
             tally.decisions.update(_counts(decision))
@@ -195,6 +215,18 @@ def score_table(
         for j in range(scores.shape[1]):
             columns[f"score:{j}"] = pa.array(scores[:, j])
     return pa.table(columns)
+
+
+def decision_column(model: ScoringModel, keys: list[str]) -> str | None:
+    """The name of the decision column of a binary model's scores (None: not binary)."""
+    classes = list(model.classes)
+    if (model.task != "binary" or model.threshold is None or model.positive_class is None
+            or len(classes) != 2 or model.positive_class not in classes):
+        return None
+    target = model.metadata.target if model.metadata is not None else None
+    if not target or target in keys or target in RESERVED or target.startswith("probability"):
+        return "decision"
+    return target
 
 
 def _probabilities(raw: Any, classes: list[str]) -> tuple[np.ndarray, list[str]]:

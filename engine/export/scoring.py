@@ -44,10 +44,11 @@ DEFAULT_CHUNK_ROWS = 100_000
 class ScoringSummary:
     """What a scoring run did, for the command line, the window and scripts (JSON-ready).
 
-    ``predictions`` counts the predicted labels (classifiers, clustering); ``decisions`` the
-    decisions at the stored threshold (binary models); ``value_range`` the min, mean and max
-    prediction (regression). Per-column counts: ``conversion_failures`` (cells that could not
-    be read as the model's type, scored as missing), ``unseen_categories`` and
+    ``predictions`` counts the predicted labels (multiclass, clustering; binary models have
+    no arg-max column); ``decisions`` the decisions at the stored threshold (binary models);
+    ``value_range`` the min, mean and max prediction (regression). Per-column counts:
+    ``conversion_failures`` (cells that could not be read as the model's type, scored as
+    missing), ``unseen_categories`` and
     ``missing_values``. ``notes`` say the same in plain words, with examples;
     ``read_notes`` how the data was read (encoding, delimiter, decimal mark).
     """
@@ -92,14 +93,16 @@ def score_source(
     out_path: str | os.PathLike[str],
     *,
     key_columns: Sequence[str] | None = None,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     password: str | None = None,
 ) -> ScoringSummary:
     """Score every row of ``source`` with ``model`` and write the scores to ``out_path``.
 
-    The output format follows the suffix (.csv or .parquet). Key columns: ``key_columns``
+    ``chunk_rows`` rows are read and scored at a time; None: the model's own chunk size
+    (:mod:`engine.export.chunk_size`, peak memory under 1 GB). The output format follows
+    the suffix (.csv or .parquet). Key columns: ``key_columns``
     when given (each must exist), else the model's recorded key columns found in the data,
     else a ``row`` number. Raises InputError for data the model cannot score (missing or
     retyped columns, no rows), Cancelled when ``cancel`` is set; neither leaves an output.
@@ -111,6 +114,7 @@ def score_source(
     _refuse_overwriting_input(out, source)
     job = Job(progress, cancel)
     started = time.monotonic()
+    chunk_rows = chunk_rows or model.chunk_rows
     stream, read = open_tracked_stream(source, job, chunk_rows=chunk_rows, password=password)
     with stream:
         columns = list(stream.columns)
@@ -124,6 +128,7 @@ def score_source(
         tally = ScoreTally()
         writer = ScoreWriter(out, fmt)
         rows = 0
+        empty_note: list[str] = []
         try:
             for chunk in stream:
                 feed = {c.spec.name: c.convert(chunk[c.spec.name]) for c in converters}
@@ -136,9 +141,13 @@ def score_source(
                 rows += len(chunk)
                 job.step(min(read.fraction, 0.99), f"Scored {rows:,} rows")
             if rows == 0:
-                raise InputError(
-                    f"{stream.label} has column names but no data rows to score.",
-                    "Choose a file (or a query) with rows below the header.",
+                # Zero rows is a valid answer (a scheduler's quiet day): the scores file gets
+                # its columns and no rows, through the same path as any chunk.
+                chunk = _empty_chunk(columns)
+                feed = {c.spec.name: c.convert(chunk[c.spec.name]) for c in converters}
+                writer.write(score_table(model, model.run(feed), chunk, keys, 1, tally))
+                empty_note.append(
+                    f"{stream.label} has column names but no data rows: 0 rows scored."
                 )
             job.check()
             writer.commit()
@@ -149,8 +158,15 @@ def score_source(
     job.done(f"Scored {rows:,} rows")
     return _summary(
         model, source, out, fmt, rows, time.monotonic() - started, keys, extra, converters,
-        tally, read_notes, warnings,
+        tally, read_notes, [*warnings, *empty_note],
     )
+
+
+def _empty_chunk(columns: list[str]) -> Any:
+    """A chunk with the data's columns and no rows."""
+    import pandas as pd
+
+    return pd.DataFrame({name: pd.Series([], dtype=object) for name in columns})
 
 
 def _refuse_overwriting_input(out: Path, source: Source) -> None:

@@ -54,8 +54,10 @@ class ScoringModel:
     probability_output: str | None = None
     value_output: str | None = None
     score_output: str | None = None
+    decision_output: str | None = None  # the graph's decision at the threshold (binary)
     notes: tuple[str, ...] = ()
     sha256: str = ""  # of the file's bytes: which model a drift check ran against
+    chunk_rows: int = 100_000  # rows scored at a time within the memory budget (chunk_size)
 
     def run(self, feed: dict[str, np.ndarray]) -> dict[str, Any]:
         """The model's outputs for one chunk, by output name."""
@@ -98,7 +100,11 @@ def load_scoring_model(path: str | os.PathLike[str]) -> ScoringModel:
         loaded = _gristmill_model(path, session, metadata)
     else:
         loaded = _foreign_model(path, session, model)
-    return replace(loaded, sha256=hashlib.sha256(data).hexdigest())
+    from engine.export.chunk_size import chunk_rows_for
+
+    return replace(
+        loaded, sha256=hashlib.sha256(data).hexdigest(), chunk_rows=chunk_rows_for(model)
+    )
 
 
 def _unreadable(path: Path, data: bytes) -> ModelFileError:
@@ -150,15 +156,7 @@ def _session(data: bytes, path: Path) -> Any:
 def _gristmill_model(path: Path, session: Any, metadata: ModelMetadata) -> ScoringModel:
     types = {i.name: _TENSOR_TYPES.get(i.type, "float") for i in session.get_inputs()}
     inputs = tuple(
-        ModelInput(
-            name=spec.name,
-            kind=spec.kind,
-            tensor_type=types[spec.name],
-            rank=2,
-            categories=spec.categories,
-            categories_complete=spec.categories_complete,
-        )
-        for spec in metadata.inputs
+        ModelInput.from_spec(spec, types[spec.name]) for spec in metadata.inputs
     )
     outputs = set(metadata.outputs)
     return ScoringModel(
@@ -175,6 +173,7 @@ def _gristmill_model(path: Path, session: Any, metadata: ModelMetadata) -> Scori
         probability_output="probabilities" if "probabilities" in outputs else None,
         value_output="variable" if "variable" in outputs else None,
         score_output="scores" if "scores" in outputs else None,
+        decision_output="decision" if "decision" in outputs else None,
     )
 
 

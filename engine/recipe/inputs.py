@@ -20,11 +20,15 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from engine.profile.schema import Schema
+    from engine.recipe.cells import CellRules
 
 INPUT_KINDS = ("numeric", "categorical", "date")
 
-_TRUE_WORDS = frozenset({"yes", "true", "y", "t", "1", "1.0"})
-_FALSE_WORDS = frozenset({"no", "false", "n", "f", "0", "0.0"})
+TEXT_SPELLINGS: tuple[tuple[str, str | None], ...] = (
+    (".", None), (".", ","), (",", "."), (",", None)
+)
+"""Number spellings tried, in order, on a numeric column that arrives as text (see
+:func:`engine.recipe.cells.choose_spelling`)."""
 
 
 @dataclass(frozen=True)
@@ -100,38 +104,101 @@ def to_model_frame(frame: pd.DataFrame, inputs: Sequence[InputColumn]) -> pd.Dat
     return pd.DataFrame(data, index=frame.index)
 
 
+def reading_rules(
+    frame: pd.DataFrame,
+    inputs: Sequence[InputColumn],
+    *,
+    file_spelling: tuple[str, str | None] | None = None,
+) -> dict[str, CellRules]:
+    """How each input's raw cells are read, from the loaded training table ``frame``.
+
+    ``file_spelling`` is the training file's (decimal mark, thousands separator) when it was a
+    delimited text file: its numeric columns were read in that spelling.
+    """
+    import pandas as pd
+
+    from engine.recipe.cells import DEFAULT_SPELLING, CellRules
+
+    rules = {}
+    for column in inputs:
+        series = frame[column.name]
+        if column.kind == "numeric":
+            text = not (
+                pd.api.types.is_bool_dtype(series.dtype)
+                or pd.api.types.is_numeric_dtype(series.dtype)
+            )
+            decimal, thousands = (
+                number_spelling(series) if text else file_spelling or DEFAULT_SPELLING
+            )
+            rules[column.name] = CellRules("numeric", decimal=decimal, thousands=thousands)
+        elif column.kind == "categorical":
+            rules[column.name] = CellRules("categorical", integer_codes=integer_codes(series))
+        else:
+            rules[column.name] = CellRules("date")
+    return rules
+
+
 def _numeric(series: pd.Series) -> pd.Series:
     import numpy as np
     import pandas as pd
 
+    from engine.recipe.cells import parse_numbers, to_float32
+
     if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
-        values = series.astype("float64")
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
     else:
-        # Text: yes/no words become 1/0, anything else is parsed as a number (or missing).
-        text = series.astype("string").str.strip().str.lower()
-        words = text.map(
-            lambda v: 1.0 if v in _TRUE_WORDS else 0.0 if v in _FALSE_WORDS else np.nan,
-            na_action="ignore",
+        # Text: the one reader of cells, in the spelling every value of the column fits.
+        text = cell_text(series)
+        values, _failed = parse_numbers(text, *number_spelling(series))
+    return pd.Series(to_float32(values), index=series.index, name=series.name)
+
+
+def number_spelling(series: pd.Series) -> tuple[str, str | None]:
+    """(decimal mark, thousands separator) of a numeric training column written as text."""
+    import pandas as pd
+
+    from engine.recipe.cells import DEFAULT_SPELLING, choose_spelling
+
+    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
+        return DEFAULT_SPELLING
+    return choose_spelling(cell_text(series), TEXT_SPELLINGS)
+
+
+def cell_text(series: pd.Series) -> Any:
+    """A column's cells as an Arrow large_string array (non-text cells as their text)."""
+    import pyarrow as pa
+
+    try:
+        array = pa.array(series, from_pandas=True, type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python objects
+        array = pa.array(
+            series.map(str, na_action="ignore").astype(object), from_pandas=True,
+            type=pa.large_string(),
         )
-        parsed = pd.to_numeric(series.astype("string"), errors="coerce").astype("float64")
-        values = words.astype("float64").where(words.notna(), parsed)
-    array = values.to_numpy(dtype="float64", na_value=np.nan)
-    with np.errstate(over="ignore", invalid="ignore"):
-        array = array.astype(np.float32)  # huge values overflow to inf: missing as well
-    array[~np.isfinite(array)] = np.nan
-    return pd.Series(array, index=series.index, name=series.name)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array
 
 
-def _category_text(value: Any) -> str:
-    """One category as text; whole numbers lose the ``.0`` a float column gives them."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def integer_codes(series: pd.Series) -> bool:
+    """True when a categorical training column holds whole numbers (codes such as 0, 1, 2)."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series.dtype) or not pd.api.types.is_numeric_dtype(
+        series.dtype
+    ):
+        return False
+    values = series.to_numpy(dtype="float64", na_value=np.nan)
+    values = values[np.isfinite(values)]
+    return bool(len(values)) and bool(np.all(values == np.round(values)))
 
 
 def _categorical(series: pd.Series) -> pd.Series:
     import numpy as np
     import pandas as pd
+
+    from engine.recipe.cells import category_text
 
     mask = series.isna().to_numpy()
     values = series.astype(object).to_numpy()
@@ -141,7 +208,7 @@ def _categorical(series: pd.Series) -> pd.Series:
     else:
         out = np.empty(len(values), dtype=object)
         for i, value in enumerate(values):
-            out[i] = "" if mask[i] else _category_text(value)
+            out[i] = "" if mask[i] else category_text(value)
     # dtype=object explicitly: pandas 3 would otherwise turn it into its arrow `str` dtype.
     return pd.Series(out, index=series.index, name=series.name, dtype=object)
 

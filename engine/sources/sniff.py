@@ -49,9 +49,10 @@ _MAX_RECORDS = 2000
 _HEAD_CHARS = 256 * 1024  # characters examined for quotes, delimiter, header, numbers
 _NUMBER_ROWS = 500  # rows whose numbers vote on the decimal mark
 
-_DOT_GROUPS = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
-_COMMA_GROUPS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-_SPACE_GROUPS = re.compile(rf"^[+-]?\d{{1,3}}(?:[{SPACES}]\d{{3}})+(?P<tail>[.,]\d+)?$")
+# Nobody writes a leading 0 before a thousands separator: 0.346 has a decimal point.
+_DOT_GROUPS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?$")
+_COMMA_GROUPS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
+_SPACE_GROUPS = re.compile(rf"^[+-]?[1-9]\d{{0,2}}(?:[{SPACES}]\d{{3}})+(?P<tail>[.,]\d+)?$")
 _COMMA_DECIMAL = re.compile(r"^[+-]?\d*,\d+$")
 _DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
 _AMBIGUOUS = re.compile(r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$")  # 1.234 / 1,234: mark or grouping?
@@ -193,7 +194,8 @@ def number_pattern(decimal: str, thousands: str | None) -> str:
     if thousands is None:
         integer = r"\d+"
     else:
-        integer = rf"(?:\d{{1,3}}(?:{thousands_class(thousands)}\d{{3}})+|\d+)"
+        # A leading 0 is never followed by a thousands separator (0.346 is not 346).
+        integer = rf"(?:[1-9]\d{{0,2}}(?:{thousands_class(thousands)}\d{{3}})+|\d+)"
     return rf"^[+-]?(?:{integer}(?:{mark}\d*)?|{mark}\d+)(?:[eE][+-]?\d+)?$"
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 _BLOCK_BYTES = 1 << 20
 _READ_BYTES = 1 << 20
-_NULL_SPELLINGS = (
+NULL_SPELLINGS = (
     "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 )
@@ -154,7 +154,7 @@ def csv_chunks(source: FileSource, path: Path, chunk_rows: int, job: Job) -> Ite
     )
     convert = pv.ConvertOptions(
         column_types={name: pa.large_string() for name in raw_names},
-        null_values=list(_NULL_SPELLINGS),
+        null_values=list(NULL_SPELLINGS),
         strings_can_be_null=True,
     )
     warnings: list[str] = []

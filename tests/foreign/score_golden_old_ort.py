@@ -200,11 +200,14 @@ def compare(
             for j in range(matrix.shape[1]):
                 header = f"expected:score:{j}"
                 comparison.numbers(header, matrix[:, j], golden.column(header))
+        elif name == "decision":  # the binary decision at the threshold, made in the graph
+            decisions = [str(v) for v in array.reshape(-1).tolist()]
+            comparison.labels("decision", decisions, golden.column("expected:decision"))
         else:
             raise UsageError(f"output {name!r} is not one the package format defines")
         compared.append(name)
-    if golden.has("expected:decision"):
-        # The binary decision as a client would make it: positive when P(positive) >= threshold.
+    if golden.has("expected:decision") and "decision" not in compared:
+        # Older packages: the decision as a client makes it (P(positive) >= threshold).
         classes = metadata.get("classes") or []
         positive, threshold = metadata.get("positive_class"), metadata.get("threshold")
         if (

@@ -233,13 +233,16 @@ function compare(metadata, results, golden) {
         const header = `expected:score:${j}`;
         comparison.numbers(header, tensorColumn(tensor, j, width), column(golden, header));
       }
+    } else if (name === "decision") {
+      // The binary decision at the stored threshold, computed inside the graph.
+      comparison.labels("decision", Array.from(tensor.data), column(golden, "expected:decision"));
     } else {
       throw new UsageError(`output ${JSON.stringify(name)} is not one the package format defines`);
     }
     compared.push(name);
   }
-  if (has("expected:decision")) {
-    // The binary decision as a client would make it: positive when P(positive) >= threshold.
+  if (has("expected:decision") && !compared.includes("decision")) {
+    // Older packages: the binary decision as a client would make it: positive when P(positive) >= threshold.
     const { classes, positive_class: positive, threshold } = metadata;
     if (!results.probabilities || classes.length !== 2 || typeof threshold !== "number" || !classes.includes(positive)) {
       throw new UsageError("the golden file has expected:decision but model.json has no binary threshold");

@@ -30,11 +30,17 @@ def _files(package: tuple[Path, str]) -> dict[str, Path]:
     }
 
 
-def test_the_package_has_four_files_and_no_leftovers(exported_package) -> None:
+def test_the_package_has_four_files_a_reader_and_no_leftovers(exported_package) -> None:
     files = _files(exported_package)
     assert all(path.is_file() and path.stat().st_size > 0 for path in files.values())
-    folder = exported_package[0]
-    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in files.values())
+    folder, name = exported_package
+    # The reference readers, and the raw golden rows (the training data is a CSV file).
+    readers = [folder / f"{name}.score.py", folder / f"{name}.score.mjs",
+               folder / f"{name}.golden_raw.csv"]
+    assert all(reader.is_file() for reader in readers)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [p.name for p in files.values()] + [reader.name for reader in readers]
+    )
 
 
 def test_the_graph_follows_the_contract(exported_package) -> None:
@@ -45,7 +51,8 @@ def test_the_graph_follows_the_contract(exported_package) -> None:
     assert model.ir_version <= 8  # onnxruntime 1.16 reads up to IR 9
     names = [value.name for value in model.graph.input]
     assert "monthly income" in names and NON_ASCII_COLUMN in names
-    assert [value.name for value in model.graph.output] == ["label", "probabilities"]
+    outputs = [value.name for value in model.graph.output]
+    assert outputs == ["label", "probabilities", "decision"]  # the decision is in the graph
     types = {value.name: value.type.tensor_type.elem_type for value in model.graph.input}
     assert types[NON_ASCII_COLUMN] == onnx.TensorProto.STRING
     assert types["monthly income"] == onnx.TensorProto.FLOAT

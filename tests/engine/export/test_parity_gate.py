@@ -173,3 +173,23 @@ def test_check_rows_keep_their_row_numbers() -> None:
     model = to_onnx_model(pipeline, INPUTS)
     report = check_parity(pipeline, model, check.iloc[:5], INPUTS, task="binary")
     assert report.rows == 5 and report.passed
+
+
+def test_binary_models_decide_inside_the_graph() -> None:
+    """The graph's `decision` is P(positive) >= threshold (float32), not the arg-max label;
+    the golden rows expect exactly that output."""
+    from engine.export.parity import run_onnx
+    from engine.recipe.onnx_graph import onnx_feed
+
+    pipeline, train, check = fitted("linear", "binary")
+    exported = export_pipeline(pipeline, INPUTS, _facts("binary"), train_rows=train,
+                               check_rows=check)
+    assert exported.metadata.outputs == ("label", "probabilities", "decision")
+    outputs = run_onnx(exported.model, onnx_feed(check, INPUTS))
+    positive = list(exported.metadata.classes).index("yes")
+    chosen = outputs["probabilities"][:, positive] >= np.float32(0.35)
+    assert outputs["decision"].tolist() == np.where(chosen, "yes", "no").tolist()
+    labels = np.asarray(outputs["label"]).astype(str)
+    assert (labels != outputs["decision"]).any()  # a 0.35 threshold differs from arg-max
+    golden = exported.golden
+    assert set(golden["expected:decision"]) <= {"yes", "no"}

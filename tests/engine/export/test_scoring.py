@@ -142,11 +142,10 @@ def _score(model_path: Path, data: Path, out: Path, **kwargs):
 
 
 def _assert_matches_sklearn(scores: pd.DataFrame, labels, probabilities) -> None:
-    assert scores["prediction"].astype(str).tolist() == [str(v) for v in labels]
-    got = scores[["probability:no", "probability:yes"]].to_numpy(dtype=float)
-    np.testing.assert_allclose(got, probabilities, atol=1e-4)
-    decision = np.where(scores["probability:yes"] >= THRESHOLD, "yes", "no")
-    assert scores["decision"].tolist() == decision.tolist()
+    got = scores["probability of yes"].to_numpy(dtype=float)
+    np.testing.assert_allclose(got, probabilities[:, 1], atol=1e-4)
+    decision = np.where(scores["probability of yes"] >= THRESHOLD, "yes", "no")
+    assert scores["churned"].tolist() == decision.tolist()
 
 
 # --- outputs ---------------------------------------------------------------------------------
@@ -156,14 +155,13 @@ def test_csv_scores_equal_sklearn_across_several_chunks(trained, data_csv, tmp_p
     out = tmp_path / "scores.csv"
     summary = _score(trained.path, data_csv, out, chunk_rows=64)
     scores = pd.read_csv(out, keep_default_na=False)
-    assert list(scores.columns) == [
-        "customer_id", "prediction", "probability:no", "probability:yes", "decision"
-    ]
+    # The decision first, named for the business question; no arg-max column beside it.
+    assert list(scores.columns) == ["customer_id", "churned", "probability of yes"]
     assert scores["customer_id"].tolist() == make_data(300, seed=2)["customer_id"].tolist()
     _assert_matches_sklearn(scores, *trained.expected(data_csv))
     assert summary.rows == 300 and summary.key_columns == ("customer_id",)
-    assert summary.decisions == scores["decision"].value_counts().sort_index().to_dict()
-    assert sum(summary.predictions.values()) == 300
+    assert summary.decisions == scores["churned"].value_counts().sort_index().to_dict()
+    assert sum(summary.decisions.values()) == 300
     assert summary.extra_columns == ("churned",)
     assert any("ignored: 'churned'" in note for note in summary.notes)
     assert json.loads(json.dumps(summary.to_dict()))["rows"] == 300
@@ -190,7 +188,7 @@ def test_chunk_size_does_not_change_the_output(trained, data_csv, tmp_path):
     for other in outputs[1:]:
         # onnxruntime's matrix kernels round differently for other batch sizes (~1e-8).
         pd.testing.assert_frame_equal(other, outputs[0], check_exact=False, atol=1e-6)
-        labels = ["customer_id", "prediction", "decision"]
+        labels = ["customer_id", "churned"]
         assert other[labels].equals(outputs[0][labels])
 
 
@@ -224,7 +222,7 @@ def test_the_order_of_day_and_month_is_kept_from_the_first_chunk(trained, tmp_pa
 def test_keys_given_recorded_or_a_row_number(trained, data_csv, tmp_path):
     out = tmp_path / "keys.csv"
     _score(trained.path, data_csv, out, key_columns=["region", "customer_id"])
-    assert list(pd.read_csv(out).columns[:3]) == ["region", "customer_id", "prediction"]
+    assert list(pd.read_csv(out).columns[:3]) == ["region", "customer_id", "churned"]
     plain_model = trained.save(
         tmp_path / "no_keys.onnx", trained.metadata.with_changes(data={})
     )
@@ -271,7 +269,7 @@ def test_conversion_failures_and_unseen_categories_are_counted(trained, tmp_path
     clean.to_csv(clean_path, index=False)
     scores = pd.read_csv(out)
     _, probabilities = trained.expected(clean_path)
-    np.testing.assert_allclose(scores["probability:yes"], probabilities[:, 1], atol=1e-4)
+    np.testing.assert_allclose(scores["probability of yes"], probabilities[:, 1], atol=1e-4)
 
 
 def test_unseen_values_of_an_incomplete_category_list_are_worded_so(trained, tmp_path):
@@ -329,13 +327,17 @@ def test_metadata_entries_that_disagree_are_refused(trained, tmp_path):
     assert read_metadata(onnx.load(str(trained.path))) is not None
 
 
-def test_zero_rows_is_an_error_and_writes_nothing(trained, tmp_path):
+def test_header_only_file_scores_zero_rows_with_a_note(trained, tmp_path, capsys):
     path = tmp_path / "empty.csv"
     path.write_text(",".join(make_data(1, seed=1).columns) + "\n", encoding="utf-8")
     out = tmp_path / "scores.csv"
-    with pytest.raises(InputError, match="no data rows"):
-        _score(trained.path, path, out)
-    assert list(tmp_path.iterdir()) == [path]
+    summary = _score(trained.path, path, out)
+    assert summary.rows == 0 and any("no data rows" in note for note in summary.notes)
+    written = pd.read_csv(out)
+    assert len(written) == 0 and "customer_id" in written.columns
+    assert any(c.startswith("probability") for c in written.columns)
+    out.unlink()
+    assert main(["score", str(trained.path), str(path), "--out", str(out), "-q"]) == EXIT_OK
 
 
 def test_a_column_whose_every_value_fails_is_an_error(trained, tmp_path):
