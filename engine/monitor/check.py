@@ -338,21 +338,15 @@ def _reference_of(model: ScoringModel) -> dict[str, Any]:
 
 
 def _score_values(model: ScoringModel, outputs: dict[str, Any]) -> np.ndarray | None:
-    """The one number per row the reference profiles (see engine.export.build.score_values)."""
-    if model.probability_output and model.classes:
-        matrix = np.asarray(outputs[model.probability_output], np.float64)
-        if model.task == "binary":
-            column = list(model.classes).index(model.positive_class) if (
-                model.positive_class in model.classes) else 1
-            return matrix[:, column]
-        return matrix.max(axis=1)
-    if model.value_output:
-        return np.asarray(outputs[model.value_output], np.float64).ravel()
-    if model.score_output:
-        scores = np.asarray(outputs[model.score_output], np.float64)
-        scores = scores.reshape(scores.shape[0], -1)
-        return scores.min(axis=1) if model.task == "clustering" else scores[:, 0]
-    return None
+    """The one number per row the reference profiles (the export's own rule)."""
+    from engine.export.reference import reference_score
+
+    named = {
+        "probabilities": outputs.get(model.probability_output or ""),
+        "variable": outputs.get(model.value_output or ""),
+        "scores": outputs.get(model.score_output or ""),
+    }
+    return reference_score(model.task, model.classes, model.positive_class, named)
 
 
 def _predicted_labels(model: ScoringModel, outputs: dict[str, Any]) -> np.ndarray | None:
