@@ -70,6 +70,7 @@ def export_pipeline(
     check_rows: pd.DataFrame,
     reference_rows: pd.DataFrame | None = None,
     score_rows: pd.DataFrame | None = None,
+    outcomes: Sequence[Any] | None = None,
     job: Job | None = None,
 ) -> ExportedModel:
     """Convert, check, gate and describe a FITTED pipeline.
@@ -78,9 +79,11 @@ def export_pipeline(
     to_model_frame`) of the training and the held-out rows: the first gives the known
     categories, the second feeds the parity gate. The drift reference profiles the columns
     of ``reference_rows`` (default: the training rows) and the scores of ``score_rows``
-    (default: the held-out rows). Raises :class:`ExportError` if the graph is invalid or
-    parity fails.
+    (default: the held-out rows); ``outcomes`` are the target labels of the table (a
+    classifier's outcome mix, which a labelled drift check compares with). Raises
+    :class:`ExportError` if the graph is invalid or parity fails.
     """
+    import numpy as np
     import onnx
     import pandas as pd
 
@@ -127,6 +130,12 @@ def export_pipeline(
         check_rows if score_rows is None else score_rows,
         classes,
     )
+    if outcomes is not None and classes:
+        from engine.export.reference import categorical_profile
+
+        labels = [str(v) for v in outcomes if v is not None and v == v and str(v) != ""]
+        reference["outcomes"] = categorical_profile(
+            np.asarray(labels, dtype=object), min_category_count=1)
     metadata = ModelMetadata(
         name=facts.name,
         task=facts.task,

@@ -101,11 +101,15 @@ def test_settings_refuse_unknown_names_and_nonsense() -> None:
 def test_bins_are_named_in_the_data_s_units() -> None:
     from engine.monitor.rule import _bin_labels, _whole_numbers
 
-    edges = np.array([0.0, 1.0, 2.0, 5.0])
+    # Edges lie between distinct values (the reference's tie-safe bins).
+    edges = np.array([0.5, 1.5, 2.5, 5.5])
     whole = _whole_numbers({"kind": "numeric", "min": 0.0, "max": 9.0}, edges)
-    assert _bin_labels(edges, "numeric", whole) == ["0", "1", "2", "3 to 5", "> 5"]
-    yes_no = _whole_numbers({"kind": "numeric", "min": 0.0, "max": 1.0}, np.array([0.0]))
-    assert _bin_labels(np.array([0.0]), "numeric", yes_no) == ["0", "1"]
+    assert _bin_labels(edges, "numeric", whole) == ["0", "1", "2", "3 to 5", "6 to 9"]
+    yes_no = _whole_numbers({"kind": "numeric", "min": 0.0, "max": 1.0}, np.array([0.5]))
+    assert _bin_labels(np.array([0.5]), "numeric", yes_no) == ["0", "1"]
+    built = _whole_numbers({"kind": "numeric", "min": 1872.0, "max": 2010.0},
+                           np.array([1950.5]))
+    assert _bin_labels(np.array([1950.5]), "year", built) == ["1872 to 1950", "1951 to 2010"]
     prices = np.array([24.4, 28.8])
     assert _whole_numbers({"kind": "numeric", "min": 15.0, "max": 99.5}, prices) is None
     assert _bin_labels(prices, "numeric") == ["<= 24.4", "24.4 - 28.8", "> 28.8"]
