@@ -118,6 +118,35 @@ def detectable_shift(rows: int, reference_rows: int, bins: int = 10, alpha: floa
     return float(np.sqrt(needed / (0.9 * effective)))
 
 
+def ordered_p(
+    reference: Sequence[float] | np.ndarray, current: Sequence[float] | np.ndarray
+) -> float:
+    """p-value of the rank (Mann-Whitney) test on counts of ordered bins, ties corrected.
+
+    A mean shift moves every bin a little: the 9-degree-of-freedom chi-square test spreads
+    its power over shapes nobody asked about, while this one-degree test looks for the new
+    values sitting higher or lower, and so catches a 0.2-sd move of a column from about
+    1,000 rows. Normal approximation of U with midranks for the tied values of a bin.
+    """
+    from scipy.stats import norm
+
+    ref = np.asarray(reference, dtype=np.float64)
+    cur = np.asarray(current, dtype=np.float64)
+    pooled = ref + cur
+    n_ref, n_cur = ref.sum(), cur.sum()
+    total = n_ref + n_cur
+    if n_ref <= 0 or n_cur <= 0 or (pooled > 0).sum() < 2:
+        return 1.0
+    midranks = np.cumsum(pooled) - (pooled - 1) / 2
+    u = float(np.dot(cur, midranks)) - n_cur * (n_cur + 1) / 2
+    ties = float(np.sum(pooled**3 - pooled))
+    variance = n_ref * n_cur / 12 * ((total + 1) - ties / (total * (total - 1)))
+    if variance <= 0:
+        return 1.0
+    z = (u - n_ref * n_cur / 2) / np.sqrt(variance)
+    return float(min(1.0, 2 * norm.sf(abs(z))))
+
+
 def categories_p(
     reference: Sequence[float] | np.ndarray, current: Sequence[float] | np.ndarray
 ) -> float:
