@@ -32,3 +32,10 @@ def test_a_move_in_the_most_important_column_is_caught(shape: str, rows: int,
 
 def test_a_newer_period_of_dates_is_not_drift() -> None:
     assert stable_rate("shifted dates", 1_000, draws=20, seed=3, later=True) >= CONTROL_STABLE
+
+
+@pytest.mark.parametrize("shape", ["continuous", "heavy ties"])
+def test_small_files_are_judged_quietly_and_catch_a_half_sd_move(shape: str) -> None:
+    """Penguin files of 110-120 rows carried a 0.43-sd shift; 30-row controls stay Stable."""
+    assert stable_rate(shape, 30, draws=40, seed=30) >= CONTROL_STABLE
+    assert 1 - stable_rate(shape, 120, draws=30, seed=5, shift=0.5) >= DETECTED
