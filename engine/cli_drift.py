@@ -1,11 +1,12 @@
 """``gristmill drift``: is the model still fit for this data? For people and for schedulers.
 
-Exit codes (stable, for cron and Windows Task Scheduler): 0 when no drift at or above the
-``--fail-on`` level (default: changed) was found, 1 when it was, 2 on anything the user can fix
-(bad model or data, a damaged history, fewer rows than needed to judge), 3 only for a bug.
-Ctrl-C stops with 130 and records nothing. The check is kept in the history: the project
-given with ``--project``, else ``--history FILE``, else ``NAME.drift-history.json`` beside
-the model.
+Exit codes (stable, for cron and Windows Task Scheduler; :mod:`engine.exit_codes`): 0 when
+no drift at or above the ``--fail-on`` level (default: changed) was found, 1 when it was, 6
+when the file was read but holds too few rows to judge (under 30), 2 for anything the user
+can fix (bad model or data, a damaged history), 3 for an internal error. Ctrl-C stops with
+130 and records nothing. ``--json -`` writes the JSON report to stdout (the summary for
+people then goes to stderr). The check is kept in the history: the project given with
+``--project``, else ``--history FILE``, else ``NAME.drift-history.json`` beside the model.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from typing import Any
 
 from engine.cli_sources import add_data_arguments, data_source
 from engine.errors import InputError
+from engine.exit_codes import DRIFT_FOUND, NOT_JUDGED, OK, USER_ERROR
 
-EXIT_STABLE = 0
-EXIT_DRIFT = 1
-EXIT_ERROR = 2
+EXIT_STABLE = OK
+EXIT_DRIFT = DRIFT_FOUND
+EXIT_ERROR = USER_ERROR
+EXIT_NOT_JUDGED = NOT_JUDGED
 
 
 def add_commands(commands: Any, common: argparse.ArgumentParser | None = None) -> None:
@@ -32,14 +35,15 @@ def add_commands(commands: Any, common: argparse.ArgumentParser | None = None) -
             "Compare DATA with the description of the training data stored inside the "
             "exported model: every column and the model's scores, with effect size and a "
             "statistical test, plus missing values, unknown categories and values outside "
-            "the training range. Exits 0 when stable, 1 when drift is found, 2 on error."
+            "the training range. Exits 0 when stable, 1 when drift is found, 6 when there "
+            "are too few rows to judge, 2 on bad input, 3 on an internal error."
         ),
     )
     drift.add_argument("model", metavar="MODEL.onnx", help="the model exported by Gristmill")
     add_data_arguments(drift, "check")
     drift.add_argument("--report", metavar="FILE.html", help="write the report for people")
     drift.add_argument("--json", metavar="FILE.json", dest="json_out",
-                       help="write the report for machines")
+                       help="write the report for machines ('-': to stdout)")
     where = drift.add_mutually_exclusive_group()
     where.add_argument("--history", metavar="FILE",
                        help="history file (default: NAME.drift-history.json beside the model)")
@@ -74,10 +78,12 @@ def run_drift(args: argparse.Namespace) -> int:
     progress = _StderrProgress(sys.stderr, enabled=not args.quiet)
     token = CancelToken()
     previous = _on_ctrl_c(lambda number, frame: token.cancel())
+    to_stdout = args.json_out == "-"
     try:
         result = api.check_drift(
             args.model, source, project=project, history_path=args.history,
-            record=not args.no_history, html_path=args.report, json_path=args.json_out,
+            record=not args.no_history, html_path=args.report,
+            json_path=None if to_stdout else args.json_out,
             settings=settings, password=password, progress=progress, cancel=token,
         )
     finally:
@@ -85,10 +91,16 @@ def run_drift(args: argparse.Namespace) -> int:
         progress.finish()
         if project is not None:
             project.close()
-    sys.stdout.write(format_result(result))
     report = result.report
+    if to_stdout:
+        from engine.project.store_drift import json_text
+
+        sys.stdout.write(json_text(report.to_dict(), indent=2) + "\n")
+        sys.stderr.write(format_result(result))
+    else:
+        sys.stdout.write(format_result(result))
     if report.level == TOO_FEW:
-        return EXIT_ERROR
+        return EXIT_NOT_JUDGED
     threshold = SEVERITY[MAJOR] if args.fail_on == "major" else 1
     return EXIT_DRIFT if SEVERITY[report.level] >= threshold else EXIT_STABLE
 
@@ -127,6 +139,10 @@ def format_result(result: Any) -> str:
                  f"in {report.seconds:.1f} s.")
     if report.performance is not None:
         lines.append(f"Performance: {report.performance.sentence}.")
+    elif report.estimate is not None:
+        lines.append(f"Performance (no labels): {report.estimate.sentence}.")
+    if report.outcome is not None:
+        lines.append(f"Outcomes: {report.outcome.sentence}.")
     if report.scores is not None and report.scores.findings:
         lines.append(f"Model scores ({report.scores.status}): "
                      + "; ".join(report.scores.findings) + ".")
@@ -138,6 +154,9 @@ def format_result(result: Any) -> str:
             problems += list(column.integrity)
             lines.append(f"  - {column.name} [{', '.join(problems)}; "
                          f"{column.weight:.0%} of importance]: " + "; ".join(column.findings))
+    newer = [c for c in report.columns if c.newer_period]
+    for column in newer:
+        lines.append(f"Newer period in {column.name}: " + "; ".join(column.findings) + ".")
     if report.notes:
         lines.append("Notes:")
         lines.extend(f"  - {note}" for note in report.notes)

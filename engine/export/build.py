@@ -72,6 +72,7 @@ def export_pipeline(
     check_rows: pd.DataFrame,
     reference_rows: pd.DataFrame | None = None,
     score_rows: pd.DataFrame | None = None,
+    outcomes: Sequence[Any] | None = None,
     job: Job | None = None,
     rules: Mapping[str, CellRules] | None = None,
 ) -> ExportedModel:
@@ -81,10 +82,13 @@ def export_pipeline(
     to_model_frame`) of the training and the held-out rows: the first gives the known
     categories, the second feeds the parity gate. The drift reference profiles the columns
     of ``reference_rows`` (default: the training rows) and the scores of ``score_rows``
-    (default: the held-out rows). ``rules`` say how each input's raw cells are read
-    (:func:`engine.recipe.inputs.reading_rules`; default rules when missing). Raises
+    (default: the held-out rows); ``outcomes`` are the target labels of the table (a
+    classifier's outcome mix, which a labelled drift check compares with). ``rules`` say how
+    each input's raw cells are read (:func:`engine.recipe.inputs.reading_rules`; default rules
+    when missing). Raises
     :class:`ExportError` if the graph is invalid or parity fails.
     """
+    import numpy as np
     import onnx
     import pandas as pd
 
@@ -131,11 +135,17 @@ def export_pipeline(
     require_parity(report)
     job.step(0.6, "Building the drift reference", force=True)
     reference = _reference(
-        pipeline, inputs, facts,
+        model, inputs, facts,
         train_rows if reference_rows is None else reference_rows,
         check_rows if score_rows is None else score_rows,
         classes,
     )
+    if outcomes is not None and classes:
+        from engine.export.reference import categorical_profile
+
+        labels = [str(v) for v in outcomes if v is not None and v == v and str(v) != ""]
+        reference["outcomes"] = categorical_profile(
+            np.asarray(labels, dtype=object), min_category_count=1)
     metadata = ModelMetadata(
         name=facts.name,
         task=facts.task,
@@ -166,27 +176,6 @@ def export_pipeline(
     return ExportedModel(model=model, metadata=metadata, parity=report, golden=golden)
 
 
-def score_values(pipeline: Any, rows: pd.DataFrame, task: str, positive: str | None) -> Any:
-    """The one number per row whose distribution the drift check follows.
-
-    Binary: the positive class's probability; multiclass: the top probability; regression:
-    the prediction; clustering: the distance to the nearest centre; anomaly: the score.
-    """
-    import numpy as np
-
-    if task == "binary":
-        column = [str(c) for c in pipeline.classes_].index(positive) if positive else 1
-        return pipeline.predict_proba(rows)[:, column]
-    if task == "multiclass":
-        return pipeline.predict_proba(rows).max(axis=1)
-    if task == "regression":
-        return np.asarray(pipeline.predict(rows), dtype=np.float64)
-    from engine.export.parity import unsupervised_outputs
-
-    _labels, scores = unsupervised_outputs(pipeline, rows)
-    return scores.min(axis=1) if task == "clustering" else scores[:, 0]
-
-
 def score_name(task: str, positive: str | None) -> str:
     return {
         "binary": f"probability of {positive!r}",
@@ -198,7 +187,7 @@ def score_name(task: str, positive: str | None) -> str:
 
 
 def _reference(
-    pipeline: Any,
+    model: onnx.ModelProto,
     inputs: Sequence[InputColumn],
     facts: ModelFacts,
     train_rows: pd.DataFrame,
@@ -208,24 +197,35 @@ def _reference(
     """The drift reference: columns of ``train_rows``, scores of ``check_rows``.
 
     Scores should come from rows the model did not learn from: on its training rows a model
-    is over-confident, and new data would then look like drift when it is not.
+    is over-confident, and new data would then look like drift when it is not. They are
+    computed by onnxruntime on the exported graph, the runtime and graph the drift check
+    uses, so a score is the same number at both ends (scikit-learn's can differ by a few
+    float32 steps, enough to move a tied group across a bin edge).
     """
     import numpy as np
 
-    from engine.export.reference import build_reference, categorical_profile, numeric_profile
+    from engine.export.parity import run_onnx
+    from engine.export.reference import (
+        build_reference,
+        categorical_profile,
+        numeric_profile,
+        reference_score,
+    )
+    from engine.recipe.onnx_graph import onnx_feed
 
     reference = build_reference(
         train_rows, inputs, importances=dict(facts.importances) or None
     )
     rows = check_rows if len(check_rows) else train_rows
-    # float32, as onnxruntime gives them: a score on a bin edge falls in the same bin.
-    scores = np.asarray(score_values(pipeline, rows, facts.task, facts.positive_class))
-    reference["scores"] = {
-        **numeric_profile(scores.astype(np.float32)),
-        "name": score_name(facts.task, facts.positive_class),
-    }
-    if classes or facts.task in ("clustering", "anomaly"):
-        predicted = np.asarray(pipeline.predict(rows)).astype(str).astype(object)
+    outputs = run_onnx(model, onnx_feed(rows, inputs))
+    scores = reference_score(facts.task, classes, facts.positive_class, outputs)
+    if scores is not None:
+        reference["scores"] = {
+            **numeric_profile(np.asarray(scores, np.float32)),
+            "name": score_name(facts.task, facts.positive_class),
+        }
+    if (classes or facts.task in ("clustering", "anomaly")) and "label" in outputs:
+        predicted = np.asarray(outputs["label"]).ravel().astype(str).astype(object)
         reference["predicted"] = categorical_profile(predicted, min_category_count=1)
     return reference
 

@@ -87,6 +87,7 @@ def export_run(
     exported = export_pipeline(
         pipeline, inputs, facts, train_rows=train_rows, check_rows=check_rows,
         reference_rows=x_all, score_rows=_score_reference_rows(problem, x_all, check_rows),
+        outcomes=None if y_all is None else list(np.asarray(y_all, dtype=object)),
         job=job.sub(0.1, 0.9),
         rules=reading_rules(
             opened.frame, inputs, file_spelling=_file_spelling(project, run.source_id)

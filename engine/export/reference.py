@@ -3,10 +3,14 @@
 It is stored inside the exported ONNX file and compared, later, with new data by the drift
 check, so two rules shape it:
 
-- **Reproducible bins.** A numeric column's bins are given by their ``edges`` alone and the
-  rule of :func:`bin_index`: bin 0 is ``(-inf, e0]``, bin ``i`` is ``(e[i-1], e[i]]``, the last
-  is ``(e_last, +inf)``. Edges are stored as the Python floats of float32 values, so the
-  float32 numbers the model reads fall on the same side of every edge now and later.
+- **Reproducible, tie-safe bins.** A numeric column's bins are given by their ``edges`` alone
+  and the rule of :func:`bin_index`: bin 0 is ``(-inf, e0]``, bin ``i`` is ``(e[i-1], e[i]]``,
+  the last is ``(e_last, +inf)``. Edges are stored as the Python floats of float32 values and
+  lie between two distinct values, never on one; a value shared by many rows (a point mass)
+  has a bin of its own. So a group of tied values stays in its bin however a runtime rounds it.
+- **Scores from the exported graph.** The reference of the model's scores is computed by
+  onnxruntime on the very graph the check runs (:func:`reference_score` turns its outputs
+  into the one number per row, for the export and the check alike).
 - **No raw rows.** Only counts, quantiles and categories seen at least ``min_category_count``
   times are kept; every rarer value is pooled into ``other``, so no personal value leaks.
 
@@ -81,7 +85,7 @@ def numeric_profile(values: np.ndarray, kind: str = "numeric") -> dict[str, Any]
         mean = float(np.mean(present))
         std = float(np.std(present))  # population standard deviation (ddof=0)
     quantiles[0], quantiles[-1] = present.min(), present.max()
-    edges, counts = _decile_bins(present, quantiles[_DECILES])
+    edges, counts = _decile_bins(present, _LEVELS[_DECILES] * present.size)
     profile.update(
         # min and max exactly: the drift check tests "outside the training range" against them.
         min=float(quantiles[0]),
@@ -94,34 +98,100 @@ def numeric_profile(values: np.ndarray, kind: str = "numeric") -> dict[str, Any]
     return profile
 
 
-def _decile_bins(present: np.ndarray, deciles: np.ndarray) -> tuple[list[float], list[int]]:
-    """Edges (float32 values as Python floats) and counts of the reference-decile bins.
+# A value held by at least this share of the present rows is a point mass: it gets a bin of
+# its own, so a group of tied values (a tree model's leaf, a code shared by many rows) is never
+# split by an edge and never sits on one.
+POINT_MASS_SHARE = 0.05
+# A decile edge is kept only when both bins it makes hold at least this share of the rows.
+MIN_BIN_SHARE = 0.02
 
-    Tied deciles collapse to one edge. An edge that would leave a bin empty in the reference
-    is dropped too (its bin merges with the neighbour): with 40% zeros and 60% ones the
-    interpolated 40% decile lies between them, and an empty reference bin would make the
-    drift check's PSI hinge on how it smooths empty bins. The same goes for a top edge at the
-    maximum. Every stored bin therefore holds at least one reference value.
+
+def _decile_bins(present: np.ndarray, deciles: np.ndarray) -> tuple[list[float], list[int]]:
+    """Tie-safe edges (float32 values as Python floats) and counts of the reference bins.
+
+    Every edge lies strictly *between* two distinct present values (at the float32 nearest
+    their midpoint), never on a value: a group of equal values, which a tree model or an
+    integer code makes common, stays whole, and a runtime that computes it a few ulps apart
+    (scikit-learn 0.00011880105, onnxruntime 0.00011885166) cannot carry it across an edge.
+    Point masses (``POINT_MASS_SHARE`` of the rows or more) get a bin of their own; the
+    deciles add edges where both resulting bins keep ``MIN_BIN_SHARE`` of the rows. Every
+    bin therefore holds reference values.
     """
-    with np.errstate(over="ignore"):
-        candidates = np.unique(deciles.astype(np.float32)).astype(np.float64)
-    candidates = candidates[np.isfinite(candidates)]  # a decile beyond float32 range: no edge
-    counts = np.bincount(bin_index(candidates, present), minlength=candidates.size + 1)
-    kept_edges: list[float] = []
-    kept_counts: list[int] = []
-    pending = 0
-    for j, edge in enumerate(candidates.tolist()):
-        pending += int(counts[j])
-        if pending > 0:  # (last kept edge, edge] holds values: a real bin
-            kept_edges.append(edge)
-            kept_counts.append(pending)
-            pending = 0
-    tail = pending + int(counts[-1])
-    if tail == 0 and kept_edges:  # nothing above the last edge: merge the top bin down
-        kept_edges.pop()
-        tail = kept_counts.pop()
-    kept_counts.append(tail)
-    return kept_edges, kept_counts
+    distinct, counts = np.unique(present, return_counts=True)
+    gaps = _gap_edges(distinct)  # gaps[k] separates distinct[k] from distinct[k + 1] (or NaN)
+    total = int(counts.sum())
+    if total == 0 or distinct.size < 2:
+        return [], [total]
+    cumulative = np.cumsum(counts)
+    chosen: set[int] = set()
+    for index in np.flatnonzero(counts >= POINT_MASS_SHARE * total).tolist():
+        chosen.update(k for k in (index - 1, index) if 0 <= k < distinct.size - 1)
+    minimum = max(MIN_BIN_SHARE * total, 1.0)
+    for level in deciles:
+        # The gap after the distinct value where the cumulative count reaches the decile.
+        k = int(np.searchsorted(cumulative, level, side="left"))
+        for gap in (k, k - 1):
+            if gap in chosen or not 0 <= gap < distinct.size - 1:
+                continue
+            lower = max((c for c in chosen if c < gap), default=-1)
+            upper = min((c for c in chosen if c > gap), default=distinct.size - 1)
+            low_count = cumulative[gap] - (cumulative[lower] if lower >= 0 else 0)
+            high_count = cumulative[upper] - cumulative[gap]
+            if low_count >= minimum and high_count >= minimum:
+                chosen.add(gap)
+                break
+    kept = sorted(k for k in chosen if np.isfinite(gaps[k]))
+    edges = [float(gaps[k]) for k in kept]
+    bounds = [cumulative[k] for k in kept]
+    kept_counts = np.diff([0, *bounds, total]).astype(int).tolist()
+    return edges, kept_counts
+
+
+def _gap_edges(distinct: np.ndarray) -> np.ndarray:
+    """For each pair of neighbouring distinct values, a float32 edge ``a <= e < b`` (NaN if none).
+
+    The midpoint rounded to float32, moved up to the smallest float32 not below ``a`` when
+    rounding fell under it; when no float32 lies in ``[a, b)`` (the model reads both values as
+    the same float32 number) there is no edge: NaN.
+    """
+    if distinct.size < 2:
+        return np.empty(0)
+    low, high = distinct[:-1], distinct[1:]
+    with np.errstate(over="ignore", invalid="ignore"):
+        middle = (low / 2 + high / 2).astype(np.float32)
+        floor = low.astype(np.float32)
+        floor = np.where(floor.astype(np.float64) < low,
+                         np.nextafter(floor, np.float32(np.inf)), floor)
+    edge = middle.astype(np.float64)
+    edge = np.where(edge < low, floor.astype(np.float64), edge)
+    edge = np.where(edge >= high, floor.astype(np.float64), edge)
+    ok = (edge >= low) & (edge < high) & np.isfinite(edge)
+    return np.where(ok, edge, np.nan)
+
+
+def reference_score(task: str, classes: Sequence[str], positive: str | None,
+                    outputs: Mapping[str, Any]) -> np.ndarray | None:
+    """The one number per row whose distribution the drift check follows, from graph outputs.
+
+    ``outputs`` are the ONNX outputs by name (``probabilities``, ``variable``, ``scores``).
+    Binary: the positive class's probability; multiclass: the top probability; regression:
+    the prediction; clustering: the distance to the nearest centre; anomaly: the score.
+    """
+    probabilities = outputs.get("probabilities")
+    if probabilities is not None and classes:
+        matrix = np.asarray(probabilities, np.float64)
+        if task == "binary":
+            labels = [str(c) for c in classes]
+            column = labels.index(str(positive)) if str(positive) in labels else 1
+            return matrix[:, column]
+        return matrix.max(axis=1)
+    if outputs.get("variable") is not None:
+        return np.asarray(outputs["variable"], np.float64).ravel()
+    if outputs.get("scores") is not None:
+        scores = np.asarray(outputs["scores"], np.float64)
+        scores = scores.reshape(scores.shape[0], -1)
+        return scores.min(axis=1) if task == "clustering" else scores[:, 0]
+    return None
 
 
 def categorical_profile(

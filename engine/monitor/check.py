@@ -24,6 +24,8 @@ from engine.export.score_input import ColumnConverter, model_text
 from engine.export.score_report import check_columns
 from engine.export.scoring_model import ScoringModel, load_scoring_model
 from engine.jobs import CancelToken, Job, ProgressCallback
+from engine.monitor.estimate import estimate_performance
+from engine.monitor.outcome import outcome_mix
 from engine.monitor.performance import check_performance, outputs_for_metric
 from engine.monitor.report import DriftReport
 from engine.monitor.rule import ColumnEvidence, judge_columns, judge_scores
@@ -118,6 +120,8 @@ class _CheckState:
             "binary", "multiclass", "regression") else None
         self.labelled = RowSample(settings.sample_rows, seed=2)
         self.score_sample = RowSample(_MEDIAN_SAMPLE, seed=3)
+        # Probabilities of a uniform sample of rows, for the estimate without labels.
+        self.probability_sample = RowSample(settings.sample_rows, seed=5)
         self.score_rate = 1.0
         self.scored = 0
         self._pick = np.random.default_rng(4)
@@ -149,6 +153,9 @@ class _CheckState:
         score = _score_values(self.model, outputs)
         if score is not None and self.score_tally is not None:
             self.score_sample.add({"score": self.score_tally.add(score)})
+        if self.model.probability_output and self.model.classes:
+            matrix = np.asarray(outputs[self.model.probability_output], np.float64)
+            self.probability_sample.add({f"p{j}": matrix[:, j] for j in range(matrix.shape[1])})
         if self.model.label_output:  # as the reference counts them: the model's own label
             labels = np.asarray(outputs[self.model.label_output]).ravel().astype(str)
             self.predicted.update(labels.tolist())
@@ -217,8 +224,13 @@ class _CheckState:
                 predicted_reference, self.predicted,
             )
         performance = self._performance()
+        outcome = None
+        if self.target is not None and len(self.labelled):
+            outcome = outcome_mix(self.reference.get("outcomes"), self.labelled.column("truth"),
+                                  settings)
+        estimate = self._estimate()
         level, sentence, advice, changed, major = headline(
-            columns, scores, performance, rows, settings
+            columns, scores, performance, rows, settings, outcome=outcome
         )
         return DriftReport(
             model=model.name,
@@ -234,11 +246,29 @@ class _CheckState:
             columns=tuple(columns),
             scores=scores,
             performance=performance,
+            outcome=outcome,
+            estimate=estimate,
             changed_weight=round(changed, 4),
             major_weight=round(major, 4),
             notes=tuple(notes),
             read_notes=tuple(read_notes),
             settings=settings.to_dict(),
+        )
+
+    def _estimate(self) -> Any:
+        """ROC AUC or accuracy expected from the probabilities (no labels needed)."""
+        model = self.model
+        columns = [self.probability_sample.column(f"p{j}") for j in range(len(model.classes))]
+        if model.metadata is None or not columns or not all(c.size for c in columns):
+            return None
+        metrics = model.metadata.metrics or {}
+        metric = metrics.get("primary") or "roc_auc"
+        training = (metrics.get("holdout") or {}).get(metric if metric in (
+            "roc_auc", "accuracy") else "roc_auc")
+        return estimate_performance(
+            metric, training, np.column_stack(columns), task=model.task,
+            classes=model.classes, positive=model.positive_class, threshold=model.threshold,
+            rounds=self.settings.bootstrap_rounds,
         )
 
     def _performance(self) -> Any:
@@ -260,6 +290,8 @@ class _CheckState:
                 task=model.task, classes=model.classes, positive=model.positive_class,
                 rounds=self.settings.bootstrap_rounds,
                 training_rows=_int_or_none((model.metadata.data or {}).get("holdout_rows")),
+                margin=self.settings.performance_margin,
+                margin_relative=self.settings.performance_margin_relative,
             )
         except (ValueError, KeyError):  # labels the metric cannot use: say nothing, not wrong
             return None
@@ -338,21 +370,15 @@ def _reference_of(model: ScoringModel) -> dict[str, Any]:
 
 
 def _score_values(model: ScoringModel, outputs: dict[str, Any]) -> np.ndarray | None:
-    """The one number per row the reference profiles (see engine.export.build.score_values)."""
-    if model.probability_output and model.classes:
-        matrix = np.asarray(outputs[model.probability_output], np.float64)
-        if model.task == "binary":
-            column = list(model.classes).index(model.positive_class) if (
-                model.positive_class in model.classes) else 1
-            return matrix[:, column]
-        return matrix.max(axis=1)
-    if model.value_output:
-        return np.asarray(outputs[model.value_output], np.float64).ravel()
-    if model.score_output:
-        scores = np.asarray(outputs[model.score_output], np.float64)
-        scores = scores.reshape(scores.shape[0], -1)
-        return scores.min(axis=1) if model.task == "clustering" else scores[:, 0]
-    return None
+    """The one number per row the reference profiles (the export's own rule)."""
+    from engine.export.reference import reference_score
+
+    named = {
+        "probabilities": outputs.get(model.probability_output or ""),
+        "variable": outputs.get(model.value_output or ""),
+        "scores": outputs.get(model.score_output or ""),
+    }
+    return reference_score(model.task, model.classes, model.positive_class, named)
 
 
 def _predicted_labels(model: ScoringModel, outputs: dict[str, Any]) -> np.ndarray | None:

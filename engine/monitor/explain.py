@@ -8,17 +8,46 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
 
 _EPOCH = dt.datetime(1970, 1, 1)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def number_kind(name: str, kind: str, profile: dict) -> str:
+    """How a column's numbers are read: "date", "year", "month" or "numeric".
+
+    Years (1974) and months (4) are whole numbers that a thousands separator or a percent
+    change would garble ("1,974 (+0%)", "month 4 -> 9 (+125%)"): a whole-number column named
+    like a year (``year``, ``yr``) within 1800..2200, or like a month (``month``, ``mo``)
+    within 1..12, is written as such.
+    """
+    if kind != "numeric":
+        return kind
+    low, high = profile.get("min"), profile.get("max")
+    if low is None or high is None or not (float(low).is_integer() and float(high).is_integer()):
+        return kind
+    words = set(re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower()))
+    if words & {"year", "yr", "yyyy"} and low >= 1800 and high <= 2200:
+        return "year"
+    if words & {"month", "mo", "mon", "mm"} and low >= 1 and high <= 12:
+        return "month"
+    return kind
 
 
 def value_text(value: float | None, kind: str = "numeric") -> str:
-    """A number as a person would write it (dates, a column of kind "date", as dates)."""
+    """A number as a person would write it (dates as dates, years and months plainly)."""
     if value is None or not math.isfinite(value):
         return "n/a"
+    if kind == "year":
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    if kind == "month":
+        if float(value).is_integer() and 1 <= value <= 12:
+            return f"{value:.0f} ({_MONTHS[int(value) - 1]})"
+        return f"{value:.1f}"
     if kind == "date":
         try:
             moment = _EPOCH + dt.timedelta(days=float(value))
@@ -49,6 +78,12 @@ def median_sentence(name: str, kind: str, before: float | None, after: float | N
         days = after - before
         if abs(days) >= 1:
             change = f" ({days:+,.0f} days)"
+    elif kind == "year":
+        years = after - before
+        if years:
+            change = f" ({years:+g} year{'s' if abs(years) != 1 else ''})"
+    elif kind == "month":
+        change = ""  # months are a cycle: a percent change means nothing
     elif before != 0:
         change = f" ({(after - before) / abs(before):+.0%})"
     return (f"median {name} {value_text(before, kind)} -> {value_text(after, kind)}{change}")
@@ -77,11 +112,18 @@ def missing_sentence(name: str, before: float, after: float) -> str:
 
 
 def unseen_sentence(name: str, share: float, examples: Sequence[tuple[str, int]],
-                    complete: bool) -> str:
-    """ "3.1% of rows have a region never seen in training: 'W' (62), 'NW' (3)"."""
+                    complete: bool, training_share: float | None = None) -> str:
+    """ "3.1% of rows have a region never seen in training: 'W' (62), 'NW' (3)".
+
+    When the training itself had values outside its list (rare ones pooled, e.g. tail
+    numbers), their share then is given beside: "42.5% ... (37.0% at training)".
+    """
     shown = ", ".join(f"{value!r} ({count:,})" for value, count in examples[:5])
     seen = "never seen in training" if complete else "not among the training categories"
-    return f"{percent(share, 1)} of rows have a {name} {seen}: {shown}"
+    before = ""
+    if not complete and training_share is not None:
+        before = f" ({percent(training_share, 1)} at training)"
+    return f"{percent(share, 1)} of rows have a {name} {seen}{before}: {shown}"
 
 
 def range_sentence(name: str, kind: str, below: int, above: int, present: int,
@@ -117,3 +159,40 @@ def quantile(values: np.ndarray, level: float) -> float | None:
     if present.size == 0:
         return None
     return float(np.quantile(present, level))
+
+
+
+def period_sentences(name: str, profile: dict, sample: np.ndarray) -> list[str]:
+    """What a date column that moved forward says: the newer period, a gap, new months.
+
+    ``profile`` is the column's reference (days since 1970), ``sample`` the new values.
+    """
+    present = sample[np.isfinite(sample)] if sample.size else sample
+    if present.size == 0:
+        return []
+    quantiles = profile.get("quantiles") or []
+    before = quantiles[50] if len(quantiles) == 101 else None
+    after = float(np.median(present))
+    sentences = [f"{name} covers a newer period (median {value_text(before, 'date')} -> "
+                 f"{value_text(after, 'date')}): dates move forward, so this is expected, "
+                 "not drift"]
+    last, first = profile.get("max"), float(present.min())
+    if last is not None and first - last > 1:
+        sentences.append(f"there is a gap of {first - last:,.0f} days between the training's "
+                         f"last {name} ({value_text(last, 'date')}) and this file's first "
+                         f"({value_text(first, 'date')})")
+    trained = {_month(q) for q in quantiles if q is not None}
+    new = {_month(v) for v in present.tolist()}
+    unseen = sorted(m for m in new - trained if m is not None)
+    if trained and unseen:
+        sentences.append(f"this file covers months the training data did not "
+                         f"({', '.join(_MONTHS[m - 1] for m in unseen)}): seasonal effects may "
+                         "differ, so compare with the same months of an earlier year")
+    return sentences
+
+
+def _month(days: float) -> int | None:
+    try:
+        return (_EPOCH + dt.timedelta(days=float(days))).month
+    except (OverflowError, ValueError):
+        return None

@@ -130,13 +130,25 @@ def _opening(report: DriftReport) -> str:
 
 def _performance(report: DriftReport) -> str:
     check = report.performance
+    outcome = ""
+    if report.outcome is not None:
+        outcome = f"<p class='performance'>{_e(report.outcome.sentence[0].upper())}" + _e(
+            report.outcome.sentence[1:]) + ".</p>"
     if check is None:
-        return ""
+        estimate = report.estimate
+        if estimate is None:
+            return outcome
+        return ("<h2>Performance estimated without labels</h2><p class='performance'>"
+                f"{_e(estimate.sentence[0].upper() + estimate.sentence[1:])}. It assumes the "
+                "model's probabilities are still calibrated: a change in how the inputs "
+                "relate to the outcome shows only with labels.</p>" + outcome)
     worse = " worse" if check.worse else ""
-    verdict = ("The model does measurably worse than at training."
-               if check.worse else "The model does not do measurably worse than at training.")
+    # The sentence already says "does worse" when it does: no second sentence saying it.
+    verdict = "" if check.worse else (
+        " The model does not do worse than at training beyond chance and the margin that "
+        "matters.")
     return (f"<h2>Performance on the labelled rows</h2><p class='performance{worse}'>"
-            f"{_e(check.sentence.rstrip('.'))}. {verdict}</p>")
+            f"{_e(check.sentence.rstrip('.'))}.{verdict}</p>" + outcome)
 
 
 def _overview(report: DriftReport) -> str:

@@ -33,6 +33,8 @@ def check_performance(
     rounds: int,
     seed: int = 0,
     training_rows: int | None = None,
+    margin: float = 0.02,
+    margin_relative: float = 0.05,
 ) -> PerformanceCheck | None:
     """The metric on the labelled rows with its bootstrap interval (None when not computable).
 
@@ -40,7 +42,9 @@ def check_performance(
     ``probabilities`` (one column per class in ``classes``). Rows whose truth is missing are
     left out. ``training_rows`` is how many held-out rows gave the ``training`` figure: it
     has sampling error of its own, which the "worse" verdict must allow for (see
-    :func:`measurably_worse`).
+    :func:`measurably_worse`). The model is *worse* only when the drop is also larger than
+    the business margin: ``margin`` points of a 0-to-1 metric, ``margin_relative`` of the
+    training figure for an error metric (:func:`relevant_drop`).
     """
     from engine.problem.metrics import metric_info, score
 
@@ -66,9 +70,11 @@ def check_performance(
     count = truth.size
     better_high = info.greater_is_better
     worse = False
+    needed = relevant_drop(metric, training, margin, margin_relative)
     if training is not None and low is not None and high is not None:
+        drop = training - float(now) if better_high else float(now) - training
         worse = measurably_worse(training, float(now), low, high, count, training_rows,
-                                 better_high)
+                                 better_high) and drop > needed
     return PerformanceCheck(
         metric=metric,
         label=info.label,
@@ -78,9 +84,22 @@ def check_performance(
         high=high,
         rows=int(count),
         worse=worse,
-        sentence=_sentence(info.label, training, now, low, high, count, worse),
+        sentence=_sentence(info.label, training, now, low, high, count, worse, needed),
         greater_is_better=better_high,
     )
+
+
+# Metrics on a 0-to-1 scale, where a margin in points makes sense; the others (errors in the
+# target's units, log loss) get a margin relative to the training figure.
+_UNBOUNDED = frozenset({"rmse", "mae", "mape", "log_loss"})
+
+
+def relevant_drop(metric: str, training: float | None, margin: float,
+                  margin_relative: float) -> float:
+    """The smallest drop of ``metric`` that matters to a business (see DriftSettings)."""
+    if metric in _UNBOUNDED:
+        return margin_relative * abs(training) if training is not None else 0.0
+    return margin
 
 
 # A drop counts when it exceeds 2.58 standard errors (the rule's 1% level, as for drift).
@@ -110,7 +129,7 @@ def _known_truth(truth: np.ndarray, task: str) -> np.ndarray:
 
 
 def _sentence(label: str, training: float | None, now: float, low: float | None,
-              high: float | None, rows: int, worse: bool) -> str:
+              high: float | None, rows: int, worse: bool, needed: float) -> str:
     def number(value: float) -> str:
         return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
@@ -120,7 +139,8 @@ def _sentence(label: str, training: float | None, now: float, low: float | None,
         parts.append(f"95% interval {number(low)} to {number(high)}")
     sentence = ", ".join(parts) + f" (on {rows:,} labelled rows)"
     if worse:
-        sentence += ": the model does measurably worse than at training"
+        sentence += (f": the model does worse than at training, by more than chance and more "
+                     f"than the {number(needed)} that matters")
     return sentence
 
 

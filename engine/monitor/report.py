@@ -61,6 +61,7 @@ class ColumnDrift:
     middle: float | str | None = None
     integrity: tuple[str, ...] = ()
     findings: tuple[str, ...] = ()
+    newer_period: bool = False  # a date column that moved forward: a later period, not drift
 
     @property
     def severity(self) -> int:
@@ -111,6 +112,37 @@ class PerformanceCheck:
 
 
 @dataclass(frozen=True)
+class OutcomeMix:
+    """With labels: the share of each outcome at training and now (prior shift when changed)."""
+
+    before: dict[str, float]
+    after: dict[str, float]
+    rows: int
+    p_value: float | None
+    changed: bool
+    sentence: str
+
+
+@dataclass(frozen=True)
+class PerformanceEstimate:
+    """Without labels: the metric expected from the model's own probabilities (CBPE-style).
+
+    If the probabilities are calibrated, a row scored 0.8 is positive four times in five,
+    so the expected confusion counts, and from them ROC AUC or accuracy, follow from the
+    scores alone. ``low`` .. ``high`` is the 95% bootstrap interval over the rows.
+    """
+
+    metric: str
+    label: str
+    training: float | None
+    estimate: float
+    low: float | None
+    high: float | None
+    rows: int
+    sentence: str
+
+
+@dataclass(frozen=True)
 class DriftReport:
     """Everything a drift check found (see the module docstring)."""
 
@@ -127,6 +159,8 @@ class DriftReport:
     columns: tuple[ColumnDrift, ...]
     scores: ScoreDrift | None
     performance: PerformanceCheck | None = None
+    outcome: OutcomeMix | None = None
+    estimate: PerformanceEstimate | None = None
     changed_weight: float = 0.0
     major_weight: float = 0.0
     notes: tuple[str, ...] = ()
@@ -164,6 +198,10 @@ class DriftReport:
         values["scores"] = _scores(scores) if scores else None
         performance = values.get("performance")
         values["performance"] = PerformanceCheck(**performance) if performance else None
+        outcome = values.get("outcome")
+        values["outcome"] = OutcomeMix(**outcome) if outcome else None
+        estimate = values.get("estimate")
+        values["estimate"] = PerformanceEstimate(**estimate) if estimate else None
         values["notes"] = tuple(values.get("notes", ()))
         values["read_notes"] = tuple(values.get("read_notes", ()))
         return cls(**values)

@@ -25,6 +25,7 @@ from engine.monitor.statistics import (
     benjamini_hochberg,
     categories_p,
     chi_square_p,
+    ordered_p,
     proportion_p,
     psi,
     share_change_error,
@@ -48,9 +49,22 @@ class ColumnEvidence:
     categories_complete: bool = True
 
 
+def psi_threshold(weight: float, settings: DriftSettings) -> float:
+    """The PSI at which a column carrying ``weight`` of the importance has changed.
+
+    ``psi_changed`` for a column the model does not use, falling linearly to
+    ``psi_important`` at ``importance_full`` of the importance and beyond: a 0.2-sd move
+    (PSI about 0.04) in the column the model relies on most is a change worth reporting,
+    the same move in a minor column is not. The test (p < alpha) must still agree, so the
+    false-alarm rate stays at the test's level.
+    """
+    share = min(max(weight, 0.0) / settings.importance_full, 1.0)
+    return (1 - share) * settings.psi_changed + share * settings.psi_important
+
+
 def distribution_status(
     psi_value: float, p_adjusted: float, present: int, settings: DriftSettings,
-    share_move: float = 0.0, share_margin: float = 0.0,
+    share_move: float = 0.0, share_margin: float = 0.0, weight: float = 0.0,
 ) -> str:
     """The verdict on one distribution: effect and test must agree."""
     if present < settings.min_rows:
@@ -61,7 +75,8 @@ def distribution_status(
         return MAJOR
     # A share move counts when the upper end of its 95% interval reaches the threshold: a real
     # 10-point move then shows from a few hundred rows, while the test keeps noise out.
-    if psi_value >= settings.psi_changed or share_move + 2 * share_margin >= settings.share_change:
+    if (psi_value >= psi_threshold(weight, settings)
+            or share_move + 2 * share_margin >= settings.share_change):
         return CHANGED
     return STABLE
 
@@ -84,7 +99,7 @@ def judge_columns(
         test = tests[index]
         status = distribution_status(
             test["psi"], adjusted[index], item.tally.present, settings,
-            test.get("move", 0.0), test.get("margin", 0.0),
+            test.get("move", 0.0), test.get("margin", 0.0), weights[index],
         )
         integrity: list[str] = []
         findings: list[str] = []
@@ -101,7 +116,15 @@ def judge_columns(
             integrity.append("out of range")
         if item.retyped:
             integrity.append("retyped")
+        newer = _newer_period(item, test, status, out, integrity)
+        if newer:
+            # Dates move forward by nature: a later period is not drift, and values after the
+            # training's last date are expected, not an extraction problem.
+            status = STABLE
+            integrity = [i for i in integrity if i != "out of range" or out["below"]]
         findings.extend(_findings(item, test, status, integrity, miss, new))
+        if newer:
+            findings[:0] = newer
         columns.append(
             ColumnDrift(
                 name=item.name,
@@ -133,6 +156,7 @@ def judge_columns(
                 middle=test.get("middle"),
                 integrity=tuple(integrity),
                 findings=tuple(findings),
+                newer_period=bool(newer),
             )
         )
     return columns
@@ -180,6 +204,17 @@ def judge_scores(
     )
 
 
+def numeric_p(reference: np.ndarray, current: np.ndarray) -> float:
+    """The test of an ordered (numeric or date) column: any change of shape, or a shift.
+
+    The chi-square test on the bins catches any change of shape; the rank test on the same
+    ordered bins has far more power for a plain shift. Bonferroni over the two keeps it a
+    valid p-value.
+    """
+    return float(min(1.0, 2 * min(chi_square_p(reference, current),
+                                  ordered_p(reference, current))))
+
+
 def importance_weights(importances: Sequence[float | None]) -> list[float]:
     """Each column's share of the importance (negatives as 0; equal shares when none known)."""
     values = np.asarray([max(v, 0.0) if v is not None else 0.0 for v in importances])
@@ -225,10 +260,11 @@ def _distribution(item: ColumnEvidence) -> dict[str, Any]:
     quantiles = tally.profile.get("quantiles") or []
     return {
         "psi": psi(reference, current) if current.sum() else 0.0,
-        "p": chi_square_p(reference, current),
+        "p": numeric_p(reference, current),
         "reference": reference,
         "current": current,
-        "bins": _bin_labels(tally.edges, item.kind, _whole_numbers(tally.profile, tally.edges)),
+        "bins": _bin_labels(tally.edges, explain.number_kind(item.name, item.kind, tally.profile),
+                            _whole_numbers(tally.profile, tally.edges)),
         "reference_middle": _round(quantiles[50]) if len(quantiles) == 101 else None,
         "middle": _round(explain.quantile(item.sample, 0.5)),
         "reference_spread": (quantiles[10], quantiles[90]) if len(quantiles) == 101 else None,
@@ -283,10 +319,31 @@ def _out_of_range(item: ColumnEvidence) -> dict[str, Any]:
             "above": tally.above}
 
 
+def _newer_period(item: ColumnEvidence, test: dict[str, Any], status: str,
+                  out: dict[str, Any], integrity: list[str]) -> list[str]:
+    """Sentences for a date column that moved forward (empty when it did not).
+
+    A date column whose values moved later (the median moved forward, or values lie after
+    the training's last date) describes a newer period. What is worth checking then is a
+    gap between the periods and months the training never covered (seasonality).
+    """
+    if item.kind != "date" or isinstance(item.tally, CategoricalTally):
+        return []
+    before, after = test.get("reference_middle"), test.get("middle")
+    moved = status in (CHANGED, MAJOR) and before is not None and after is not None and (
+        after > before)
+    later = "out of range" in integrity and out["above"] > out["below"]
+    if not (moved or later):
+        return []
+    profile = item.tally.profile
+    return explain.period_sentences(item.name, profile, item.sample)
+
+
 def _findings(item: ColumnEvidence, test: dict[str, Any], status: str,
               integrity: list[str], miss: dict[str, Any], new: dict[str, Any]) -> list[str]:
     sentences: list[str | None] = []
-    name, kind = item.name, item.kind
+    name = item.name
+    kind = explain.number_kind(name, item.kind, item.tally.profile)
     if status in (CHANGED, MAJOR):
         if isinstance(item.tally, CategoricalTally):
             if "category" in test:
@@ -303,7 +360,8 @@ def _findings(item: ColumnEvidence, test: dict[str, Any], status: str,
         sentences.append(explain.missing_sentence(name, miss["before"], miss["after"]))
     if "new categories" in integrity or (new.get("unseen", 0) > 0 and new["examples"]):
         sentences.append(explain.unseen_sentence(
-            name, new.get("unseen", 0.0), new["examples"], item.categories_complete))
+            name, new.get("unseen", 0.0), new["examples"], item.categories_complete,
+            new.get("before")))
     if "out of range" in integrity:
         tally = item.tally
         sentences.append(explain.range_sentence(
@@ -318,8 +376,9 @@ def _bin_labels(edges: np.ndarray, kind: str, whole: tuple[float, float] | None 
                 ) -> list[str]:
     """Words for the bins of :func:`engine.export.reference.bin_index`.
 
-    ``whole`` is the (min, max) of a column of whole numbers: bin (2, 3] is then just "3",
-    (3, 6] is "4 to 6", and an end bin holding one value is named by it.
+    ``whole`` is the (min, max) of a column of whole numbers: the bin (2.5, 3.5] is then
+    just "3", (3.5, 6.5] is "4 to 6", and the end bins run from the minimum and to the
+    maximum.
     """
     values = [explain.value_text(float(e), kind) for e in edges]
     if not values:
@@ -328,21 +387,21 @@ def _bin_labels(edges: np.ndarray, kind: str, whole: tuple[float, float] | None 
         middle = [f"{values[i - 1]} - {values[i]}" for i in range(1, len(values))]
         return [f"<= {values[0]}", *middle, f"> {values[-1]}"]
     low, high = whole
-    labels = [values[0] if edges[0] == low else f"<= {values[0]}"]
-    for i in range(1, len(values)):
-        start = float(edges[i - 1]) + 1
-        labels.append(values[i] if start == edges[i] else
-                      f"{explain.value_text(start)} to {values[i]}")
-    top = float(edges[-1]) + 1
-    labels.append(explain.value_text(top) if top == high else f"> {values[-1]}")
+    starts = [low, *(np.floor(edges) + 1).tolist()]
+    ends = [*np.floor(edges).tolist(), high]
+    labels = []
+    for start, end in zip(starts, ends, strict=True):
+        first, last = explain.value_text(start, kind), explain.value_text(end, kind)
+        labels.append(first if start >= end else f"{first} to {last}")
     return labels
 
 
 def _whole_numbers(profile: dict[str, Any], edges: np.ndarray) -> tuple[float, float] | None:
     """(min, max) when the column holds whole numbers only (as far as the reference says)."""
     low, high = profile.get("min"), profile.get("max")
-    ends = [low, high, *edges.tolist()]
-    if profile.get("kind") != "numeric" or any(
+    quantiles = profile.get("quantiles") or []
+    ends = [low, high, *quantiles[::10]]
+    if profile.get("kind") != "numeric" or edges.size == 0 or any(
             v is None or not float(v).is_integer() for v in ends):
         return None
     return float(low), float(high)

@@ -8,7 +8,8 @@ Why these defaults (measured on generated data, ``../shared/notes/drift-facts.md
   (a meaningless 0.02-sd shift is "significant" at 1M rows), so a column changes only when
   both agree;
 - PSI 0.1 is about a 0.3-sd mean shift and 0.25 about 0.5 sd, the usual "watch" and "act"
-  levels; PSI misses a 10-point move between two big categories (0.08), hence the share rule.
+  levels, lowered for the columns the model relies on most (``psi_important``); PSI misses
+  a 10-point move between two big categories (0.08), hence the share rule.
 """
 
 from __future__ import annotations
@@ -33,7 +34,18 @@ class DriftSettings:
       few hundred rows; the test keeps chance moves out.
     - ``major_share_change``: a category share move that counts as major.
     - ``alpha``: the chi-square test's level, after Benjamini-Hochberg across columns.
-    - ``min_rows``: fewer present values than this and a column is "not enough rows to judge".
+    - ``min_rows``: fewer present values than this and a column is "not enough rows to judge"
+      (and a file with fewer rows is not judged: exit code 6). From 30 rows up the tests are
+      exact (permutation) where counts are small, and a small file's verdict says how large a
+      change it could have missed.
+    - ``psi_important``: the PSI at which a column carrying ``importance_full`` (50%) or more
+      of the model's importance has changed; between no importance and that share the
+      threshold falls linearly from ``psi_changed``. A small move in the column the model
+      relies on most matters (0.2 sd is PSI about 0.04); the test still has to agree.
+    - ``performance_margin``: the drop of a 0-to-1 metric (ROC AUC, accuracy, F1...) that
+      matters to a business (0.02 = 2 points); ``performance_margin_relative`` the same for
+      error metrics (RMSE, MAE, log loss), as a share of the training figure. Performance is
+      "worse" only when the drop is beyond both the sampling error and this margin.
     - ``missing_change``: a change in a column's missing rate (0.05 = 5 points) that is
       reported as an integrity problem (when the test agrees).
     - ``new_category_share``: the share of rows with categories outside the training list,
@@ -57,7 +69,11 @@ class DriftSettings:
     share_change: float = 0.10
     major_share_change: float = 0.25
     alpha: float = 0.01
-    min_rows: int = 200
+    min_rows: int = 30
+    psi_important: float = 0.025
+    importance_full: float = 0.50
+    performance_margin: float = 0.02
+    performance_margin_relative: float = 0.05
     missing_change: float = 0.05
     new_category_share: float = 0.01
     out_of_range_share: float = 0.01
@@ -74,6 +90,11 @@ class DriftSettings:
              "share_change must be > 0 and <= major_share_change <= 1"),
             (0 < self.alpha < 1, "alpha must be between 0 and 1"),
             (self.min_rows >= 1, "min_rows must be at least 1"),
+            (0 < self.psi_important <= self.psi_changed,
+             "psi_important must be > 0 and <= psi_changed"),
+            (0 < self.importance_full <= 1, "importance_full must be between 0 and 1"),
+            (self.performance_margin >= 0 and self.performance_margin_relative >= 0,
+             "performance margins must be >= 0"),
             (0 < self.missing_change <= 1, "missing_change must be between 0 and 1"),
             (0 < self.new_category_share <= 1, "new_category_share must be between 0 and 1"),
             (0 < self.out_of_range_share <= 1, "out_of_range_share must be between 0 and 1"),

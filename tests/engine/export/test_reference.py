@@ -42,7 +42,7 @@ def _check_bins(profile: dict, values: np.ndarray) -> None:
     present = int(np.isfinite(values).sum())
     edges, counts = profile["bins"]["edges"], profile["bins"]["counts"]
     assert len(counts) == len(edges) + 1
-    assert len(edges) <= 9
+    assert len(edges) <= 49  # 9 deciles plus two edges around each of at most 20 point masses
     assert sum(counts) == present == profile["rows"] - profile["missing"]
     assert all(isinstance(edge, float) for edge in edges)
     assert edges == sorted(set(edges))
@@ -80,17 +80,34 @@ def test_bin_rule_puts_a_value_on_an_edge_in_the_lower_bin() -> None:
     assert bin_index([], np.array([3.0, np.nan])).tolist() == [0, -1]
 
 
-def test_bins_reproduce_exactly_from_stored_json_on_values_sitting_on_edges() -> None:
-    # Integer-valued float32 data put many values exactly on the decile edges; 0.1 steps make
-    # edges that are not exact doubles: both must land on the same side after the round trip.
+def test_edges_lie_between_distinct_values_and_reproduce_from_stored_json() -> None:
+    # Integer codes and 0.1 steps (not exact doubles): no value may sit on an edge, and the
+    # stored edges must recount the same after the JSON round trip.
     rng = np.random.default_rng(2)
     for values in (
         rng.integers(0, 40, 10_000).astype(np.float32),
         (rng.integers(0, 1000, 10_000) / 10).astype(np.float32),
     ):
         stored = _round_trip(numeric_profile(values))
-        assert np.isin(values, stored["bins"]["edges"]).sum() > 100  # really on the edges
+        assert len(stored["bins"]["edges"]) >= 8
+        assert not np.isin(values, stored["bins"]["edges"]).any()
         assert _recount(stored, values) == stored["bins"]["counts"]
+
+
+def test_a_tied_group_cannot_cross_an_edge_when_a_runtime_rounds_it_differently() -> None:
+    """Issue 16: 16% of rows shared one score, 0.00011880105 in scikit-learn and 0.00011885166
+    in onnxruntime; the decile edge sat on it, the group changed bin and PSI was 1.38."""
+    rng = np.random.default_rng(5)
+    reference = rng.beta(0.5, 3, 10_000).astype(np.float32)
+    reference[:1600] = np.float32(0.00011880105)
+    reference[1600:2000] = np.float32(0.03125)  # a second, smaller group
+    profile = _round_trip(numeric_profile(reference))
+    again = reference.copy()
+    again[:1600] = np.float32(0.00011885166)  # the other runtime's value of the same group
+    again[1600:2000] = np.nextafter(np.float32(0.03125), np.float32(1))  # one ulp up
+    assert _recount(profile, again) == profile["bins"]["counts"]
+    point = np.searchsorted(profile["bins"]["edges"], 0.00011880105)
+    assert profile["bins"]["counts"][point] == 1600  # the group has a bin of its own
 
 
 def test_tied_values_collapse_edges() -> None:
@@ -99,9 +116,9 @@ def test_tied_values_collapse_edges() -> None:
     values[7000:] = rng.exponential(5, 3000).astype(np.float32) + 0.5  # 70% zeros
     profile = numeric_profile(values)
     _check_bins(profile, values)
-    assert profile["bins"]["edges"][0] == 0.0
+    assert 0.0 < profile["bins"]["edges"][0] < float(values[7000:].min())  # between values
     assert profile["bins"]["counts"][0] == 7000
-    assert len(profile["bins"]["edges"]) == 3  # 0 (for 10%..70%), 80%, 90%
+    assert len(profile["bins"]["edges"]) == 3  # after 0 (10%..70%), 80%, 90%
 
 
 def test_an_edge_that_would_leave_an_empty_bin_is_dropped() -> None:
@@ -109,7 +126,7 @@ def test_an_edge_that_would_leave_an_empty_bin_is_dropped() -> None:
     # deciles equal the maximum. Two bins remain, both holding reference rows.
     values = np.array([0.0] * 4000 + [1.0] * 6000, dtype=np.float32)
     profile = numeric_profile(values)
-    assert profile["bins"] == {"edges": [0.0], "counts": [4000, 6000]}
+    assert profile["bins"] == {"edges": [0.5], "counts": [4000, 6000]}
     constant = numeric_profile(np.full(500, 7.25, dtype=np.float32))
     assert constant["bins"] == {"edges": [], "counts": [500]}
     assert constant["std"] == 0.0 and constant["quantiles"] == [7.25] * 101

@@ -160,11 +160,20 @@ def test_a_column_with_every_value_missing(churn_model, quarter, tmp_path) -> No
     assert "age is missing in 100.0% of rows" in column.findings[0]
 
 
-def test_fifty_rows_are_not_enough_to_judge(churn_model, quarter, tmp_path) -> None:
-    report = check_drift(churn_model[1], _write(quarter.head(50), tmp_path / "fifty.csv"))
+def test_twenty_rows_are_not_judged(churn_model, quarter, tmp_path) -> None:
+    report = check_drift(churn_model[1], _write(quarter.head(20), tmp_path / "twenty.csv"))
     assert report.level == "too few rows"
-    assert report.headline.startswith("50 rows are not enough to judge drift")
+    assert report.headline.startswith("20 rows are too few to judge drift")
     assert all(c.status == "too few rows" for c in report.columns)
+
+
+def test_fifty_rows_are_judged_and_say_their_uncertainty(churn_model, quarter,
+                                                         tmp_path) -> None:
+    """Issue 16: small files were refused under 200 rows; from 30 rows they are judged."""
+    report = check_drift(churn_model[1], _write(quarter.head(50), tmp_path / "fifty.csv"))
+    assert report.level == "stable"
+    assert all(c.status != "too few rows" for c in report.columns)
+    assert "too few rows to rule out a change under about" in report.headline
 
 
 def test_an_empty_file_is_refused(churn_model, quarter, tmp_path) -> None:

@@ -70,7 +70,44 @@ def test_the_project_keeps_the_history(churn_model, model, sample_dir, tmp_path,
         assert [row.level for row in opened.list_drift_checks("churn")] == ["stable", "stable"]
 
 
-@pytest.mark.parametrize("problem", ["fifty rows", "missing columns", "not a model",
+def test_too_few_rows_exit_6_not_judged(model, sample_dir, tmp_path, capsys) -> None:
+    """Issue 16: "could not judge" has its own exit code, not the error code 2."""
+    from engine.exit_codes import NOT_JUDGED
+
+    frame = pd.read_csv(sample_dir / "churn_next_quarter.csv", dtype=str,
+                        keep_default_na=False)
+    data = tmp_path / "data.csv"
+    frame.head(20).to_csv(data, index=False)
+    code = main(["drift", str(model), str(data), "--quiet", "--no-history"])
+    assert code == NOT_JUDGED == 6
+    assert "20 rows are too few to judge drift" in capsys.readouterr().out
+
+
+def test_json_dash_writes_the_report_to_stdout(model, sample_dir, tmp_path, capsys,
+                                               monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = sample_dir / "churn_next_quarter.csv"
+    code = main(["drift", str(model), str(data), "--quiet", "--no-history", "--json", "-"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert json.loads(captured.out)["level"] == "stable"
+    assert "STABLE:" in captured.err
+    assert not (tmp_path / "-").exists()
+
+
+def test_an_internal_error_exits_3(model, sample_dir, capsys, monkeypatch) -> None:
+    import engine.monitor.check as check
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(check, "judge_columns", broken)
+    code = main(["drift", str(model), str(sample_dir / "churn_next_quarter.csv"), "--quiet",
+                 "--no-history"])
+    assert code == 3
+
+
+@pytest.mark.parametrize("problem", ["missing columns", "not a model",
                                      "damaged history", "no folder for the report"])
 def test_every_error_exits_2_with_a_message(problem, model, sample_dir, tmp_path, capsys):
     frame = pd.read_csv(sample_dir / "churn_next_quarter.csv", dtype=str,
@@ -79,10 +116,7 @@ def test_every_error_exits_2_with_a_message(problem, model, sample_dir, tmp_path
     frame.to_csv(data, index=False)
     args = ["drift", str(model), str(data), "--quiet"]
     expected = ""
-    if problem == "fifty rows":
-        frame.head(50).to_csv(data, index=False)
-        expected = "50 rows are not enough to judge drift"
-    elif problem == "missing columns":
+    if problem == "missing columns":
         frame.drop(columns=["tenure_months"]).to_csv(data, index=False)
         expected = "has no column 'tenure_months'"
     elif problem == "not a model":

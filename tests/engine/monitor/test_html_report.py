@@ -142,7 +142,7 @@ def test_advanced_section_holds_the_statistics_and_settings(shifted: DriftReport
     assert rows["age"][5] == "2.8% → 19.4%"
     assert f"PSI {shifted.scores.psi:.4f}" in advanced
     settings = dict(row for row in _body_rows(page, "settings"))
-    assert settings["psi_changed"] == "0.1" and settings["min_rows"] == "200"
+    assert settings["psi_changed"] == "0.1" and settings["min_rows"] == "30"
 
 
 def test_user_text_is_escaped(shifted: DriftReport) -> None:

@@ -101,12 +101,54 @@ def test_settings_refuse_unknown_names_and_nonsense() -> None:
 def test_bins_are_named_in_the_data_s_units() -> None:
     from engine.monitor.rule import _bin_labels, _whole_numbers
 
-    edges = np.array([0.0, 1.0, 2.0, 5.0])
+    # Edges lie between distinct values (the reference's tie-safe bins).
+    edges = np.array([0.5, 1.5, 2.5, 5.5])
     whole = _whole_numbers({"kind": "numeric", "min": 0.0, "max": 9.0}, edges)
-    assert _bin_labels(edges, "numeric", whole) == ["0", "1", "2", "3 to 5", "> 5"]
-    yes_no = _whole_numbers({"kind": "numeric", "min": 0.0, "max": 1.0}, np.array([0.0]))
-    assert _bin_labels(np.array([0.0]), "numeric", yes_no) == ["0", "1"]
+    assert _bin_labels(edges, "numeric", whole) == ["0", "1", "2", "3 to 5", "6 to 9"]
+    yes_no = _whole_numbers({"kind": "numeric", "min": 0.0, "max": 1.0}, np.array([0.5]))
+    assert _bin_labels(np.array([0.5]), "numeric", yes_no) == ["0", "1"]
+    built = _whole_numbers({"kind": "numeric", "min": 1872.0, "max": 2010.0},
+                           np.array([1950.5]))
+    assert _bin_labels(np.array([1950.5]), "year", built) == ["1872 to 1950", "1951 to 2010"]
     prices = np.array([24.4, 28.8])
     assert _whole_numbers({"kind": "numeric", "min": 15.0, "max": 99.5}, prices) is None
     assert _bin_labels(prices, "numeric") == ["<= 24.4", "24.4 - 28.8", "> 28.8"]
     assert _bin_labels(np.array([19000.0]), "date") == ["<= 2022-01-08", "> 2022-01-08"]
+
+
+def test_the_exact_test_agrees_with_chi_square_on_large_counts_and_is_seeded() -> None:
+    from engine.monitor.statistics import permutation_p
+
+    reference = np.array([500, 480, 510, 520, 490])
+    current = np.array([120, 80, 100, 110, 90])
+    exact = permutation_p(reference, current)
+    assert exact == permutation_p(reference, current)  # same counts, same p
+    assert abs(exact - chi_square_p(reference, current)) < 0.03
+
+
+def test_small_counts_use_the_exact_test_which_keeps_its_level() -> None:
+    """30-row files: under no change, p < 0.01 in about 1% of draws, not more."""
+    rng = np.random.default_rng(4)
+    shares_ = np.full(10, 0.1)
+    reference = rng.multinomial(5000, shares_)
+    hits = sum(chi_square_p(reference, rng.multinomial(30, shares_)) < 0.01 for _ in range(300))
+    assert hits <= 9
+
+
+def test_the_rank_test_on_ordered_bins_matches_mann_whitney() -> None:
+    from scipy.stats import mannwhitneyu
+
+    from engine.monitor.statistics import ordered_p
+
+    rng = np.random.default_rng(6)
+    before, after = rng.integers(0, 10, 3000), rng.integers(1, 11, 400)
+    p = ordered_p(np.bincount(before, minlength=11), np.bincount(after, minlength=11))
+    expected = mannwhitneyu(before, after, use_continuity=False).pvalue
+    assert p == pytest.approx(expected, rel=1e-6)
+
+
+def test_the_detectable_shift_shrinks_with_rows() -> None:
+    from engine.monitor.statistics import detectable_shift
+
+    shifts = [detectable_shift(n, 5000) for n in (30, 100, 1000)]
+    assert shifts[0] > shifts[1] > shifts[2] > 0
