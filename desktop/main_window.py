@@ -85,9 +85,15 @@ class MainWindow(QMainWindow):
         self.steps = StepPanels(
             self.runner, self.nav, self.data_panel, self.stack, self, settings=self.settings
         )
+        self.steps.table_switched.connect(self._table_switched)
         central = QWidget()
         layout = QHBoxLayout(central)
-        layout.addWidget(self.nav)
+        side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        self.steps.table_label.setFixedWidth(self.nav.width())
+        side.addWidget(self.steps.table_label)
+        side.addWidget(self.nav, 1)
+        layout.addLayout(side)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -283,6 +289,12 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         name = self.project.path.stem if self.project else "no project"
         self.setWindowTitle(f"{name} - Gristmill")
+
+    def _table_switched(self, name: str) -> None:
+        self.statusBar().showMessage(
+            f"Now working on {name}: every step shows this table's problem, models and checks.",
+            10_000,
+        )
 
     def _data_shown(self, shown: bool) -> None:
         self.nav.set_status("Data", "done" if shown else "to do")
