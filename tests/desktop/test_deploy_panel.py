@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from desktop.panels.deploy_panel import DeployPanel
 from desktop.tasks import TaskRunner
@@ -178,6 +178,22 @@ def test_scores_a_file_and_says_what_happened(qtbot, panel, model_file, tmp_path
     assert panel.scoring.open_button.isVisible()
     summary = panel.scoring.last_summary
     assert summary is not None and summary.rows == 2000 and summary.output == str(out)
+
+
+def test_the_first_scored_rows_are_shown_as_written(qtbot, panel, model_file, tmp_path) -> None:
+    import pandas as pd
+
+    out = tmp_path / "scores.csv"
+    _score(qtbot, panel, model_file, SAMPLE / "churn_next_quarter_shifted.csv", out)
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    model = panel.scoring.preview_model
+    assert panel.scoring.preview.isVisibleTo(panel)
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers == list(written.columns)  # whatever the file leads with, in its order
+    assert model.rowCount() == 20
+    assert [model.index(0, c).data() for c in range(model.columnCount())] == list(
+        written.iloc[0])
+    assert "first 20 rows of scores.csv" in panel.scoring.preview_label.text()
 
 
 @pytest.mark.parametrize(
