@@ -171,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from PySide6.QtCore import QTimer
 
         # After the window is on screen, so the question has something to sit on.
-        QTimer.singleShot(0, window.offer_sample_on_first_launch)
+        QTimer.singleShot(0, window.start)  # the last project, or the sample offer
     code = app.exec()
     log.info("Gristmill closed (exit code %s)", code)
     return int(code)

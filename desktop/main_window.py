@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 PROJECT_FILTER = "Gristmill projects (*.gristmill)"
 RECENT_KEY = "recent_projects"
 FIRST_LAUNCH_KEY = "first_launch_done"
+REOPEN_KEY = "reopen_last_project"  # on by default
 RECENT_LIMIT = 8
 SAVED_TEXT = "Every change is saved as you make it."
 
@@ -129,6 +130,11 @@ class MainWindow(QMainWindow):
         self.recent_menu = menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         menu.addAction(self.sample_action)
+        self.reopen_action = QAction("Reopen the last project at start", self)
+        self.reopen_action.setCheckable(True)
+        self.reopen_action.setChecked(self.reopen_last)
+        self.reopen_action.toggled.connect(lambda on: self.settings.setValue(REOPEN_KEY, on))
+        menu.addAction(self.reopen_action)
         menu.addSeparator()
         menu.addActions([self.save_action, self.save_as_action])
         menu.addSeparator()
@@ -221,6 +227,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Everything is saved in {self.project.path}{busy}.", 8_000
         )
+
+    @property
+    def reopen_last(self) -> bool:
+        """Whether the last project opens at start (File > Reopen the last project at start)."""
+        return bool(self.settings.value(REOPEN_KEY, True, type=bool))
+
+    def start(self) -> None:
+        """Started with no project named: reopen the last one (if asked), else on the very
+        first launch offer the sample."""
+        recent = self.recent_projects()
+        if self.reopen_last and recent and self.open_project(Path(recent[0])):
+            return
+        self.offer_sample_on_first_launch()
 
     def offer_sample_on_first_launch(self) -> bool:
         """The very first time Gristmill opens, offer the sample project; True if opened."""

@@ -381,3 +381,25 @@ def test_a_long_job_name_never_widens_the_window(qtbot, window: MainWindow) -> N
     assert max(widths[:3]) <= 1280 and window.width() == 1280, widths
     task.cancel()
     qtbot.waitUntil(lambda: not window.runner.running, timeout=WAIT)
+
+
+def test_the_last_project_reopens_at_start_unless_switched_off(
+    qtbot, settings: QSettings, sample_folder: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "mine.gristmill"
+    create_project(path).close()
+    settings.setValue("recent_projects", [str(path)])
+    first = MainWindow(settings=settings, sample_folder=sample_folder, log_dir=tmp_path / "log")
+    qtbot.addWidget(first)
+    assert first.reopen_action.isChecked()  # on by default
+    first.start()
+    assert first.project is not None and first.project.path == path
+    first.reopen_action.setChecked(False)  # File > Reopen the last project at start
+    first.close()
+
+    settings.setValue("first_launch_done", True)  # no sample offer in the way
+    second = MainWindow(settings=settings, sample_folder=sample_folder, log_dir=tmp_path / "log")
+    qtbot.addWidget(second)
+    assert not second.reopen_action.isChecked()
+    second.start()
+    assert second.project is None
