@@ -111,6 +111,7 @@ class DataPanel(QWidget):
         profile_split.setChildrenCollapsible(False)
         profile_split.setStretchFactor(0, 3)
         profile_split.setStretchFactor(1, 2)
+        profile_split.setSizes([560, 400])  # room for the chart from the start
         profile_page = QWidget()
         profile_layout = QVBoxLayout(profile_page)
         profile_layout.setContentsMargins(0, 0, 0, 0)
@@ -131,7 +132,7 @@ class DataPanel(QWidget):
         splitter.setChildrenCollapsible(False)  # the sources and their buttons stay in reach
         left_widget.setMinimumWidth(left_widget.minimumSizeHint().width())
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([220, 900])
+        splitter.setSizes([180, 1000])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desktop.widgets.kind_words import kind_word
+from engine.profile.schema import ColumnKind
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -34,6 +35,8 @@ def column_figure(column: ColumnProfile, width: float = 4.6, height: float = 3.0
     total = column.count + column.missing
     if column.histogram is not None and column.histogram.counts:
         _histogram(axes, column)
+    elif column.kind == ColumnKind.IDENTIFIER or column.distinct == column.count > TOP_BARS:
+        _filled(axes, column)  # every value different: a bar per value says nothing
     elif column.top_values:
         _bars(axes, column)
     else:
@@ -64,6 +67,13 @@ def _histogram(axes: Axes, column: ColumnProfile) -> None:
         axes.annotate("missing", (len(counts) + 1.0, column.missing), ha="center",
                       va="bottom", fontsize=8)
     axes.set_ylabel("rows", fontsize=8)
+
+
+def _filled(axes: Axes, column: ColumnProfile) -> None:
+    names = [f"with a value ({column.distinct:,} different)", "missing"]
+    axes.barh([1, 0], [column.count, column.missing], color=[BAR_COLOR, MISSING_COLOR])
+    axes.set_yticks([1, 0], names)
+    axes.set_xlabel("rows", fontsize=8)
 
 
 def _bars(axes: Axes, column: ColumnProfile) -> None:

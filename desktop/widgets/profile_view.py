@@ -233,7 +233,7 @@ class ProfileView(QTableView):
             for section in range(len(HEADERS) - 1):
                 self.resizeColumnToContents(section)
             # The summary can be long; cap it so the warnings stay in view.
-            self.setColumnWidth(4, min(self.columnWidth(4), 420))
+            self.setColumnWidth(4, min(self.columnWidth(4), 300))
             # Room for the combo's arrow when the kind is edited.
             self.setColumnWidth(KIND_COLUMN, max(self.columnWidth(KIND_COLUMN), 120))
 

@@ -126,7 +126,11 @@ def test_export_shows_parity_files_and_code(
     assert status.args == ["done"] and panel.status == "done"
     model = Path(exported.args[0])
     assert model.suffix == ".onnx" and model.is_file() and model.parent == out
-    assert "Parity passed" in panel.package.verdict.text()
+    # Plain words first; the parity figures one click away, under "Details".
+    assert "same answers" in panel.package.verdict.text()
+    assert "Parity passed" not in panel.package.verdict.text()
+    assert "Parity passed" in panel.package.details.text()
+    assert panel.package.details.isVisibleTo(panel) and not panel.package.details.open
     names = panel.package.file_names()
     assert len(names) == 4 and all((out / name).is_file() for name in names)
     assert {Path(n).name.split(".", 1)[1] for n in names} == {
