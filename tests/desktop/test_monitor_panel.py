@@ -159,7 +159,8 @@ def test_shifted_file_flags_support_calls_and_the_history_shows_two_checks(
     column = next(c for c in result.report.columns if c.name == "support_calls")
     assert html.escape(column.findings[0]) in detail.findings.text()
     assert detail.plot.figure is not None
-    assert "PSI" in detail.statistics.text()
+    assert "PSI" in detail.statistics.text()  # under "Details", closed until asked
+    assert "PSI" not in detail.findings.text() and not detail.statistics.open
 
     history = panel.tabs.history
     assert history.checks.rowCount() == 2
