@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         shot("3-prepare")
         window.nav.setCurrentRow(3)
         steps.train.form.choose(("linear", "hist_gradient_boosting"))
-        steps.train.form.budget.setValue(20)
+        steps.train.form.budget.setValue(60)  # a busy machine needs the time to finish a model
         steps.train.start()
         wait_until(app, lambda: not steps.train.running)
         shot("4-train")

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from desktop.widgets.kind_words import kind_word
 from engine.profile.schema import ColumnKind
 
 if TYPE_CHECKING:
@@ -44,8 +43,8 @@ def column_figure(column: ColumnProfile, width: float = 4.6, height: float = 3.0
                   transform=axes.transAxes)
         axes.set_axis_off()
     missing = column.missing / total if total else 0.0
-    axes.set_title(f"{column.name} ({kind_word(column.kind)}): "
-                   f"{missing:.1%} missing", fontsize=10, loc="left")
+    # Short: the column's name and kind stand above the chart, and a long title is cut.
+    axes.set_title(f"{missing:.1%} missing", fontsize=9, loc="left")
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     axes.tick_params(labelsize=8)

@@ -212,3 +212,15 @@ def test_switching_tables_says_so_and_monitor_follows_the_table(qtbot, runner, t
 
     steps.set_table(two_tables["churn"])  # back: its model is offered again
     assert steps.monitor.inputs.model_path == Path(two_tables["model"])
+
+
+def test_a_threshold_saved_in_the_window_reaches_evaluate_again(qtbot, runner, two_tables):
+    steps, _nav = _steps(qtbot, runner)
+    steps.set_table(two_tables["churn"])
+    qtbot.waitUntil(lambda: steps.evaluate.status == "done" and steps.evaluate._loading is None,
+                    timeout=WAIT)
+    with qtbot.waitSignal(steps.evaluate.threshold_saved, timeout=WAIT):
+        steps.evaluate.use_threshold(0.3)
+    qtbot.waitUntil(lambda: steps.evaluate._loading is None, timeout=WAIT)
+    stored = two_tables["project"].load_evaluation(two_tables["run_id"])[1]["threshold"]
+    assert f"{stored:.3f}" in steps.evaluate.threshold.stored_label.text()
