@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from desktop.widgets.kind_words import value_word
 from engine.profile.schema import ColumnKind
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def _filled(axes: Axes, column: ColumnProfile) -> None:
 
 def _bars(axes: Axes, column: ColumnProfile) -> None:
     shown = column.top_values[:TOP_BARS]
-    names = [_short(str(value)) for value, _count in shown]
+    names = [_short(value_word(value, column.kind)) for value, _count in shown]
     counts = [count for _value, count in shown]
     other = column.count - sum(counts)
     if other > 0:

@@ -33,3 +33,16 @@ def kind_word(kind: ColumnKind | str) -> str:
     """The word the user reads for ``kind``."""
     value = kind.value if isinstance(kind, ColumnKind) else str(kind)
     return KIND_WORDS.get(value, value)
+
+
+_YES_NO = {"true": "yes", "false": "no", "1": "yes", "0": "no", "1.0": "yes", "0.0": "no"}
+
+
+def value_word(value: object, kind: ColumnKind | str) -> str:
+    """A value as the user reads it: a yes/no column's values are "yes" and "no" in every
+    step (the Problem step's classes are spelt so), whatever the file wrote."""
+    text = str(value)
+    value_kind = kind.value if isinstance(kind, ColumnKind) else str(kind)
+    if value_kind == ColumnKind.BOOLEAN.value:
+        return _YES_NO.get(text.strip().lower(), text)
+    return text

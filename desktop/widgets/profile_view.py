@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.theme import warning_color
-from desktop.widgets.kind_words import KIND_HELP, kind_word
+from desktop.widgets.kind_words import KIND_HELP, kind_word, value_word
 from engine.profile.result import ColumnProfile, TableProfile
 from engine.profile.schema import ColumnKind
 
@@ -295,7 +295,8 @@ def summary(column: ColumnProfile) -> str:
         )
     if column.top_values:
         shown = [
-            f"{value} {_percent(count / column.count)}" for value, count in column.top_values[:4]
+            f"{value_word(value, column.kind)} {_percent(count / column.count)}"
+            for value, count in column.top_values[:4]
         ]
         more = column.distinct - len(shown)
         return " · ".join(shown) + (f" · {more:,} more" if more > 0 else "")

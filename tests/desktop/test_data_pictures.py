@@ -93,6 +93,10 @@ def test_a_zero_one_column_reads_the_same_in_data_and_problem(panel: DataPanel) 
     kind = profile.columns[row].kind.value
     shown = panel.profile_view.profile_model.index(row, KIND_COLUMN).data()
     assert shown == KIND_WORDS[kind]  # the Problem step's column list uses KIND_WORDS too
+    # and its values read yes/no, as the Problem step spells the classes, not True/False
+    summary = panel.profile_view.profile_model.index(row, 4).data()
+    assert "yes" in summary and "no" in summary
+    assert not any(word in summary for word in ("True", "False", "0 ", "1 "))
 
 
 def test_the_sources_pane_cannot_be_collapsed(panel: DataPanel) -> None:
