@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QGroupBox, QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from desktop.widgets.file_drops import DATA_SUFFIXES, ModelAndDataDrops
 from desktop.widgets.monitor_charts import DriftTabs
@@ -98,13 +98,6 @@ class MonitorPanel(ModelAndDataDrops, QWidget):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        # The answer fits the window, never the other way round: a long headline, a wide
-        # chart or table must not make the window grow (it reached 1,843 px after a check).
-        for side in (left, self.tabs):
-            policy = side.sizePolicy()
-            policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)
-            side.setSizePolicy(policy)
-            side.setMinimumWidth(320)
 
         layout = QVBoxLayout(self)
         layout.addWidget(box)
