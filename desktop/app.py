@@ -90,11 +90,17 @@ def route_qt_messages_to_log() -> Any:
 
     A windowed app has no stderr to read, and the self-test's report should hold its own
     lines only: Qt's messages (a plugin's "does not support propagateSizeHints()") are kept
-    in the log, at a matching level, under the logger "qt". Returns the handler it replaced.
+    in the log, at a matching level, under the logger "qt". The one exception is Qt's fatal
+    message (no window can open): its reason and the command that fixes it go to the
+    terminal and the process exits with 2 (:mod:`desktop.qt_start`). Returns the handler it
+    replaced.
     """
     from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
+    from desktop.qt_start import StartGuard
+
     qt_log = logging.getLogger("qt")
+    guard = StartGuard()
     levels = {
         QtMsgType.QtDebugMsg: logging.DEBUG,
         QtMsgType.QtInfoMsg: logging.INFO,
@@ -105,6 +111,9 @@ def route_qt_messages_to_log() -> Any:
 
     def handler(kind: QtMsgType, _context: object, message: str) -> None:
         qt_log.log(levels.get(kind, logging.WARNING), "%s", message)
+        if kind == QtMsgType.QtFatalMsg:  # Qt aborts next: say why in the terminal, exit 2
+            guard.fatal(message)
+        guard.note(message)
 
     return qInstallMessageHandler(handler)
 
@@ -162,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from PySide6.QtCore import QTimer
 
         # After the window is on screen, so the question has something to sit on.
-        QTimer.singleShot(0, window.offer_sample_on_first_launch)
+        QTimer.singleShot(0, window.start)  # the last project, or the sample offer
     code = app.exec()
     log.info("Gristmill closed (exit code %s)", code)
     return int(code)

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 PROJECT_FILTER = "Gristmill projects (*.gristmill)"
 RECENT_KEY = "recent_projects"
 FIRST_LAUNCH_KEY = "first_launch_done"
+REOPEN_KEY = "reopen_last_project"  # on by default
 RECENT_LIMIT = 8
 SAVED_TEXT = "Every change is saved as you make it."
 
@@ -85,9 +86,15 @@ class MainWindow(QMainWindow):
         self.steps = StepPanels(
             self.runner, self.nav, self.data_panel, self.stack, self, settings=self.settings
         )
+        self.steps.table_switched.connect(self._table_switched)
         central = QWidget()
         layout = QHBoxLayout(central)
-        layout.addWidget(self.nav)
+        side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        self.steps.table_label.setFixedWidth(self.nav.width())
+        side.addWidget(self.steps.table_label)
+        side.addWidget(self.nav, 1)
+        layout.addLayout(side)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -123,6 +130,11 @@ class MainWindow(QMainWindow):
         self.recent_menu = menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         menu.addAction(self.sample_action)
+        self.reopen_action = QAction("Reopen the last project at start", self)
+        self.reopen_action.setCheckable(True)
+        self.reopen_action.setChecked(self.reopen_last)
+        self.reopen_action.toggled.connect(lambda on: self.settings.setValue(REOPEN_KEY, on))
+        menu.addAction(self.reopen_action)
         menu.addSeparator()
         menu.addActions([self.save_action, self.save_as_action])
         menu.addSeparator()
@@ -216,6 +228,19 @@ class MainWindow(QMainWindow):
             f"Everything is saved in {self.project.path}{busy}.", 8_000
         )
 
+    @property
+    def reopen_last(self) -> bool:
+        """Whether the last project opens at start (File > Reopen the last project at start)."""
+        return bool(self.settings.value(REOPEN_KEY, True, type=bool))
+
+    def start(self) -> None:
+        """Started with no project named: reopen the last one (if asked), else on the very
+        first launch offer the sample."""
+        recent = self.recent_projects()
+        if self.reopen_last and recent and self.open_project(Path(recent[0])):
+            return
+        self.offer_sample_on_first_launch()
+
     def offer_sample_on_first_launch(self) -> bool:
         """The very first time Gristmill opens, offer the sample project; True if opened."""
         if self.settings.value(FIRST_LAUNCH_KEY, False, type=bool) or self.recent_projects():
@@ -283,6 +308,12 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         name = self.project.path.stem if self.project else "no project"
         self.setWindowTitle(f"{name} - Gristmill")
+
+    def _table_switched(self, name: str) -> None:
+        self.statusBar().showMessage(
+            f"Now working on {name}: every step shows this table's problem, models and checks.",
+            10_000,
+        )
 
     def _data_shown(self, shown: bool) -> None:
         self.nav.set_status("Data", "done" if shown else "to do")

@@ -9,10 +9,11 @@ connects them.
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QStackedWidget, QWidget
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
 from desktop.panels.data_panel import DataPanel
 from desktop.panels.deploy_panel import DeployPanel
@@ -31,7 +32,13 @@ if TYPE_CHECKING:
 
 
 class StepPanels(QObject):
-    """Creates the step panels, puts them in ``stack`` and wires their signals."""
+    """Creates the step panels, puts them in ``stack`` and wires their signals.
+
+    ``table_label`` names the table every step works on (the window shows it above the
+    steps); ``table_switched`` says when another table took its place.
+    """
+
+    table_switched = Signal(str)  # the name of the table every step now works on
 
     def __init__(
         self,
@@ -47,6 +54,12 @@ class StepPanels(QObject):
         self.nav = nav
         self.stack = stack
         self.table: ActiveTable | None = None
+        self.table_label = QLabel()
+        self.table_label.setWordWrap(True)
+        self.table_label.setToolTip(
+            "Problem, Prepare, Train, Evaluate, Deploy and Monitor all work on this table. "
+            "Choose another one in the Data step to switch."
+        )
         self.run_id: int | None = None
         self.problem = ProblemPanel(runner)
         self.prepare = PreparePanel(runner)
@@ -87,7 +100,14 @@ class StepPanels(QObject):
 
     def set_table(self, table: ActiveTable | None) -> None:
         """A table is on screen in Data (or none): every later step starts from it."""
+        previous = self.table
         self.table = table
+        self.table_label.setText(
+            f"Working on:<br><b>{html.escape(table.name)}</b>" if table is not None else ""
+        )
+        if (table is not None and previous is not None
+                and (previous.project, previous.source_id) != (table.project, table.source_id)):
+            self.table_switched.emit(table.name)
         self.problem.set_table(table)
         self.prepare.set_table(table)
         self.train.set_table(table)
@@ -101,9 +121,10 @@ class StepPanels(QObject):
         self.run_id = run_id
         project = self.table.project if self.table is not None else None
         shown = run_id if project is not None else None
+        self.prepare.set_trained(shown is not None)  # training used the recipe choice
         self.evaluate.set_run(project, shown)
         self.deploy.set_run(project, shown)
-        self.monitor.set_project(project)
+        self.monitor.set_project(project, self.table.source_id if self.table else None)
 
     def _problem_ready(self, problem: Any) -> None:
         self.prepare.set_problem(problem)

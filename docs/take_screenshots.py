@@ -6,6 +6,9 @@ Run from the repository root, on a virtual X screen as a user's desktop would dr
         .venv/bin/python docs/take_screenshots.py
 
 (or offscreen, with no X server at all: ``QT_QPA_PLATFORM=offscreen``).
+``--size 1920x1080`` sets the window's size (default 1280x800, the smallest screen Gristmill
+is laid out for) and ``--out FOLDER`` where the images go (default docs/screenshots). Each
+shot also checks that no panel widened the window.
 
 Each step's panel is grabbed into docs/screenshots/ once its work has finished. The sample
 project is made in a temporary folder, so your own sample project is left alone.
@@ -42,24 +45,33 @@ def wait_until(app: QApplication, condition: Callable[[], bool], seconds: float 
         time.sleep(0.02)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
     from desktop.main_window import MainWindow
     from engine.api import sample_data_dir
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    OUT.mkdir(parents=True, exist_ok=True)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="1280x800", help="the window's WIDTHxHEIGHT")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the images go")
+    args = parser.parse_args(argv)
+    width, height = (int(part) for part in args.size.lower().split("x"))
+    out: Path = args.out
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(settings=settings, sample_folder=folder / "sample", log_dir=folder)
-        window.resize(1400, 860)
+        window.resize(width, height)
         window.show()
         steps = window.steps
 
         def shot(name: str) -> None:
             app.processEvents()
-            window.grab().save(str(OUT / f"{name}.png"))
-            print("wrote", OUT / f"{name}.png")
+            window.grab().save(str(out / f"{name}.png"))
+            grown = "" if window.width() <= width else f" (the window grew to {window.width()})"
+            print("wrote", out / f"{name}.png", f"{window.width()}x{window.height()}{grown}")
 
         window.open_sample()
         wait_until(app, lambda: window.data_panel.has_data)
@@ -75,7 +87,7 @@ def main() -> int:
         shot("3-prepare")
         window.nav.setCurrentRow(3)
         steps.train.form.choose(("linear", "hist_gradient_boosting"))
-        steps.train.form.budget.setValue(20)
+        steps.train.form.budget.setValue(60)  # a busy machine needs the time to finish a model
         steps.train.start()
         wait_until(app, lambda: not steps.train.running)
         shot("4-train")

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.tasks import Task, TaskRunner
+from desktop.widgets.column_detail import ColumnDetail, warnings_html
 from desktop.widgets.profile_view import ProfileView
 from desktop.widgets.table_model import DataFrameModel, data_grid
 from engine.errors import GristmillError
@@ -98,8 +99,26 @@ class DataPanel(QWidget):
         )
         self.profile_view = ProfileView()
         self.profile_view.kind_override_requested.connect(self.override_kind)
+        self.column_detail = ColumnDetail()
+        self.column_detail.kind_override_requested.connect(self.override_kind)
+        self.profile_view.column_selected.connect(self._column_selected)
+        self.table_warnings = QLabel()
+        self.table_warnings.setWordWrap(True)
+        self.table_warnings.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        profile_split = QSplitter()
+        profile_split.addWidget(self.profile_view)
+        profile_split.addWidget(self.column_detail)
+        profile_split.setChildrenCollapsible(False)
+        profile_split.setStretchFactor(0, 3)
+        profile_split.setStretchFactor(1, 2)
+        profile_split.setSizes([560, 400])  # room for the chart from the start
+        profile_page = QWidget()
+        profile_layout = QVBoxLayout(profile_page)
+        profile_layout.setContentsMargins(0, 0, 0, 0)
+        profile_layout.addWidget(self.table_warnings)
+        profile_layout.addWidget(profile_split, 1)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.profile_view, "Profile")
+        self.tabs.addTab(profile_page, "Profile")
         self.tabs.addTab(self.grid, "Data")
         right = QVBoxLayout()
         right.addWidget(self.summary)
@@ -110,8 +129,10 @@ class DataPanel(QWidget):
         splitter = QSplitter()
         splitter.addWidget(left_widget)
         splitter.addWidget(right_widget)
+        splitter.setChildrenCollapsible(False)  # the sources and their buttons stay in reach
+        left_widget.setMinimumWidth(left_widget.minimumSizeHint().width())
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([220, 900])
+        splitter.setSizes([180, 1000])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -283,9 +304,11 @@ class DataPanel(QWidget):
         self.summary.setText(f"Treating {column} as {kind}…")
         # One change at a time: each starts from the kinds the previous one saved.
         self.profile_view.setEnabled(False)
+        self.column_detail.setEnabled(False)
 
         def finished(result: tuple[Schema, TableProfile]) -> None:
             self.profile_view.setEnabled(True)
+            self.column_detail.setEnabled(True)
             if self._current is None or self._current[:2] != (project, source_id):
                 return
             _schema, profile = result
@@ -294,6 +317,7 @@ class DataPanel(QWidget):
 
         def stopped(error: BaseException | None = None) -> None:
             self.profile_view.setEnabled(True)
+            self.column_detail.setEnabled(True)
             if self._current is not None and self._current[:2] == (project, source_id):
                 reason = f" {error}" if isinstance(error, GristmillError) else ""
                 self.summary.setText(f"The kind of {column} was not changed.{reason}")
@@ -317,8 +341,23 @@ class DataPanel(QWidget):
         self.grid_model.set_frame(frame)
         self._fit_columns()
         self.profile_view.set_profile(profile)
+        if profile is not None and self.profile_view.selected_column() is None and profile.columns:
+            self.profile_view.selectRow(0)  # a chart from the start, not an empty pane
+        self._column_selected(self.profile_view.selected_column())
+        self.table_warnings.setText(warnings_html(profile.warnings) if profile else "")
+        self.table_warnings.setVisible(bool(profile and profile.warnings))
         self.summary.setText(summary)
         self.source_shown.emit(frame is not None)
+
+    def _column_selected(self, column: Any) -> None:
+        profile = self.profile_view.profile_model.profile
+        reason = ""
+        if column is not None and profile is not None:
+            try:
+                reason = profile.schema[column.name].reason
+            except KeyError:
+                reason = ""
+        self.column_detail.show_column(column, reason)
 
     def _fit_columns(self, sample_rows: int = 50, widest: int = 320) -> None:
         # Sized from the header and the first rows only: measuring every row of a large

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from engine.project.store import Project
 
 JUST_EXPORTED = "The model just exported in Deploy."
+NO_EXPORT = ("No model trained on this table was exported yet: export one in Deploy, or choose "
+             "a model file.")
 
 
 class MonitorPanel(ModelAndDataDrops, QWidget):
@@ -52,6 +54,7 @@ class MonitorPanel(ModelAndDataDrops, QWidget):
         super().__init__(parent)
         self._runner = runner
         self._project: Project | None = None
+        self._source_id: int | None = None
         self._task: Task | None = None
         self._default_model = ""
         self._checked_model: Path | None = None
@@ -105,11 +108,29 @@ class MonitorPanel(ModelAndDataDrops, QWidget):
 
     # -- the model and the data ------------------------------------------------------------
 
-    def set_project(self, project: Project | None) -> None:
-        """Record checks in ``project`` and offer its latest exported model (None: no project)."""
-        self._project = project
+    def set_project(self, project: Project | None, source_id: int | None = None) -> None:
+        """Record checks in ``project`` and offer its latest exported model (None: no project).
+
+        With ``source_id`` (the table on screen in Data) only models trained on that table
+        are offered; when the table changes, the previous table's model, verdict and "done"
+        go, so Monitor never speaks of another table's model.
+        """
+        switched = (project, source_id) != (self._project, self._source_id)
+        self._project, self._source_id = project, source_id
+        if switched:
+            self._default_model = ""
+            self.inputs.set_model_file("", "")
+            self._checked_model = None
+            if self._task is None:
+                self._show(None)
         if project is not None:
-            path, note = latest_export(project.list_exports())
+            exports = project.list_exports()
+            if source_id is not None:
+                runs = {run.id for run in project.list_runs(source_id)}
+                exports = [record for record in exports if record.run_id in runs]
+            path, note = latest_export(exports)
+            if not exports and source_id is not None:
+                note = NO_EXPORT
             self._offer_model(path, note)  # a gone file: the field empties and says why
         self._refresh_status(force=True)  # every time: the navigation may have missed one
         self._past_timer.start()

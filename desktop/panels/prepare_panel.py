@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from desktop.panels.context import ActiveTable
     from engine.problem.definition import Problem
 
+_NO_TABLE = "Choose a table in the Data step first."
+_NO_PROBLEM = ("Define the problem first (the Problem step): the recipe depends on the columns "
+               "the model uses.")
+_WAITING_WORDS = (_NO_TABLE, _NO_PROBLEM)
 
 
 def setting_key(source_id: int) -> str:
@@ -57,6 +61,7 @@ class PreparePanel(QWidget):
         self._saved: Any = NOTHING_SAVED  # the saved choice (a recipe dict or None)
         self._tasks: dict[str, Task] = {}  # "context", "preview", "save"
         self._status = ""
+        self._trained = False  # a model was trained on the table (the recipe was used)
 
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -106,6 +111,7 @@ class PreparePanel(QWidget):
 
         self._cancel_all()
         self._table, self._context, self._saved = table, None, NOTHING_SAVED
+        self._trained = False  # until the window says a model was trained on this table
         if table is not None:
             try:
                 key = setting_key(table.source_id)
@@ -122,6 +128,12 @@ class PreparePanel(QWidget):
         self._cancel_all()
         self._problem, self._context = problem, None
         self._load_context()
+
+    def set_trained(self, trained: bool) -> None:
+        """A model was trained on the table (True) or not yet: training used the recipe
+        choice (the defaults when none was saved), so the step counts as done."""
+        self._trained = trained
+        self._refresh()
 
     def _usable(self) -> bool:
         table, problem = self._table, self._problem
@@ -250,22 +262,23 @@ class PreparePanel(QWidget):
         ready = self._usable() and self._context is not None
         self.body.setVisible(ready)
         if self._table is None:
-            self._say("Choose a table in the Data step first.")
+            self._say(_NO_TABLE)
         elif self._problem is None:
-            self._say("Define the problem first (the Problem step): the recipe depends on the "
-                      "columns the model uses.")
+            self._say(_NO_PROBLEM)
         elif not self._usable():
             self._say("The problem does not fit this table: define it again in the Problem "
                       "step.", error=True)
         self._show_saved_state()
-        status = ("waiting" if not self._usable()
-                  else "done" if self._saved is not NOTHING_SAVED else "to do")
+        done = self._saved is not NOTHING_SAVED or self._trained
+        status = "waiting" if not self._usable() else "done" if done else "to do"
+        if self._usable() and self.message.text() in _WAITING_WORDS:
+            self._say("")  # the table and the problem are here now
         self._status = status
         self.status_changed.emit(status)  # every time: the navigation may have missed one
 
     def _show_saved_state(self) -> None:
         self.choice_box.show_state(self._saved, self.choice, ready=self._context is not None,
-                                   can_save="save" not in self._tasks)
+                                   can_save="save" not in self._tasks, trained=self._trained)
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)

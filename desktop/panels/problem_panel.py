@@ -123,6 +123,7 @@ class ProblemPanel(QWidget):
             self._defining = None
         self._table, self._saved, self._proposal, self._current = table, None, None, None
         self._choices = self._good = Choices()
+        self._say("")  # words about the previous table (or about having none) no longer hold
         blocker = QSignalBlocker(self.target_combo)
         self.target_combo.clear()
         self._targets = []
@@ -289,7 +290,7 @@ class ProblemPanel(QWidget):
         elif saved is not None:
             text = "You changed the problem: press “Use this problem” to keep the changes."
         elif current is not None:
-            text = "Not saved yet: press “Use this problem” when it looks right."
+            text = "Not in use yet: press “Use this problem” when it looks right."
         else:
             text = ""
         self.saved_label.setText(text)

@@ -15,6 +15,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.theme import error_color, good_color
+from desktop.widgets.details import Details
 
 if TYPE_CHECKING:
     from engine.export.package import PackageFiles
@@ -48,6 +49,7 @@ class PackageView(QWidget):
         self.verdict.setTextFormat(Qt.TextFormat.RichText)
         self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.verdict.setToolTip(PARITY_TIP)
+        self.details = Details("Details: how the check was done")
         self._names: list[str] = []
         self.files = QLabel()
         self.files.setWordWrap(True)
@@ -65,6 +67,7 @@ class PackageView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.verdict)
+        layout.addWidget(self.details)
         layout.addWidget(self.files)
         layout.addLayout(row)
         self.clear()
@@ -74,14 +77,18 @@ class PackageView(QWidget):
         self.folder = None
         self.verdict.setText(html.escape(text))
         self.verdict.setVisible(bool(text))
+        self.details.set_text("")
         self._set_files(None)
 
     def show_package(self, files: PackageFiles) -> None:
         """A passed export: the tick, the gate's sentence, the files and their folder."""
         self.verdict.setText(
             f'<span style="color:{good_color()}; font-size:large">&#10004;</span> '
-            f'<b style="color:{good_color()}">Ready to hand over.</b> {html.escape(files.parity)}'
+            f'<b style="color:{good_color()}">Ready to hand over.</b> The exported model '
+            "gives the same answers as the model you trained, checked row by row on the holdout "
+            "rows before anything was written."
         )
+        self.details.set_text(html.escape(files.parity))
         self.verdict.setVisible(True)
         self._set_files(files)
 
@@ -92,6 +99,7 @@ class PackageView(QWidget):
             f'<b style="color:{error_color()}">Not exported.</b> '
             f'<span style="color:{error_color()}">{html.escape(message)}</span>'
         )
+        self.details.set_text("")
         self.verdict.setVisible(True)
         self._set_files(None)
 

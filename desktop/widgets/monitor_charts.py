@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.widgets.details import Details
 from desktop.widgets.monitor_columns import (
     GREY,
     LEVEL_COLOURS,
@@ -111,7 +112,8 @@ class ColumnDetail(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.findings = _words()
-        self.statistics = _words()
+        # The figures behind the words (PSI, p-values) one click away.
+        self.statistics = Details("Details: the statistics")
         self.statistics.setToolTip(PSI_TIP)
         self.plot = FigureView("After a check, select a column in the table to see how its values "
                                "moved.",
@@ -125,7 +127,7 @@ class ColumnDetail(QWidget):
     def show_column(self, column: ColumnDrift | None, figure: Figure | None) -> None:
         if column is None:
             self.findings.setText("")
-            self.statistics.setText("")
+            self.statistics.set_text("")
             self.plot.set_figure(None)
             return
         status = column_status_words(column)
@@ -136,7 +138,7 @@ class ColumnDetail(QWidget):
             f"<b>{html.escape(column.name)}</b>: {status}, {column.weight:.0%} of what the "
             f"model relies on.{body}"
         )
-        self.statistics.setText(f"<small>{html.escape(_statistics(column))}</small>")
+        self.statistics.set_text(f"<small>{html.escape(_statistics(column))}</small>")
         self.plot.set_figure(figure, "No histogram for this column.")
 
 
@@ -151,7 +153,8 @@ def _statistics(column: ColumnDrift) -> str:
                      f"('{column.largest_share_category}')")
     parts.append(f"missing {column.missing_rate_reference:.1%} at training, "
                  f"{column.missing_rate:.1%} now")
-    return "Advanced: " + "; ".join(parts) + "."
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
 
 
 class ScoresView(QWidget):
@@ -162,22 +165,27 @@ class ScoresView(QWidget):
         self.findings = _words()
         self.findings.setToolTip(SCORES_TIP)
         self.plot = FigureView("The model's scores appear here after a check.", SCORES_TIP)
+        self.details = Details("Details: the statistics")
+        self.details.setToolTip(PSI_TIP)
         layout = QVBoxLayout(self)
         layout.addWidget(self.findings)
+        layout.addWidget(self.details)
         layout.addWidget(self.plot, 1)
 
     def show_scores(self, scores: ScoreDrift | None, figure: Figure | None) -> None:
         if scores is None:
             self.findings.setText("")
+            self.details.set_text("")
             self.plot.set_figure(None)
             return
         items = "".join(f"<li>{html.escape(f)}</li>" for f in scores.findings)
         status = LEVEL_WORDS.get(scores.status, scores.status)
-        psi = f" (PSI {scores.psi:.3f})" if scores.psi is not None else ""
         self.findings.setText(
-            f"<b>The model's scores: {status}</b>{psi}"
+            f"<b>The model's scores: {status}</b>"
             + (f"<ul style='margin-left:-20px'>{items}</ul>" if items else "")
         )
+        self.details.set_text(f"<small>PSI of the scores {scores.psi:.3f}</small>"
+                              if scores.psi is not None else "")
         self.plot.set_figure(figure, "No picture of the scores for this model.")
 
 

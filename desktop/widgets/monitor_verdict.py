@@ -47,6 +47,21 @@ EMPTY_TEXT = (
 )
 
 
+def together(level: str, worse: bool) -> tuple[str, str]:
+    """The drift level and the performance told as one answer: (words, colour).
+
+    A green "Performance" beside a red "Major" reads as two verdicts; the sentence says what
+    both mean together: moved data and a model that still does as well means "watch", moved
+    data and a worse model means "retrain".
+    """
+    if worse:
+        return "The model does worse than at training: retrain it on recent data.", error_color()
+    if level in ("changed", "major"):
+        return ("The data moved, but the model still does as well as at training: keep "
+                "using it and watch the next checks.", AMBER)
+    return "The model does as well as at training.", good_color()
+
+
 def _label(text: str = "", *, rich: bool = True) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
@@ -130,10 +145,9 @@ class VerdictBox(QFrame):
         self.advice.setVisible(bool(report.advice))
         perf = report.performance
         if perf is not None:
-            colour = error_color() if perf.worse else good_color()
-            word = "Worse than at training: " if perf.worse else "Performance: "
+            word, colour = together(report.level, perf.worse)
             self.performance.setText(
-                f'<b style="color:{colour}">{word}</b>{html.escape(perf.sentence)}.'
+                f'<b style="color:{colour}">{word}</b> {html.escape(perf.sentence)}.'
             )
         self.performance.setToolTip(
             PERFORMANCE_TIP + (f"\n\n{metric_explanation}" if metric_explanation else ""))

@@ -84,25 +84,68 @@ class PlotCanvas(QWidget):
         self.canvas.draw_idle()
 
 
+PLOT_GROUPS = {
+    "Quality": ("roc", "pr", "calibration", "lift", "gain", "residuals", "per_class",
+                "clusters", "anomaly_scores"),
+    "Threshold": ("thresholds", "confusion"),
+    "Explanations": ("importance", "partial_dependence"),
+}
+"""The plots in three groups, so no tab hides behind a scrolling tab bar."""
+GROUP_TIPS = {
+    "Quality": "How good the model is on the holdout rows: curves and the errors it makes.",
+    "Threshold": "What the chosen decision threshold does: how many rows are flagged, caught "
+    "and missed.",
+    "Explanations": "Which columns the model relies on, and how the prediction moves with "
+    "each of them.",
+}
+
+
 class PlotTabs(QTabWidget):
-    """One tab per plot the evaluation has data for."""
+    """The plots the evaluation has data for, in group tabs (Quality, Threshold,
+    Explanations), each holding one tab per plot."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plots: dict[str, PlotCanvas] = {}
+        self.groups: dict[str, QTabWidget] = {}
 
     def set_figures(self, figures: dict[str, Figure]) -> None:
-        """Replace the tabs with ``figures`` (plot name -> figure), in the order given."""
+        """Replace the tabs with ``figures`` (plot name -> figure), grouped, in group order."""
         while self.count():
             page = self.widget(0)
             self.removeTab(0)
             page.deleteLater()
-        self.plots = {}
-        for name, figure in figures.items():
-            plot = PlotCanvas(name, figure)
-            self.plots[name] = plot
-            index = self.addTab(plot, TAB_TITLES.get(name, name))
-            self.setTabToolTip(index, TAB_TIPS.get(name, ""))
+        self.plots, self.groups = {}, {}
+        for group, names in PLOT_GROUPS.items():
+            shown = [name for name in names if name in figures]
+            if not shown:
+                continue
+            tabs = QTabWidget()
+            tabs.setDocumentMode(True)
+            for name in shown:
+                plot = PlotCanvas(name, figures[name])
+                self.plots[name] = plot
+                index = tabs.addTab(plot, TAB_TITLES.get(name, name))
+                tabs.setTabToolTip(index, TAB_TIPS.get(name, ""))
+            self.groups[group] = tabs
+            index = self.addTab(tabs, group)
+            self.setTabToolTip(index, GROUP_TIPS[group])
+
+    def show_plot(self, name: str) -> None:
+        """Bring plot ``name`` to the front (its group, then its tab)."""
+        for tabs in self.groups.values():
+            plot = self.plots.get(name)
+            if plot is not None and tabs.indexOf(plot) >= 0:
+                self.setCurrentWidget(tabs)
+                tabs.setCurrentWidget(plot)
+
+    def tip(self, name: str) -> str:
+        """The tooltip of plot ``name``'s tab."""
+        for tabs in self.groups.values():
+            plot = self.plots.get(name)
+            if plot is not None and tabs.indexOf(plot) >= 0:
+                return tabs.tabToolTip(tabs.indexOf(plot))
+        return ""
 
     def redraw(self, names: tuple[str, ...], evaluation: Evaluation) -> None:
         """Draw the plots ``names`` again from ``evaluation`` (those this run has)."""

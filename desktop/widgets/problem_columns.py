@@ -25,20 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.widgets.kind_words import KIND_WORDS  # one vocabulary with Data
+
 if TYPE_CHECKING:
     from engine.problem.define import ProblemProposal
     from engine.problem.definition import Problem
     from engine.profile.schema import Schema
 
 _COLUMN = Qt.ItemDataRole.UserRole
-KIND_WORDS = {
-    "numeric": "number",
-    "categorical": "category",
-    "boolean": "yes/no",
-    "datetime": "date",
-    "text": "free text",
-    "identifier": "identifier",
-}
 NOT_INPUT_TIP = (
     "{name} is {kind}: it cannot be a model input. If it really holds a few repeated "
     "values, change its kind in the Data step."

@@ -1,9 +1,10 @@
 """The profile of a table: one row per column with its kind, missing share and summary.
 
-The reason for each kind and the full text of each warning are in tooltips, so the grid stays
-compact and nothing is hidden. The Kind cell is editable (double-click, or F2): a combo of the
-kinds; the choice is not applied here but sent as ``kind_override_requested(column, kind)``,
-and the Data panel re-profiles and saves it.
+The grid stays compact: selecting a row (``column_selected``) shows the column's chart, kind
+chooser and warnings in full beside it (:mod:`desktop.widgets.column_detail`). Kinds read as
+the words every step uses (:mod:`desktop.widgets.kind_words`). The Kind cell is also editable
+(double-click, or F2): a combo of the kinds; the choice is not applied here but sent as
+``kind_override_requested(column, kind)``, and the Data panel re-profiles and saves it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.theme import warning_color
+from desktop.widgets.kind_words import KIND_HELP, kind_word, value_word
 from engine.profile.result import ColumnProfile, TableProfile
 from engine.profile.schema import ColumnKind
 
@@ -38,24 +40,15 @@ Index = QModelIndex | QPersistentModelIndex
 HEADERS = ["Column", "Kind", "Missing", "Distinct", "Summary", "Warnings"]
 _HEADER_TIPS = [
     "The column's name in the data.",
-    "What kind of values the column holds; hover a cell to see why it was chosen. "
-    "Double-click it to choose another kind.",
+    "What kind of values the column holds. Select a row to see why it was chosen and to "
+    "choose another kind.",
     "Share of rows with no value in this column.",
     "How many different values the column holds (missing values not counted).",
     "Range and middle for numbers and dates; most frequent values for categories.",
-    "Things to check before modelling; hover a cell for the full explanation.",
+    "Things to check before modelling; select the row to read each in full, with what to do.",
 ]
 KIND_COLUMN = 1
 
-KIND_HELP: dict[ColumnKind, str] = {
-    ColumnKind.NUMERIC: "Numbers whose size matters (amounts, counts, scores).",
-    ColumnKind.CATEGORICAL: "A few values that name groups (country, plan, rating as a label).",
-    ColumnKind.BOOLEAN: "Two values: yes/no, true/false, 0/1.",
-    ColumnKind.DATETIME: "Dates or times.",
-    ColumnKind.TEXT: "Free text written by people (comments, descriptions).",
-    ColumnKind.IDENTIFIER: "A code naming each row (customer ID): left out of modelling.",
-}
-"""What each kind means, for the combo's tooltips."""
 
 
 class ProfileModel(QAbstractTableModel):
@@ -90,6 +83,8 @@ class ProfileModel(QAbstractTableModel):
             return None
         column = self._profile.columns[index.row()]
         field = index.column()
+        if role == Qt.ItemDataRole.EditRole and field == KIND_COLUMN:
+            return column.kind.value
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return _cell_text(column, field)
         if role == Qt.ItemDataRole.FontRole and field == KIND_COLUMN and self._overridden(column):
@@ -152,8 +147,9 @@ class ProfileModel(QAbstractTableModel):
                 reason = self._profile.schema[column.name].reason
             except KeyError:
                 reason = ""
-            text = f"{column.kind.value}: {reason}" if reason else column.kind.value
-            return text + "\nDouble-click to choose another kind."
+            word = kind_word(column.kind)
+            text = f"{word}: {reason}" if reason else word
+            return text + "\nChoose another kind beside the table, or double-click here."
         if field == 5:
             return "\n".join(warning.message for warning in column.warnings) or None
         if field == 4:
@@ -169,7 +165,7 @@ class KindDelegate(QStyledItemDelegate):
     ) -> QWidget:
         combo = QComboBox(parent)
         for position, kind in enumerate(ColumnKind):
-            combo.addItem(kind.value, kind.value)
+            combo.addItem(kind_word(kind), kind.value)
             combo.setItemData(position, KIND_HELP[kind], Qt.ItemDataRole.ToolTipRole)
         # Choosing an item ends the edit at once: one click, not click + Enter.
         combo.activated.connect(lambda _position: self.commitData.emit(combo))
@@ -191,11 +187,14 @@ class ProfileView(QTableView):
     """The profile grid; ``kind_override_requested(column, kind)`` when the user picks a kind."""
 
     kind_override_requested = Signal(str, str)
+    column_selected = Signal(object)  # the selected ColumnProfile, or None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.profile_model = ProfileModel(self)
         self.setModel(self.profile_model)
+        self.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.profile_model.modelReset.connect(lambda: self._row_changed(self.currentIndex()))
         self.profile_model.kind_override_requested.connect(self.kind_override_requested)
         self.kind_delegate = KindDelegate(self)
         self.setItemDelegateForColumn(KIND_COLUMN, self.kind_delegate)
@@ -234,9 +233,19 @@ class ProfileView(QTableView):
             for section in range(len(HEADERS) - 1):
                 self.resizeColumnToContents(section)
             # The summary can be long; cap it so the warnings stay in view.
-            self.setColumnWidth(4, min(self.columnWidth(4), 420))
+            self.setColumnWidth(4, min(self.columnWidth(4), 300))
             # Room for the combo's arrow when the kind is edited.
             self.setColumnWidth(KIND_COLUMN, max(self.columnWidth(KIND_COLUMN), 120))
+
+    def selected_column(self) -> ColumnProfile | None:
+        """The profile of the selected column (None: no row is selected)."""
+        profile, row = self.profile_model.profile, self.currentIndex().row()
+        if profile is None or not 0 <= row < len(profile.columns):
+            return None
+        return profile.columns[row]
+
+    def _row_changed(self, *_args: object) -> None:
+        self.column_selected.emit(self.selected_column())
 
     def request_kind(self, column: str, kind: str) -> bool:
         """Ask for ``kind`` on ``column`` as the combo would (False: no such column)."""
@@ -255,7 +264,7 @@ def _cell_text(column: ColumnProfile, field: int) -> str:
     if field == 0:
         return column.name
     if field == 1:
-        return column.kind.value
+        return kind_word(column.kind)
     if field == 2:
         return _percent(column.missing_share)
     if field == 3:
@@ -286,7 +295,8 @@ def summary(column: ColumnProfile) -> str:
         )
     if column.top_values:
         shown = [
-            f"{value} {_percent(count / column.count)}" for value, count in column.top_values[:4]
+            f"{value_word(value, column.kind)} {_percent(count / column.count)}"
+            for value, count in column.top_values[:4]
         ]
         more = column.distinct - len(shown)
         return " · ".join(shown) + (f" · {more:,} more" if more > 0 else "")

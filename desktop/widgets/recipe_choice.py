@@ -63,14 +63,20 @@ class RecipeChoice(QGroupBox):
         (self.custom_radio if custom else self.default_radio).setChecked(True)
 
     def show_state(self, saved: Any, choice: dict[str, Any] | None, *, ready: bool,
-                   can_save: bool) -> None:
-        """Say what is saved (``NOTHING_SAVED``, None or a recipe) against ``choice``."""
+                   can_save: bool, trained: bool = False) -> None:
+        """Say what is saved (``NOTHING_SAVED``, None or a recipe) against ``choice``;
+        ``trained``: a model was already trained on this table (with the defaults, when
+        nothing was saved)."""
         changed = saved is NOTHING_SAVED or saved != choice
         self.use_button.setEnabled(ready and can_save and changed)
         words = ("the default recipe for each model" if saved is None
                  else "this recipe for every model")
-        if saved is NOTHING_SAVED:
-            text = "Not saved yet: choose, then press “Use this choice”."
+        if saved is NOTHING_SAVED and trained:
+            text = ("Training used the default recipe for each model. To train on your own "
+                    "recipe, choose “this recipe for every model” and press “Use this choice”.")
+        elif saved is NOTHING_SAVED:
+            text = ("No choice made yet: training uses the default recipe for each model "
+                    "unless you choose otherwise and press “Use this choice”.")
         elif not changed:
             text = f"Saved in the project: training uses {words}."
         else:

@@ -9,6 +9,7 @@ user makes (never when a recipe is loaded with :meth:`RecipeEditor.set_recipe`).
 from __future__ import annotations
 
 import copy
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.widgets.details import Details
 from desktop.widgets.recipe_columns import InputList, describe_step, step_detail
 
 
@@ -68,7 +70,9 @@ class RecipeEditor(QWidget):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.details = Details("Details: the selected step's settings")
         layout.addWidget(self.steps_view, 1)
+        layout.addWidget(self.details)
         layout.addLayout(buttons)
         self._enable()
 
@@ -148,7 +152,8 @@ class RecipeEditor(QWidget):
     def _refresh(self, select: int) -> None:
         self.steps_view.clear()
         for number, step in enumerate(self._steps, start=1):
-            item = QListWidgetItem(f"{number}. {describe_step(step)}\n     {step_detail(step)}")
+            # Plain words in the list; the step's kind and parameters under "Details".
+            item = QListWidgetItem(f"{number}. {describe_step(step)}")
             item.setToolTip(_tooltip(step))
             self.steps_view.addItem(item)
         if 0 <= select < len(self._steps):
@@ -162,6 +167,11 @@ class RecipeEditor(QWidget):
         self.remove_button.setEnabled(chosen)
         self.up_button.setEnabled(chosen and row > 0)
         self.down_button.setEnabled(chosen and row < len(self._steps) - 1)
+        step = self._steps[row] if chosen else None
+        self.details.set_text(
+            html.escape(step_detail(step)) + "<br>" + "<br>".join(
+                html.escape(line) for line in _tooltip(step).splitlines()[2:])
+            if step is not None else "")
 
 
 def _tooltip(step: dict[str, Any]) -> str:

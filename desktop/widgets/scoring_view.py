@@ -29,8 +29,11 @@ from desktop.theme import error_color
 from desktop.widgets.file_drops import DATA_FILTER, MODEL_FILTER
 from desktop.widgets.file_fields import chooser_row, dialog_start
 from desktop.widgets.scoring_summary import describe_summary
+from desktop.widgets.table_model import DataFrameModel, data_grid
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from desktop.tasks import Task, TaskRunner
     from engine.export.scoring import ScoringSummary
     from engine.jobs import CancelToken, ProgressCallback
@@ -42,6 +45,7 @@ KEYS_TIP = (
     "with, or a row number."
 )
 EMPTY_TEXT = "Choose a model, a data file and where to write the scores, then press Score."
+PREVIEW_ROWS = 20  # rows of the written scores file shown after scoring
 
 
 class ScoringView(QWidget):
@@ -105,8 +109,14 @@ class ScoringView(QWidget):
         self.open_button = QPushButton("Open output folder")
         self.open_button.setToolTip("Show the scores file in the file manager.")
         self.open_button.clicked.connect(self.open_output_folder)
+        self.preview_label = QLabel()
+        self.preview_label.setWordWrap(True)
+        self.preview_model = DataFrameModel(parent=self)
+        self.preview = data_grid(self.preview_model)
+        self.preview.setToolTip("The first rows of the scores file, exactly as written: the "
+                                "columns in the file's order.")
         open_row = QHBoxLayout()
-        open_row.addStretch(1)
+        open_row.addWidget(self.preview_label, 1)
         open_row.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -114,9 +124,9 @@ class ScoringView(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.summary)
         layout.addLayout(open_row)
-        layout.addStretch(1)
+        layout.addWidget(self.preview, 1)
         self._set_busy(False)
-        self.open_button.setVisible(False)
+        self._show_preview(None, None)
 
     # -- the fields ------------------------------------------------------------------------
 
@@ -185,15 +195,16 @@ class ScoringView(QWidget):
         self.last_summary = None
         self._set_busy(True)
         self.summary.setText(f"Scoring {html.escape(data.name)}…")
-        self.open_button.setVisible(False)
+        self._show_preview(None, None)
 
-        def finished(summary: ScoringSummary) -> None:
+        def finished(result: tuple[ScoringSummary, pd.DataFrame | None]) -> None:
             if self._task is task:
                 self._task = None
                 self._set_busy(False)
+                summary, first_rows = result
                 self.last_summary = summary
                 self.summary.setText(describe_summary(summary))
-                self.open_button.setVisible(True)
+                self._show_preview(Path(summary.output), first_rows)
 
         def failed(error: BaseException | None) -> None:
             if self._task is task:
@@ -209,7 +220,8 @@ class ScoringView(QWidget):
 
         task = self._runner.run(
             f"Scoring {data.name}",
-            lambda progress, cancel: score_job(model, data, output, key_columns, progress, cancel),
+            lambda progress, cancel: score_and_preview_job(model, data, output, key_columns,
+                                                           progress, cancel),
             finished,
             on_failed=failed,
             shows_errors=True,
@@ -218,6 +230,20 @@ class ScoringView(QWidget):
         task.signals.progress.connect(self._show_progress)
         self._task = task
         return task
+
+    def _show_preview(self, output: Path | None, first_rows: pd.DataFrame | None) -> None:
+        self.open_button.setVisible(output is not None)
+        self.preview_model.set_frame(first_rows)
+        self.preview.setVisible(first_rows is not None)
+        if output is None:
+            self.preview_label.clear()
+        elif first_rows is None:
+            self.preview_label.setText(f"The scores are in {html.escape(output.name)}.")
+        else:
+            self.preview_label.setText(
+                f"<b>The first {len(first_rows):,} rows of {html.escape(output.name)}</b>, "
+                "as written:")
+            self.preview.resizeColumnsToContents()
 
     def cancel(self) -> None:
         """Stop the running scoring (the Cancel button)."""
@@ -275,3 +301,32 @@ def score_job(
         model, api.source_for(str(data)), output, key_columns=key_columns,
         progress=progress, cancel=cancel,
     )
+
+
+def score_and_preview_job(
+    model: Path,
+    data: Path,
+    output: Path,
+    key_columns: list[str] | None,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> tuple[ScoringSummary, pd.DataFrame | None]:
+    """Score, then read back the first rows of the file written (None if unreadable)."""
+    summary = score_job(model, data, output, key_columns, progress, cancel)
+    return summary, first_rows(Path(summary.output))
+
+
+def first_rows(path: Path, rows: int = PREVIEW_ROWS) -> pd.DataFrame | None:
+    """The first ``rows`` rows of a scores file (CSV or Parquet) as written: whatever its
+    columns, in the file's order, the cells as text (None when it cannot be read)."""
+    import pandas as pd
+
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            batch = next(pq.ParquetFile(path).iter_batches(batch_size=rows), None)
+            return batch.to_pandas() if batch is not None else None
+        return pd.read_csv(path, nrows=rows, dtype=str, keep_default_na=False)
+    except (OSError, ValueError, ImportError):
+        return None

@@ -7,6 +7,7 @@ confusion matrix and the expected value at once, with no model and no data.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -48,6 +49,9 @@ class ThresholdBox(QGroupBox):
         self._analysis: ThresholdAnalysis | None = None  # with the costs typed here
         self._labels = ("no", "yes")
         self.point: ThresholdPoint | None = None
+        self._saved_value: float | None = None  # the threshold the model keeps
+        self._saved_reason = ""
+        self._exact: float | None = None  # a threshold set in code, kept exactly
         self.setToolTip(
             "The model gives each row a probability; rows at or above the threshold are "
             "flagged. A lower threshold finds more cases but raises more false alarms."
@@ -55,7 +59,7 @@ class ThresholdBox(QGroupBox):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, STEPS)
         self.slider.setToolTip(self.toolTip())
-        self.slider.valueChanged.connect(self._update)
+        self.slider.valueChanged.connect(self._slider_moved)
         self.value_label = QLabel()
         self.costs = [QDoubleSpinBox() for _ in _COST_TIPS]
         form = QFormLayout()
@@ -128,21 +132,47 @@ class ThresholdBox(QGroupBox):
         self._analysis = None
         self._costs_changed()
         chosen = analysis.choice.threshold if analysis.choice is not None else 0.5
+        self._saved_value = chosen  # before the slider moves: it compares itself to this
+        self._saved_reason = analysis.choice.reason if analysis.choice else ""
         self.set_threshold(chosen)
-        self.show_stored(chosen, analysis.choice.reason if analysis.choice else "")
 
     def set_threshold(self, value: float) -> None:
-        """Move the slider to ``value`` (0 to 1)."""
-        position = round(min(max(value, 0.0), 1.0) * STEPS)
-        if position == self.slider.value():
-            self._update()
-        else:
-            self.slider.setValue(position)
+        """Show the outcome at ``value`` (0 to 1) exactly; the slider moves near it.
+
+        Exactly, not at the slider's nearest step: the saved threshold (say 0.3344) must
+        show as itself, not as the next cut above 0.334.
+        """
+        value = min(max(value, 0.0), 1.0)
+        self._exact = value
+        self.slider.blockSignals(True)
+        self.slider.setValue(round(value * STEPS))
+        self.slider.blockSignals(False)
+        self._update()
 
     def show_stored(self, threshold: float, reason: str = "") -> None:
         """Say which threshold the model keeps (the export uses it)."""
-        self.stored_label.setText(f"Saved with the model: <b>{threshold:.3f}</b>")
-        self.stored_label.setToolTip(f"Why: {reason}" if reason else "")
+        self._saved_value, self._saved_reason = threshold, reason
+        self._show_saved_state()
+
+    def _show_saved_state(self) -> None:
+        saved, point = self._saved_value, self.point
+        if saved is None:
+            self.stored_label.clear()
+            self.use_button.setEnabled(point is not None)
+            return
+        differs = point is not None and not math.isclose(point.threshold, saved, abs_tol=1e-12)
+        text = f"Saved with the model: <b>{saved:.3f}</b>"
+        if differs:
+            assert point is not None
+            text += (f". Press “Use this threshold” to save <b>{point.threshold:.3f}</b> "
+                     "instead.")
+        self.stored_label.setText(text)
+        self.stored_label.setToolTip(f"Why: {self._saved_reason}" if self._saved_reason else "")
+        self.use_button.setEnabled(differs)
+
+    def _slider_moved(self, _position: int) -> None:
+        self._exact = None  # the user's hand: the slider's step it is
+        self._update()
 
     def business_value(self) -> BusinessValue | None:
         """The costs typed in, or None while they are all zero."""
@@ -167,7 +197,8 @@ class ThresholdBox(QGroupBox):
 
         if self._analysis is None:
             return
-        point = point_at(self._analysis, self.slider.value() / STEPS)
+        value = self._exact if self._exact is not None else self.slider.value() / STEPS
+        point = point_at(self._analysis, value)
         self.point = point
         positive = self._labels[1]
         self.value_label.setText(
@@ -197,6 +228,7 @@ class ThresholdBox(QGroupBox):
                 f"Expected value: <b>{point.expected_value:,.2f}</b> on the {rows:,} holdout "
                 f"rows ({per_row:,.2f} per row)."
             )
+        self._show_saved_state()
         self.changed.emit(point.threshold)
 
     def _use(self) -> None:

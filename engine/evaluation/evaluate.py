@@ -19,6 +19,7 @@ from engine.evaluation import curves as cv
 from engine.evaluation import metrics as mt
 from engine.evaluation.importance import partial_dependence, permutation_importance
 from engine.evaluation.result import BusinessValue, Evaluation, Importance, PartialDependence
+from engine.evaluation.rethreshold import threshold_note
 from engine.evaluation.threshold import analyse_thresholds, choose_threshold
 from engine.evaluation.unsupervised import evaluate_anomaly, evaluate_clustering
 from engine.jobs import Job
@@ -122,12 +123,7 @@ def _binary(
     analysis = replace(analysis, choice=choice)
     predicted = np.where(scores >= choice.threshold, positive, negative)
     confusion = cv.confusion_matrix(truth, predicted, [negative, positive], choice.threshold)
-    notes.append(
-        "Accuracy, precision, recall and F1 in the metrics table use the default threshold "
-        f"0.5; at the chosen threshold {choice.threshold:.3g} precision is "
-        f"{choice.point.precision:.2f}, recall {choice.point.recall:.2f} and F1 "
-        f"{choice.point.f1:.2f}."
-    )
+    notes.append(threshold_note(choice))
 
     def accuracy(model: Any, rows: pd.DataFrame, actual: np.ndarray) -> float:
         return float(np.mean((score_of(model, rows) >= 0.5) == actual))

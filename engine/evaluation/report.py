@@ -173,7 +173,8 @@ def _metrics(content: ReportContent) -> str:
                     rows)]
     thresholds = evaluation.thresholds
     if thresholds is not None and thresholds.choice is not None:
-        parts.append(f"<p>Decision threshold {thresholds.choice.threshold:.3g}, chosen by "
+        # The reason already says how it was chosen ("chosen by hand: …", "the best F1 …").
+        parts.append(f"<p>Decision threshold {thresholds.choice.threshold:.3g}: "
                      f"{_e(thresholds.choice.reason)}</p>")
     if evaluation.per_class:
         parts.append(_table(

@@ -15,9 +15,28 @@ from engine.evaluation.result import (
     ConfusionMatrix,
     Evaluation,
     ThresholdAnalysis,
+    ThresholdChoice,
     ThresholdPoint,
 )
 from engine.evaluation.threshold import _check_costs, choose_threshold
+
+_NOTE_START = "Accuracy, precision, recall and F1 in the metrics table use the default threshold"
+
+
+def threshold_note(choice: ThresholdChoice) -> str:
+    """The evaluation's note on the chosen threshold (rewritten whenever it changes)."""
+    return (
+        f"{_NOTE_START} 0.5; at the chosen threshold {choice.threshold:.3g} precision is "
+        f"{choice.point.precision:.2f}, recall {choice.point.recall:.2f} and F1 "
+        f"{choice.point.f1:.2f}."
+    )
+
+
+def with_threshold_note(notes: list[str], choice: ThresholdChoice) -> list[str]:
+    """``notes`` with the threshold note for ``choice`` in place of any earlier one."""
+    return [note for note in notes if not note.startswith(_NOTE_START)] + [
+        threshold_note(choice)
+    ]
 
 
 def with_costs(analysis: ThresholdAnalysis, costs: BusinessValue | None) -> ThresholdAnalysis:
@@ -59,6 +78,7 @@ def rechoose_threshold(
         evaluation,
         thresholds=replace(analysis, choice=choice),
         confusion=_confusion(choice.point, negative, positive),
+        notes=with_threshold_note(evaluation.notes, choice),
     )
 
 

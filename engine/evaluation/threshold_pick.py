@@ -23,7 +23,7 @@ from engine.evaluation.result import (
     ThresholdChoice,
     ThresholdPoint,
 )
-from engine.evaluation.rethreshold import with_costs
+from engine.evaluation.rethreshold import with_costs, with_threshold_note
 
 MANUAL = "manual"
 """The rule name of a threshold chosen by hand."""
@@ -104,4 +104,5 @@ def pick_threshold(
             counts=[[point.tn, point.fp], [point.fn, point.tp]],
             threshold=point.threshold,
         ),
+        notes=with_threshold_note(evaluation.notes, choice),
     )

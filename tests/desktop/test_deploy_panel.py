@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from desktop.panels.deploy_panel import DeployPanel
 from desktop.tasks import TaskRunner
@@ -126,7 +126,11 @@ def test_export_shows_parity_files_and_code(
     assert status.args == ["done"] and panel.status == "done"
     model = Path(exported.args[0])
     assert model.suffix == ".onnx" and model.is_file() and model.parent == out
-    assert "Parity passed" in panel.package.verdict.text()
+    # Plain words first; the parity figures one click away, under "Details".
+    assert "same answers" in panel.package.verdict.text()
+    assert "Parity passed" not in panel.package.verdict.text()
+    assert "Parity passed" in panel.package.details.text()
+    assert panel.package.details.isVisibleTo(panel) and not panel.package.details.open
     names = panel.package.file_names()
     assert len(names) == 4 and all((out / name).is_file() for name in names)
     assert {Path(n).name.split(".", 1)[1] for n in names} == {
@@ -178,6 +182,22 @@ def test_scores_a_file_and_says_what_happened(qtbot, panel, model_file, tmp_path
     assert panel.scoring.open_button.isVisible()
     summary = panel.scoring.last_summary
     assert summary is not None and summary.rows == 2000 and summary.output == str(out)
+
+
+def test_the_first_scored_rows_are_shown_as_written(qtbot, panel, model_file, tmp_path) -> None:
+    import pandas as pd
+
+    out = tmp_path / "scores.csv"
+    _score(qtbot, panel, model_file, SAMPLE / "churn_next_quarter_shifted.csv", out)
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    model = panel.scoring.preview_model
+    assert panel.scoring.preview.isVisibleTo(panel)
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers == list(written.columns)  # whatever the file leads with, in its order
+    assert model.rowCount() == 20
+    assert [model.index(0, c).data() for c in range(model.columnCount())] == list(
+        written.iloc[0])
+    assert "first 20 rows of scores.csv" in panel.scoring.preview_label.text()
 
 
 @pytest.mark.parametrize(

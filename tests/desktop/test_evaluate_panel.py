@@ -82,16 +82,17 @@ def test_every_plot_tab_draws_from_the_stored_evaluation(panel: EvaluatePanel) -
         "roc", "pr", "calibration", "lift", "gain", "thresholds", "confusion", "importance",
         "partial_dependence",
     ]
-    for index, name in enumerate(names):
-        panel.plots.setCurrentIndex(index)
+    for name in names:
+        panel.plots.show_plot(name)
         plot = panel.plots.plots[name]
+        assert plot.isVisible(), name
         plot.canvas.draw()
         axes = [a for a in plot.figure.axes if a.get_visible()]
         assert axes, name
         drawn = sum(len(a.lines) + len(a.images) + len(a.patches) + len(a.collections)
                     for a in axes)
         assert drawn > 0, f"the {name} plot is empty"
-        assert panel.plots.tabToolTip(index)
+        assert panel.plots.tip(name)
         if name in ("roc", "confusion", "importance"):
             plot.grab().save(f"/tmp/evaluate_plot_{name}.png")
 
@@ -161,3 +162,17 @@ def test_save_report_writes_the_html_file(
     text = path.read_text(encoding="utf-8")
     assert text.lstrip().lower().startswith("<!doctype html") or "<html" in text[:500].lower()
     assert "ROC AUC" in text
+
+
+def test_the_plots_are_grouped_so_no_tab_hides(qtbot, panel: EvaluatePanel) -> None:
+    """At 1,280 px wide every plot's tab is in view: three groups, no scrolling tab bar."""
+    panel.resize(1280 - 190, 720)  # the window's width less the steps on the left
+    assert [panel.plots.tabText(i) for i in range(panel.plots.count())] == [
+        "Quality", "Threshold", "Explanations"]
+    for tabs in [panel.plots, *panel.plots.groups.values()]:
+        if tabs is not panel.plots:
+            panel.plots.setCurrentWidget(tabs)
+        bar = tabs.tabBar()
+        qtbot.waitUntil(bar.isVisible)
+        needed = sum(bar.tabRect(i).width() for i in range(bar.count()))
+        assert needed <= bar.width(), [tabs.tabText(i) for i in range(tabs.count())]

@@ -48,14 +48,14 @@ def test_overriding_a_kind_saves_it_and_publishes_the_table(
     assert before[COLUMN].kind == ColumnKind.CATEGORICAL  # 5 whole-number values
     view = panel.profile_view
     index = view.profile_model.index(kind_row(panel, COLUMN), KIND_COLUMN)
-    assert index.data() == "categorical"
+    assert index.data() == "category"  # the word every step uses (kind_words)
 
     # As the user does it: double-click the Kind cell, pick "numeric" in the combo.
     view.setCurrentIndex(index)
     view.edit(index)
     combo = view.indexWidget(index) or view.findChild(QComboBox)
     assert isinstance(combo, QComboBox)
-    assert combo.currentText() == "categorical"
+    assert combo.currentText() == "category"
     with qtbot.waitSignal(panel.table_opened, timeout=WAIT) as published:
         combo.setCurrentIndex(combo.findData("numeric"))
         combo.activated.emit(combo.currentIndex())
@@ -73,7 +73,7 @@ def test_overriding_a_kind_saves_it_and_publishes_the_table(
     assert [c.kind for c in stored.columns if c.name != COLUMN] == [
         c.kind for c in before.columns if c.name != COLUMN
     ]
-    assert view.profile_model.index(kind_row(panel, COLUMN), KIND_COLUMN).data() == "numeric"
+    assert view.profile_model.index(kind_row(panel, COLUMN), KIND_COLUMN).data() == "number"
     assert "median" in view.profile_model.index(kind_row(panel, COLUMN), 4).data()
     assert "chosen by you" in view.profile_model.index(
         kind_row(panel, COLUMN), KIND_COLUMN

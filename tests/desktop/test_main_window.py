@@ -95,7 +95,7 @@ def test_opens_the_sample_project_with_its_sources_and_profile(
     assert "monthly income" in names and "churned" in names
     kinds = {profile.index(r, 0).data(): profile.index(r, 1).data() for r in range(16)}
     assert kinds["customer_id"] == "identifier"
-    assert kinds["region"] == "categorical"
+    assert kinds["region"] == "category"
     assert "5,000 rows" in panel.summary.text()
     assert window.nav.status("Data") == "done"
     assert window.nav.status("Problem") == "to do"  # the sample has no problem defined yet
@@ -361,3 +361,45 @@ def test_save_says_where_everything_is(qtbot, window: MainWindow, tmp_path: Path
     window.save_action.trigger()
     message = window.statusBar().currentMessage()
     assert message.startswith("Everything is saved in") and "kept.gristmill" in message
+
+
+def test_a_long_job_name_never_widens_the_window(qtbot, window: MainWindow) -> None:
+    """The drift check of a long-named file grew the window past the screen (1,843 px)."""
+    window.resize(1280, 800)
+    name = "WA_Fn-UseC_-Telco-Customer-Churn next quarter export final v2 " * 4
+
+    def job(progress: ProgressCallback, cancel: CancelToken) -> None:
+        job = Job(progress, cancel)
+        while True:
+            job.step(0.5, f"Reading rows of {name}")
+
+    task = window.runner.run(f"Checking {name} for drift", job)
+    label = window.job_status.label
+    qtbot.waitUntil(lambda: "Reading rows" in label.toolTip() + label.text(), timeout=WAIT)
+    widths = (window.minimumSizeHint().width(), window.layout().totalMinimumSize().width(),
+              window.statusBar().minimumSizeHint().width(), window.width())
+    assert max(widths[:3]) <= 1280 and window.width() == 1280, widths
+    task.cancel()
+    qtbot.waitUntil(lambda: not window.runner.running, timeout=WAIT)
+
+
+def test_the_last_project_reopens_at_start_unless_switched_off(
+    qtbot, settings: QSettings, sample_folder: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "mine.gristmill"
+    create_project(path).close()
+    settings.setValue("recent_projects", [str(path)])
+    first = MainWindow(settings=settings, sample_folder=sample_folder, log_dir=tmp_path / "log")
+    qtbot.addWidget(first)
+    assert first.reopen_action.isChecked()  # on by default
+    first.start()
+    assert first.project is not None and first.project.path == path
+    first.reopen_action.setChecked(False)  # File > Reopen the last project at start
+    first.close()
+
+    settings.setValue("first_launch_done", True)  # no sample offer in the way
+    second = MainWindow(settings=settings, sample_folder=sample_folder, log_dir=tmp_path / "log")
+    qtbot.addWidget(second)
+    assert not second.reopen_action.isChecked()
+    second.start()
+    assert second.project is None

@@ -159,7 +159,8 @@ def test_shifted_file_flags_support_calls_and_the_history_shows_two_checks(
     column = next(c for c in result.report.columns if c.name == "support_calls")
     assert html.escape(column.findings[0]) in detail.findings.text()
     assert detail.plot.figure is not None
-    assert "PSI" in detail.statistics.text()
+    assert "PSI" in detail.statistics.text()  # under "Details", closed until asked
+    assert "PSI" not in detail.findings.text() and not detail.statistics.open
 
     history = panel.tabs.history
     assert history.checks.rowCount() == 2
@@ -346,3 +347,54 @@ def test_the_window_offers_the_exported_model_in_monitor(
     assert window.nav.status("Monitor") == "to do"
     # It reads the model's past checks now it is on screen: let that end before closing.
     qtbot.waitUntil(lambda: not monitor.busy and not window.runner.running, timeout=WAIT)
+
+
+def test_after_a_check_the_panel_fits_a_1280_px_window(qtbot, panel: MonitorPanel,
+                                                       churn_model, tmp_path) -> None:
+    """No part of the answer may widen the window (it grew to 1,843 px on a 1,600 px screen),
+    not even long folder and file names."""
+    import shutil
+
+    from PySide6.QtWidgets import QWidget
+
+    _project, model = churn_model
+    folder = tmp_path / ("monthly customer extracts for the retention team " * 3).strip()
+    folder.mkdir()
+    data = folder / "WA_Fn-UseC_-Telco-Customer-Churn next quarter export final v2.csv"
+    shutil.copy(NEXT_QUARTER, data)
+    _check(qtbot, panel, model, data)
+    for row in range(panel.table.drift_model.rowCount()):  # each column's picture too
+        panel.table.selectRow(row)
+    room = 1280 - 190  # the window less the steps on the left
+    wide = sorted(((w.minimumSizeHint().width(), type(w).__name__, w.objectName())
+                   for w in panel.findChildren(QWidget) if w.isVisibleTo(panel)), reverse=True)
+    assert panel.minimumSizeHint().width() <= room, wide[:8]
+
+
+@pytest.mark.parametrize(
+    ("level", "worse", "said", "not_said"),
+    [
+        ("major", False, "still does as well", "Performance:"),
+        ("major", True, "retrain", "still does"),
+        ("stable", False, "as well as at training", "retrain"),
+    ],
+)
+def test_drift_and_performance_are_told_together(qtbot, level, worse, said, not_said) -> None:
+    """A red "Major" beside a green "Performance: ROC AUC 0.741 -> 0.814" read as two
+    verdicts; one sentence now says what they mean together."""
+    from types import SimpleNamespace
+
+    from desktop.widgets.monitor_verdict import VerdictBox
+
+    box = VerdictBox()
+    qtbot.addWidget(box)
+    perf = SimpleNamespace(worse=worse, sentence="ROC AUC 0.741 -> 0.814")
+    report = SimpleNamespace(
+        level=level, level_words=level.capitalize(), headline="h", advice="a", rows=2000,
+        source="new.csv", model="churn.onnx", performance=perf, notes=(), read_notes=(),
+    )
+    box.show_report(report, None)
+    text = box.performance.text()
+    assert said in text and not_said not in text
+    if level == "major" and not worse:
+        assert "#2e7d32" not in text  # not green beside a red badge

@@ -96,6 +96,11 @@ def test_it_waits_for_a_problem_then_shows_the_default_recipe_and_its_preview(
     assert "Logistic" in panel.showing_label.text()
     assert panel.editor.steps_view.count() == len(expected.steps)
     assert panel.editor.steps_view.item(0).text().startswith("1. Split the dates signup_date")
+    # Plain words in the list; the step's kind and parameters only under "Details".
+    texts = [panel.editor.steps_view.item(i).text() for i in range(len(expected.steps))]
+    assert not any("=" in text or "(impute)" in text or "one_hot" in text for text in texts)
+    panel.editor.steps_view.setCurrentRow(0)
+    assert "parts" in panel.editor.details.text() and not panel.editor.details.open
     assert panel.choice is None and panel.default_radio.isChecked()
 
     pipeline = compile_recipe(expected, inputs, task="binary")

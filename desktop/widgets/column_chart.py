@@ -1,0 +1,139 @@
+"""A picture of one column's values, drawn from its profile (no data is read again).
+
+Numbers and dates: the profile's histogram. Categories, yes/no, text and identifiers: a bar
+chart of the most frequent values, with the rest as "other values". Either way a grey bar
+"missing" shows the share of rows without a value. The figure is a plain matplotlib Figure
+(no pyplot), so it can be built anywhere; :class:`ColumnChart` puts it on a Qt canvas.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from desktop.widgets.kind_words import value_word
+from engine.profile.schema import ColumnKind
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from engine.profile.result import ColumnProfile
+
+TOP_BARS = 8  # categories drawn; the rest are summed as "other values"
+BAR_COLOR = "#4c78a8"
+MISSING_COLOR = "#9e9e9e"
+
+
+def column_figure(column: ColumnProfile, width: float = 4.6, height: float = 3.0) -> Figure:
+    """The chart of ``column``: a histogram or the top categories, and the missing share."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    axes = figure.add_subplot()
+    total = column.count + column.missing
+    if column.histogram is not None and column.histogram.counts:
+        _histogram(axes, column)
+    elif column.kind == ColumnKind.IDENTIFIER or column.distinct == column.count > TOP_BARS:
+        _filled(axes, column)  # every value different: a bar per value says nothing
+    elif column.top_values:
+        _bars(axes, column)
+    else:
+        axes.text(0.5, 0.5, "No values to draw", ha="center", va="center",
+                  transform=axes.transAxes)
+        axes.set_axis_off()
+    missing = column.missing / total if total else 0.0
+    # Short: the column's name and kind stand above the chart, and a long title is cut.
+    axes.set_title(f"{missing:.1%} missing", fontsize=9, loc="left")
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    axes.tick_params(labelsize=8)
+    return figure
+
+
+def _histogram(axes: Axes, column: ColumnProfile) -> None:
+    assert column.histogram is not None
+    edges, counts = column.histogram.edges, column.histogram.counts
+    labels = [_edge(edge) for edge in edges]
+    positions = list(range(len(counts)))
+    axes.bar(positions, counts, width=1.0, align="edge", color=BAR_COLOR, edgecolor="white")
+    step = max(1, len(labels) // 5)  # a few readable ticks, not one per bin
+    ticks = list(range(0, len(labels), step))
+    axes.set_xticks(ticks, [labels[i] for i in ticks], rotation=0)
+    if column.missing:
+        axes.bar([len(counts) + 0.5], [column.missing], width=1.0, align="edge",
+                 color=MISSING_COLOR)
+        axes.annotate("missing", (len(counts) + 1.0, column.missing), ha="center",
+                      va="bottom", fontsize=8)
+    axes.set_ylabel("rows", fontsize=8)
+
+
+def _filled(axes: Axes, column: ColumnProfile) -> None:
+    names = [f"with a value ({column.distinct:,} different)", "missing"]
+    axes.barh([1, 0], [column.count, column.missing], color=[BAR_COLOR, MISSING_COLOR])
+    axes.set_yticks([1, 0], names)
+    axes.set_xlabel("rows", fontsize=8)
+
+
+def _bars(axes: Axes, column: ColumnProfile) -> None:
+    shown = column.top_values[:TOP_BARS]
+    names = [_short(value_word(value, column.kind)) for value, _count in shown]
+    counts = [count for _value, count in shown]
+    other = column.count - sum(counts)
+    if other > 0:
+        names.append(f"other values ({column.distinct - len(shown):,})")
+        counts.append(other)
+    colors = [BAR_COLOR] * len(names)
+    if column.missing:
+        names.append("missing")
+        counts.append(column.missing)
+        colors.append(MISSING_COLOR)
+    positions = list(range(len(names)))[::-1]  # the most frequent on top
+    axes.barh(positions, counts, color=colors)
+    axes.set_yticks(positions, names)
+    axes.set_xlabel("rows", fontsize=8)
+
+
+def _edge(edge: float | str) -> str:
+    if isinstance(edge, str):
+        return edge[:10]  # an ISO date
+    if float(edge).is_integer():
+        return f"{edge:,.0f}"
+    return f"{edge:,.3g}"
+
+
+def _short(text: str, limit: int = 22) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ColumnChart(QWidget):
+    """The chart of the selected column on a ``FigureCanvasQTAgg`` (empty until one is)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.column_name: str | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self.canvas: QWidget | None = None
+
+    def show_column(self, column: ColumnProfile | None) -> None:
+        """Draw ``column`` (None clears the chart)."""
+        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+
+        if self.canvas is not None:
+            self._layout.removeWidget(self.canvas)
+            self.canvas.deleteLater()
+            self.canvas = None
+        self.column_name = column.name if column is not None else None
+        if column is None:
+            return
+        canvas = FigureCanvasQTAgg(column_figure(column))
+        canvas.setMinimumSize(240, 180)
+        self._layout.addWidget(canvas)
+        self.canvas = canvas
+
+    @property
+    def figure(self) -> Figure | None:
+        """The figure on screen (None when no column is shown)."""
+        return getattr(self.canvas, "figure", None)
