@@ -39,7 +39,10 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         description=(
             "Load a data file (or a database table), define the problem from --target, search "
             "models under a time budget, refit the best on all training rows and evaluate it "
-            "on held-out rows. With --project the run is stored in a .gristmill file."
+            "on held-out rows. With --project the run is stored in a .gristmill file. "
+            "The time budget is the whole run (search, refit and evaluation). Exit code 5: "
+            "no candidate produced any score in time, so only the baseline was kept (there "
+            "is no model to export)."
         ),
     )
     train.add_argument("location", metavar="DATA", help="a data file or a database URL")
@@ -54,7 +57,8 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     train.add_argument("--positive-class", help="the class that counts as 'positive' (binary)")
     train.add_argument("--metric", help="the metric models are ranked by (default per task)")
     train.add_argument(
-        "--time-budget", type=float, default=60.0, metavar="S", help="seconds (default 60)"
+        "--time-budget", type=float, default=60.0, metavar="S",
+        help="seconds for the whole run: search, refit and evaluation (default 60)",
     )
     train.add_argument("--max-trials", type=int, metavar="N", help="at most N models")
     train.add_argument(
@@ -115,8 +119,11 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    """``gristmill train``: exit 0 with a model, or 5 (``NO_MODEL``) when no candidate produced
+    any score and only the baseline was kept (export would have nothing to export)."""
     from engine import api
     from engine.cli import EXIT_OK, _database_password, _StderrProgress
+    from engine.exit_codes import NO_MODEL
     from engine.jobs import Job
     from engine.problem.definition import SplitKind, Task, ValidationPlan
     from engine.training.search import SearchSettings
@@ -189,11 +196,19 @@ def run_train(args: argparse.Namespace) -> int:
     finally:
         _on_ctrl_c(previous_handler)
         progress.finish()
+    # Only the baseline was kept: a scheduler must not go on to export (nothing to export).
+    code = NO_MODEL if _baseline_only(outcome) else EXIT_OK
     if args.json:
         print_json(train_document(outcome, proposal))
-        return EXIT_OK
+        return code
     print_train(outcome, proposal)
-    return EXIT_OK
+    return code
+
+
+def _baseline_only(outcome: Any) -> bool:
+    """A supervised run whose search produced no scored candidate (exit code 5)."""
+    training = outcome.training
+    return training.problem.task.supervised and training.best is None
 
 
 def _on_ctrl_c(handler: Any) -> Any:

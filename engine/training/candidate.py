@@ -63,7 +63,7 @@ class FitContext:
     metrics: tuple[str, ...]  # the first one is the metric the search ranks by
     classes: tuple[str, ...] = ()
     positive_class: str | None = None
-    class_weights: bool = False
+    class_weights: bool = False  # try class weights as a search dimension
     semi_supervised: bool = False
     n_jobs: int = 1
     cardinality: dict[str, int] = field(default_factory=dict)  # distinct values per category
@@ -95,8 +95,11 @@ def build_pipeline(spec: CandidateSpec, context: FitContext) -> Pipeline:
     preparation = compile_recipe(
         recipe_for(spec, context), context.inputs, task=context.task.value
     )
+    # Class weights are a search dimension (the candidate's own "class_weight" parameter),
+    # kept only where they scored better; the problem's flag only asks the search to try them.
+    weights = spec.params.get("class_weight") == "balanced"
     estimator = family(spec.family).build(
-        context.task, spec.params, spec.seed, context.n_jobs, context.class_weights
+        context.task, spec.params, spec.seed, context.n_jobs, weights
     )
     if context.semi_supervised:
         from sklearn.semi_supervised import SelfTrainingClassifier

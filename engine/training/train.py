@@ -96,8 +96,15 @@ def train_model(
     *,
     job: Job,
     on_update: Callable[[Leaderboard], None] | None = None,
+    started: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> TrainingResult:
-    """Search, rank and refit; see the module docstring for the steps and Cancel."""
+    """Search, rank and refit; see the module docstring for the steps and Cancel.
+
+    ``started`` is when the run's clock started (on ``clock``; default: now): the time budget
+    covers everything from then on, the evaluation included, so the search ends early enough
+    to leave the refit and the evaluation the time they are expected to take.
+    """
 
     from engine.problem.metrics import higher_is_better
     from engine.problem.splits import make_splits
@@ -113,8 +120,10 @@ def train_model(
     import numpy as np
 
     _check_columns(frame, problem)
+    started = clock() if started is None else started
+    deadline = None if settings.time_budget is None else started + settings.time_budget
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
+    mark = time.perf_counter()
     job.step(0.0, "Preparing the model inputs", force=True)
     inputs = model_inputs(schema, problem.features)
     x_all = to_model_frame(frame, inputs)
@@ -139,7 +148,7 @@ def train_model(
         cardinality=category_counts(x_train, inputs),
     )
     notes = list(split.notes)
-    timings["prepare_seconds"] = time.perf_counter() - clock
+    timings["prepare_seconds"] = time.perf_counter() - mark
 
     baseline_spec = CandidateSpec(0, "baseline", {}, settings.seed)
     plain = replace(context, semi_supervised=False)
@@ -172,8 +181,9 @@ def train_model(
     }
     from engine.training.workers import WorkerPool
 
-    clock = time.perf_counter()
-    pool = WorkerPool(pool_size(settings), payload)
+    mark = time.perf_counter()
+    # A warm spare for the refit when a deadline can stop the search with every worker busy.
+    pool = WorkerPool(pool_size(settings), payload, spare=settings.time_budget is not None)
     try:
         outcome = run_search(
             pool,
@@ -183,8 +193,11 @@ def train_model(
             job.sub(0.02, 0.9),
             on_update,
             search_rows=len(search_x),
+            deadline=deadline,
+            reserve=lambda current: finish_seconds(current.best, len(x_train), search_folds),
+            clock=clock,
         )
-        timings["search_seconds"] = time.perf_counter() - clock
+        timings["search_seconds"] = time.perf_counter() - mark
         board = outcome.leaderboard
         best_entry = board.best
         best_spec = None
@@ -204,12 +217,18 @@ def train_model(
                     f"The search was stopped after {board.finished} models; the best of "
                     "those was kept."
                 )
-            clock = time.perf_counter()
+            if best_entry.screened:
+                notes.append(
+                    f"No model was compared on all the search rows before the search ended; "
+                    f"the best one compared on {best_entry.rows:,} rows ({best_entry.label}) "
+                    "was refitted on all the training rows."
+                )
+            mark = time.perf_counter()
             label = family(best_spec.family).label
             job.step(0.9, f"Refitting {label} on all {len(x_train):,} training rows", force=True)
             refit_job = job.sub(0.9, 0.99)
             pipeline, _seconds = refit_in_worker(pool, best_spec, settings.cores, refit_job)
-            timings["refit_seconds"] = time.perf_counter() - clock
+            timings["refit_seconds"] = time.perf_counter() - mark
     finally:
         pool.close()
     baseline = fit_pipeline(baseline_pipeline(problem.task), x_train, y_train, None, plain)
@@ -246,7 +265,7 @@ def refit_in_worker(
     """
     from engine.training.catalog import family
 
-    worker = pool.idle()[0] if pool.idle() else pool.add()
+    worker = pool.refit_worker()
     pool.submit(worker, "refit", spec.to_dict(), threads)
     label = family(spec.family).label
     started = time.monotonic()
@@ -260,6 +279,30 @@ def refit_in_worker(
                 return message[2], float(message[3])
             reason = message[2] if message[0] == "failed" else "the fit crashed (out of memory?)"
             raise InputError(f"The best model could not be refitted: {reason}.")
+
+
+REFIT_MARGIN = 1.3  # a refit runs alone, but fits do not always scale linearly with rows
+FINISH_SECONDS = 1.5  # stopping the workers, the baseline, storing: measured about 1 s
+EVALUATE_SHARE = 0.5  # the evaluation (holdout, importances) against one fold's fit time
+
+
+def finish_seconds(
+    best: LeaderboardEntry | None,
+    train_rows: int,
+    folds: tuple[tuple[np.ndarray, np.ndarray], ...],
+) -> float:
+    """Seconds the run needs after the search for ``best``: its refit on ``train_rows`` rows
+    (from its measured cross-validation time, scaled to the rows), the evaluation and the rest.
+    """
+    if best is None:
+        return FINISH_SECONDS
+    fold_rows = max(1, len(folds[0][0])) if folds else max(1, train_rows)
+    if best.rows is not None and folds:  # screened: its folds were cut to ``rows`` rows
+        total = sum(len(fit) + len(check) for fit, check in folds[:1])
+        fold_rows = max(1, int(fold_rows * best.rows / max(1, total)))
+    per_fold = best.seconds / max(1, len(best.fold_scores) or len(folds))
+    refit = per_fold * train_rows / fold_rows * REFIT_MARGIN
+    return refit + per_fold * EVALUATE_SHARE + FINISH_SECONDS
 
 
 def category_counts(x_train: pd.DataFrame, inputs: tuple[InputColumn, ...]) -> dict[str, int]:
@@ -320,8 +363,14 @@ def _baseline_label(task: Task) -> str:
 
 def _nothing_finished(ended_by: str, settings: SearchSettings) -> str:
     if ended_by == "cancelled":
-        return "The search was stopped before any model finished; only the baseline is kept."
+        return (
+            "The search was stopped before any model produced a score; only the baseline is "
+            "kept, and there is no model to export."
+        )
+    if settings.time_budget is None:
+        return "No model produced a score (every candidate failed); only the baseline is kept."
     return (
-        f"No model finished within the time budget of {settings.time_budget:g} s, so only "
-        "the baseline is kept. Give the search more time (a minute suits most tables)."
+        f"No model produced a score within the time budget of {settings.time_budget:g} s, so "
+        "only the baseline is kept and there is no model to export. Give the search more "
+        "time (a minute suits most tables)."
     )

@@ -138,15 +138,19 @@ class Worker:
 class WorkerPool:
     """A fixed number of spawned workers that all hold the same training data."""
 
-    def __init__(self, size: int, payload: dict[str, Any]) -> None:
+    def __init__(self, size: int, payload: dict[str, Any], spare: bool = False) -> None:
         from multiprocessing.reduction import ForkingPickler
 
         self._context = multiprocessing.get_context("spawn")
         # Start every child first, so their imports overlap, then send the data. The data is
         # serialized once (it can be hundreds of MB) and the same bytes go to every worker.
         self.workers = [self._start() for _ in range(max(1, size))]
+        # The spare waits, warm, for the final refit: when time runs out every search worker
+        # may be busy (and is killed), and starting a fresh process then costs seconds of the
+        # budget (10 s and more on a loaded laptop).
+        self.spare: Worker | None = self._start() if spare else None
         self._payload = bytes(ForkingPickler.dumps(("setup", payload)))
-        for worker in self.workers:
+        for worker in [*self.workers, *([self.spare] if self.spare else [])]:
             self._send_data(worker)
 
     def _spawn(self) -> Worker:
@@ -230,8 +234,21 @@ class WorkerPool:
         self.workers.append(worker)
         return worker
 
+    def refit_worker(self) -> Worker:
+        """An idle worker for the final refit: a search worker, the spare, or a new one."""
+        if self.idle():
+            return self.idle()[0]
+        if self.spare is not None and self.spare.process.is_alive():
+            worker, self.spare = self.spare, None
+            self.workers.append(worker)
+            return worker
+        return self.add()
+
     def close(self) -> None:
         """Stop every worker at once: busy ones are killed, idle ones asked to leave."""
+        if self.spare is not None:
+            self.workers.append(self.spare)
+            self.spare = None
         for worker in self.workers:
             if worker.busy_with is None and worker.process.is_alive():
                 with contextlib.suppress(BrokenPipeError, OSError):

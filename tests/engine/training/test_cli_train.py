@@ -119,6 +119,20 @@ def test_train_bad_input_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> 
     assert "time budget" in capsys.readouterr().err
 
 
+def test_train_that_keeps_only_the_baseline_exits_5(capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.exit_codes import NO_MODEL
+
+    # One second cannot hold even the refit reserve: no candidate runs, whatever the machine.
+    code = main(
+        ["train", str(SAMPLE_CSV), "--target", "churned", "--time-budget", "1", "--quiet",
+         "--models", "linear"]
+    )
+    assert code == NO_MODEL == 5
+    captured = capsys.readouterr()
+    assert "no model to export" in captured.out + captured.err
+    assert "skipped" in captured.out
+
+
 def test_a_recipe_file_that_is_not_json_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
