@@ -34,6 +34,8 @@ class LeaderboardEntry:
     seconds: float = 0.0
     message: str = ""
     rows: int | None = None  # the rows a screened candidate was scored on (None: all)
+    predict_seconds: float = 0.0  # one fold's prediction of its check rows (median)
+    fit_seconds: float = 0.0  # one fold's fit (median; 0: unknown, use ``seconds``)
 
     @property
     def cv_mean(self) -> float:
@@ -73,6 +75,8 @@ class LeaderboardEntry:
             "seconds": round(self.seconds, 3),
             "message": self.message,
             "rows": self.rows,
+            "predict_seconds": round(self.predict_seconds, 4),
+            "fit_seconds": round(self.fit_seconds, 4),
         }
 
     @classmethod
@@ -91,6 +95,8 @@ class LeaderboardEntry:
             seconds=float(data.get("seconds", 0.0)),
             message=data.get("message", ""),
             rows=None if data.get("rows") is None else int(data["rows"]),
+            predict_seconds=float(data.get("predict_seconds", 0.0)),
+            fit_seconds=float(data.get("fit_seconds", 0.0)),
         )
 
 

@@ -89,6 +89,8 @@ def propose_candidates(
     settings: SearchSettings,
     recipe: dict[str, Any] | None,
     class_weights: bool = False,
+    skip_defaults: frozenset[str] = frozenset(),
+    first_trial: int = 1,
 ) -> Iterator[CandidateSpec]:
     """Every family's defaults first, then random points family by family, from the seed.
 
@@ -96,6 +98,8 @@ def propose_candidates(
     search dimension, never imposed: each family's defaults come without weights first and
     with them after all families had their turn; random points draw it like any parameter.
     The leaderboard then keeps weights only where they score better on the chosen metric.
+    Families in ``skip_defaults`` had their defaults scored already; trials count from
+    ``first_trial``.
     """
     import numpy as np
 
@@ -109,8 +113,10 @@ def propose_candidates(
 
     families = families_for(task, settings.families)
     rng = np.random.default_rng(settings.seed)
-    trial = 0
+    trial = first_trial - 1
     for item in families:
+        if item.key in skip_defaults:
+            continue
         trial += 1
         yield CandidateSpec(trial, item.key, default_params(item, task), settings.seed, recipe)
     if class_weights:
@@ -159,16 +165,24 @@ def run_search(
     if deadline is None and settings.time_budget is not None:
         deadline = started + settings.time_budget
     threads = max(1, settings.cores // len(pool.workers))
+    # Candidates already on the board (scored in the main process while the workers
+    # started): their defaults are not proposed again when they were scored on every row.
+    ahead = [e for e in leaderboard.entries if e.trial > 0 and e.status in (DONE, FAILED)]
+    max_trials = settings.max_trials
+    if max_trials is not None:
+        max_trials = max(0, max_trials - len(ahead))
     candidates = propose_candidates(
-        context.task, settings, settings.recipe, context.class_weights
+        context.task, settings, settings.recipe, context.class_weights,
+        skip_defaults=frozenset(e.family for e in ahead),
+        first_trial=max((e.trial for e in leaderboard.entries), default=0) + 1,
     )
     schedule: RandomSchedule | HalvingSchedule
     if HalvingSchedule.wanted(search_rows, settings.strategy):
         schedule = HalvingSchedule(
-            candidates, settings.max_trials, search_rows, leaderboard.greater_is_better
+            candidates, max_trials, search_rows, leaderboard.greater_is_better
         )
     else:
-        schedule = RandomSchedule(candidates, settings.max_trials)
+        schedule = RandomSchedule(candidates, max_trials)
     running: dict[int, FitTask] = {}
     speed = FamilySpeed(search_rows)
     ended_by = "completed"
@@ -193,6 +207,8 @@ def run_search(
             seconds=result["seconds"] if result else 0.0,
             message=msg,
             rows=rows,
+            predict_seconds=result.get("predict_seconds", 0.0) if result else 0.0,
+            fit_seconds=result.get("fit_seconds", 0.0) if result else 0.0,
         )
         leaderboard = leaderboard.with_entry(entry)
         if on_update is not None:

@@ -20,7 +20,7 @@ from engine.errors import InputError
 from engine.jobs import Cancelled, Job
 from engine.problem.definition import Problem, Task
 from engine.training.candidate import CandidateSpec, FitContext, subset_folds
-from engine.training.leaderboard import DONE, Leaderboard, LeaderboardEntry
+from engine.training.leaderboard import DONE, FAILED, Leaderboard, LeaderboardEntry
 from engine.training.search import SearchSettings, pool_size, run_search
 
 if TYPE_CHECKING:
@@ -110,7 +110,12 @@ def train_model(
     from engine.problem.splits import make_splits
     from engine.problem.task_detection import target_labels
     from engine.recipe.inputs import model_inputs, to_model_frame
-    from engine.training.candidate import baseline_pipeline, cross_validate, fit_pipeline
+    from engine.training.candidate import (
+        baseline_pipeline,
+        build_pipeline,
+        cross_validate,
+        fit_pipeline,
+    )
     from engine.training.catalog import family
 
     if not problem.task.supervised:
@@ -183,7 +188,28 @@ def train_model(
 
     mark = time.perf_counter()
     # A warm spare for the refit when a deadline can stop the search with every worker busy.
-    pool = WorkerPool(pool_size(settings), payload, spare=settings.time_budget is not None)
+    screened = [board]
+
+    def reserve_now() -> float:
+        return finish_seconds(screened[0].best, len(x_train), search_folds, len(inputs))
+
+    def screen() -> None:
+        # While the workers start (seconds on a busy laptop), one cheap candidate is scored
+        # here, on a sample: the run has a real model from its first seconds on.
+        if deadline is None or deadline - finish_seconds(None, 0, ()) - clock() > 0:
+            screened[0] = quick_screen(
+                payload, settings, board, job,
+                should_stop=lambda: deadline is not None and clock() >= deadline - reserve_now(),
+            )
+            if on_update is not None:
+                on_update(screened[0])
+
+    # A warm spare for the refit when a deadline can stop the search with every worker busy.
+    pool = WorkerPool(
+        pool_size(settings), payload, spare=settings.time_budget is not None,
+        while_starting=screen,
+    )
+    board = screened[0]
     try:
         outcome = run_search(
             pool,
@@ -194,7 +220,9 @@ def train_model(
             on_update,
             search_rows=len(search_x),
             deadline=deadline,
-            reserve=lambda current: finish_seconds(current.best, len(x_train), search_folds),
+            reserve=lambda current: finish_seconds(
+                current.best, len(x_train), search_folds, len(inputs)
+            ),
             clock=clock,
         )
         timings["search_seconds"] = time.perf_counter() - mark
@@ -226,8 +254,18 @@ def train_model(
             mark = time.perf_counter()
             label = family(best_spec.family).label
             job.step(0.9, f"Refitting {label} on all {len(x_train):,} training rows", force=True)
-            refit_job = job.sub(0.9, 0.99)
-            pipeline, _seconds = refit_in_worker(pool, best_spec, settings.cores, refit_job)
+            foreseen = refit_seconds(best_entry, len(x_train), search_folds)
+            if foreseen < IN_PROCESS_REFIT or (
+                foreseen < IN_PROCESS_REFIT_NOT_READY and not pool.ready_for_refit()
+            ):
+                # Quicker than handing it to a worker (which may still be starting: 30 s on
+                # a laptop under heavy load was measured), and short enough for Cancel.
+                pipeline = fit_pipeline(
+                    build_pipeline(best_spec, context), x_train, y_train, unlabeled, context
+                )
+            else:
+                refit_job = job.sub(0.9, 0.99)
+                pipeline, _seconds = refit_in_worker(pool, best_spec, settings.cores, refit_job)
             timings["refit_seconds"] = time.perf_counter() - mark
     finally:
         pool.close()
@@ -281,28 +319,127 @@ def refit_in_worker(
             raise InputError(f"The best model could not be refitted: {reason}.")
 
 
+QUICK_ROWS = 2_000  # the in-process first candidate sees at most this many search rows
+QUICK_FAMILY = "linear"  # the cheapest family that suits every supervised task
+
+
+def quick_screen(
+    payload: dict[str, Any],
+    settings: SearchSettings,
+    board: Leaderboard,
+    job: Job,
+    should_stop: Callable[[], bool] | None = None,
+) -> Leaderboard:
+    """Score the first candidate (a linear model's defaults, or the first chosen family's)
+    in this process on at most :data:`QUICK_ROWS` search rows, and put it on the board.
+
+    Cheap and bounded (a few tenths of a second), so Cancel is still honoured between folds.
+    On all the search rows it is a finished candidate; on a sample it is "screened" with its
+    row count, and the search proposes the same candidate again on all the rows. When
+    ``should_stop()`` says time is up after a fold, the folds done are its (screened) score.
+    """
+    from engine.training.candidate import cross_validate
+    from engine.training.catalog import default_params, families_for
+    from engine.training.leaderboard import SCREENED
+    from engine.training.workers import first_rows
+
+    context: FitContext = payload["context"]
+    families = families_for(context.task, settings.families)
+    item = next((f for f in families if f.key == QUICK_FAMILY), families[0])
+    spec = CandidateSpec(1, item.key, default_params(item, context.task), settings.seed,
+                         settings.recipe)
+    rows = min(len(payload["x"]), QUICK_ROWS)
+    x, y, folds = first_rows(payload, rows)
+    job.step(0.02, f"Scoring {item.label} on {rows:,} rows while the workers start", force=True)
+    try:
+        result = cross_validate(
+            spec, context, x, y, folds, payload.get("unlabeled"),
+            on_fold=lambda number, total: job.step(0.02, f"{item.label}: fold {number}/{total}"),
+            should_stop=should_stop,
+        )
+    except Cancelled:  # the search that follows sees the press and ends at once
+        return board
+    except Exception as error:  # a failed candidate is a board entry, as in the workers
+        return board.with_entry(LeaderboardEntry(
+            1, item.key, item.label, spec.params, FAILED, message=str(error)[:300]
+        ))
+    full = rows >= len(payload["x"]) and len(result["fold_scores"]) == len(folds)
+    metric = context.metrics[0]
+    return board.with_entry(LeaderboardEntry(
+        trial=1,
+        family=item.key,
+        label=item.label,
+        params=spec.params,
+        status=DONE if full else SCREENED,
+        fold_scores=tuple(scores[metric] for scores in result["fold_scores"]),
+        metric_folds={
+            name: tuple(scores[name] for scores in result["fold_scores"])
+            for name in context.metrics[1:]
+        },
+        seconds=result["seconds"],
+        rows=None if full else rows,
+        predict_seconds=result["predict_seconds"],
+        fit_seconds=result["fit_seconds"],
+        message=_folds_note(len(result["fold_scores"]), len(folds), rows, len(payload["x"])),
+    ))
+
+
+def _folds_note(done: int, total: int, rows: int, search_rows: int) -> str:
+    words = [] if rows >= search_rows else [f"compared on {rows:,} rows first"]
+    if done < total:
+        words.append(f"scored on {done} of {total} folds before time ran out")
+    return "; ".join(words)
+
+
 REFIT_MARGIN = 1.3  # a refit runs alone, but fits do not always scale linearly with rows
 FINISH_SECONDS = 1.5  # stopping the workers, the baseline, storing: measured about 1 s
-EVALUATE_SHARE = 0.5  # the evaluation (holdout, importances) against one fold's fit time
+EVALUATION_ROWS = 2_000  # the evaluation's importances predict at most this many rows a pass
+DEPENDENCE_PASSES = 80  # partial dependence: 4 columns x 20 grid points, one pass each
+
+
+IN_PROCESS_REFIT = 0.5  # a refit foreseen shorter than this runs in this process
+IN_PROCESS_REFIT_NOT_READY = 3.0  # ... or shorter than this while no worker is ready yet
+
+
+def refit_seconds(
+    best: LeaderboardEntry,
+    train_rows: int,
+    folds: tuple[tuple[np.ndarray, np.ndarray], ...],
+) -> float:
+    """The refit's foreseen length: one fold's measured fit time, scaled to ``train_rows``."""
+    if not folds:
+        return 0.0
+    fit_rows = max(1, len(folds[0][0]))
+    if best.rows is not None:  # screened: its folds were cut to ``rows`` rows
+        fit_rows = max(1, int(fit_rows * min(1.0, best.rows / (fit_rows + len(folds[0][1])))))
+    per_fold = best.fit_seconds
+    if per_fold <= 0.0:  # stored before fit times were measured
+        folds_run = max(1, len(best.fold_scores) or len(folds))
+        per_fold = max(0.0, best.seconds / folds_run - best.predict_seconds)
+    return per_fold * train_rows / fit_rows * REFIT_MARGIN
 
 
 def finish_seconds(
     best: LeaderboardEntry | None,
     train_rows: int,
     folds: tuple[tuple[np.ndarray, np.ndarray], ...],
+    columns: int = 0,
 ) -> float:
     """Seconds the run needs after the search for ``best``: its refit on ``train_rows`` rows
-    (from its measured cross-validation time, scaled to the rows), the evaluation and the rest.
+    (from its measured cross-validation time, scaled to the rows), the evaluation (about
+    ``3 x columns + 80`` prediction passes, from its measured prediction time) and the rest.
     """
-    if best is None:
+    if best is None or not folds:
         return FINISH_SECONDS
-    fold_rows = max(1, len(folds[0][0])) if folds else max(1, train_rows)
-    if best.rows is not None and folds:  # screened: its folds were cut to ``rows`` rows
-        total = sum(len(fit) + len(check) for fit, check in folds[:1])
-        fold_rows = max(1, int(fold_rows * best.rows / max(1, total)))
-    per_fold = best.seconds / max(1, len(best.fold_scores) or len(folds))
-    refit = per_fold * train_rows / fold_rows * REFIT_MARGIN
-    return refit + per_fold * EVALUATE_SHARE + FINISH_SECONDS
+    check_rows = max(1, len(folds[0][1]))
+    if best.rows is not None:  # screened: its folds were cut to ``rows`` rows
+        share = min(1.0, best.rows / (len(folds[0][0]) + check_rows))
+        check_rows = max(1, int(check_rows * share))
+    refit = refit_seconds(best, train_rows, folds)
+    # A pass costs its fixed overhead (pandas, the pipeline's steps) plus time per row.
+    per_pass = best.predict_seconds * max(0.2, min(1.0, EVALUATION_ROWS / check_rows))
+    evaluation = per_pass * (1 + 3 * columns + DEPENDENCE_PASSES)
+    return refit + evaluation + FINISH_SECONDS
 
 
 def category_counts(x_train: pd.DataFrame, inputs: tuple[InputColumn, ...]) -> dict[str, int]:

@@ -40,6 +40,11 @@ def test_the_refit_reserve_scales_the_measured_fit_time_to_all_rows() -> None:
     refit = 0.6 * 10 * REFIT_MARGIN
     assert reserve > refit and reserve < refit + 1.0 + FINISH_SECONDS
     assert finish_seconds(None, 8_000, folds) == FINISH_SECONDS
+    # The evaluation predicts about 3 passes per column plus 80: from one fold's prediction.
+    predicting = LeaderboardEntry(
+        1, "linear", "Linear", {}, DONE, (0.7,) * 5, seconds=3.5, predict_seconds=0.1
+    )
+    assert abs(finish_seconds(predicting, 8_000, folds, columns=10) - reserve - 11.1) < 1e-6
     # The same time measured on a ninth of the rows foresees a longer refit.
     screened = _entry(2, SCREENED, (0.7,) * 5, rows=111)
     assert finish_seconds(screened, 8_000, folds) > 5 * refit
