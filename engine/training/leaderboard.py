@@ -115,13 +115,12 @@ class Leaderboard:
     def _ranked(self, entries: list[LeaderboardEntry]) -> list[LeaderboardEntry]:
         sign = -1.0 if self.greater_is_better else 1.0
 
-        # Full-fidelity scores first, then screened ones (by their latest score), then the rest.
+        # Every candidate with a score, by its latest score (screened ones too: a known, lower
+        # fidelity, said in their status), then the rest.
         def key(entry: LeaderboardEntry) -> tuple[int, float, int]:
-            if entry.scored:
+            if entry.scored or entry.screened:
                 return (0, sign * entry.cv_mean, entry.trial)
-            if entry.screened:
-                return (1, sign * entry.cv_mean, entry.trial)
-            return (2, 0.0, entry.trial)
+            return (1, 0.0, entry.trial)
 
         return sorted(entries, key=key)
 
@@ -133,9 +132,9 @@ class Leaderboard:
 
     @property
     def best(self) -> LeaderboardEntry | None:
-        """The run's result so far: the best model scored on every search row, or, when none
-        is yet, the best screened one by its latest score (the search is anytime). None only
-        when no candidate produced any score: then the baseline is all there is."""
+        """The run's result so far: the best candidate by its latest score, whether scored on
+        every search row or screened on fewer (the search is anytime). None only when no
+        candidate produced any score: then the baseline is all there is."""
         for entry in self.entries:
             if (entry.scored or entry.screened) and entry.family != "baseline":
                 return entry

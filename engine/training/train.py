@@ -195,8 +195,10 @@ def train_model(
 
     def screen() -> None:
         # While the workers start (seconds on a busy laptop), one cheap candidate is scored
-        # here, on a sample: the run has a real model from its first seconds on.
-        if deadline is None or deadline - finish_seconds(None, 0, ()) - clock() > 0:
+        # here, on a sample: the run has a real model from its first seconds on. Not when
+        # there are no more trials than workers: they all start at once anyway.
+        few = settings.max_trials is not None and settings.max_trials <= pool_size(settings)
+        if not few and (deadline is None or deadline - finish_seconds(None, 0, ()) - clock() > 0):
             screened[0] = quick_screen(
                 payload, settings, board, job,
                 should_stop=lambda: deadline is not None and clock() >= deadline - reserve_now(),
@@ -204,11 +206,13 @@ def train_model(
             if on_update is not None:
                 on_update(screened[0])
 
-    # A warm spare for the refit when a deadline can stop the search with every worker busy.
-    pool = WorkerPool(
-        pool_size(settings), payload, spare=settings.time_budget is not None,
-        while_starting=screen,
+    # A warm spare for the refit when a deadline can stop the search with every worker busy
+    # (with no more trials than workers, one of them is free for the refit anyway).
+    size = pool_size(settings)
+    spare = settings.time_budget is not None and (
+        settings.max_trials is None or settings.max_trials > size
     )
+    pool = WorkerPool(size, payload, spare=spare, while_starting=screen)
     board = screened[0]
     try:
         outcome = run_search(
@@ -392,13 +396,16 @@ def _folds_note(done: int, total: int, rows: int, search_rows: int) -> str:
 
 
 REFIT_MARGIN = 1.3  # a refit runs alone, but fits do not always scale linearly with rows
-FINISH_SECONDS = 1.5  # stopping the workers, the baseline, storing: measured about 1 s
+FINISH_SECONDS = 2.0  # stopping the workers, the baseline, storing: 1-2 s measured
 EVALUATION_ROWS = 2_000  # the evaluation's importances predict at most this many rows a pass
 DEPENDENCE_PASSES = 80  # partial dependence: 4 columns x 20 grid points, one pass each
+# A pass of the evaluation also copies and shuffles the rows and scores them; on a machine at
+# load 10 on 2 cores one pass measured between 0.3x and 2x a cross-validation prediction.
+EVALUATION_FACTOR = 1.0
 
 
 IN_PROCESS_REFIT = 0.5  # a refit foreseen shorter than this runs in this process
-IN_PROCESS_REFIT_NOT_READY = 3.0  # ... or shorter than this while no worker is ready yet
+IN_PROCESS_REFIT_NOT_READY = 2.0  # ... or shorter (Cancel's 2 s) while no worker is ready yet
 
 
 def refit_seconds(
@@ -438,7 +445,7 @@ def finish_seconds(
     refit = refit_seconds(best, train_rows, folds)
     # A pass costs its fixed overhead (pandas, the pipeline's steps) plus time per row.
     per_pass = best.predict_seconds * max(0.2, min(1.0, EVALUATION_ROWS / check_rows))
-    evaluation = per_pass * (1 + 3 * columns + DEPENDENCE_PASSES)
+    evaluation = per_pass * (1 + 3 * columns + DEPENDENCE_PASSES) * EVALUATION_FACTOR
     return refit + evaluation + FINISH_SECONDS
 
 

@@ -24,11 +24,13 @@ def test_the_best_is_a_screened_candidate_when_none_was_scored_on_all_rows() -> 
     board = board.with_entry(_entry(1, SCREENED, (0.7, 0.72), rows=2_000))
     board = board.with_entry(_entry(2, SCREENED, (0.8, 0.82), rows=2_000))
     assert board.best is not None and board.best.trial == 2
-    # A full-fidelity score wins over any screened one, even a higher one.
+    # Ranked by the latest score, whatever its fidelity.
     board = board.with_entry(_entry(3, DONE, (0.75, 0.75)))
-    assert board.best.trial == 3
+    assert board.best.trial == 2
+    board = board.with_entry(_entry(4, DONE, (0.9, 0.9)))
+    assert board.best.trial == 4
     again = Leaderboard.from_dict(board.to_dict())
-    assert again.entry(2).rows == 2_000 and again.best.trial == 3
+    assert again.entry(2).rows == 2_000 and again.best.trial == 4
 
 
 def test_the_refit_reserve_scales_the_measured_fit_time_to_all_rows() -> None:
