@@ -57,10 +57,14 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     train.add_argument("--positive-class", help="the class that counts as 'positive' (binary)")
     train.add_argument("--metric", help="the metric models are ranked by (default per task)")
     train.add_argument(
-        "--time-budget", type=float, default=60.0, metavar="S",
-        help="seconds for the whole run: search, refit and evaluation (default 60)",
+        "--time-budget", type=float, default=None, metavar="S",
+        help="seconds for the whole run: search, refit and evaluation (default 60; "
+        "with --max-trials alone, no time limit)",
     )
-    train.add_argument("--max-trials", type=int, metavar="N", help="at most N models")
+    train.add_argument(
+        "--max-trials", type=int, metavar="N",
+        help="at most N models (alone, without --time-budget: N models however long it takes)",
+    )
     train.add_argument(
         "--models",
         nargs="+",
@@ -128,8 +132,12 @@ def run_train(args: argparse.Namespace) -> int:
     from engine.problem.definition import SplitKind, Task, ValidationPlan
     from engine.training.search import SearchSettings
 
-    if args.time_budget <= 0:
+    if args.time_budget is not None and args.time_budget <= 0:
         raise InputError("The time budget must be a positive number of seconds.")
+    # A trial count alone is a complete stopping rule (and the same on any machine).
+    budget = args.time_budget
+    if budget is None and args.max_trials is None:
+        budget = 60.0
     location, password = args.location, None
     if "://" in location:
         location, password = _database_password(location, False)
@@ -168,7 +176,7 @@ def run_train(args: argparse.Namespace) -> int:
         if args.class_weights:
             problem = problem.with_changes(class_weights=True)
         settings = SearchSettings(
-            time_budget=args.time_budget,
+            time_budget=budget,
             max_trials=args.max_trials,
             families=tuple(args.models) if args.models else None,
             seed=args.seed,

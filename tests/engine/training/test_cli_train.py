@@ -23,7 +23,7 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [
             "train", str(SAMPLE_CSV), "--target", "churned", "--project", str(project),
             "--models", "linear", "hist_gradient_boosting", "--max-trials", "2",
-            "--time-budget", "120", "--seed", "5", "--quiet",
+            "--seed", "5", "--quiet",
         ]
     )
     assert code == EXIT_OK

@@ -25,7 +25,8 @@ def _train(table, schema, problem, **settings):
         table,
         schema,
         problem,
-        SearchSettings(**{"time_budget": 120.0, "families": FAMILIES, **settings}),
+        # A trial count, no time limit: the same board however busy the machine is.
+        SearchSettings(**{"time_budget": None, "families": FAMILIES, **settings}),
         job=Job(lambda fraction, message: messages.append(message)),
         on_update=updates.append,
     )
