@@ -66,7 +66,8 @@ def test_training_fills_the_leaderboard_and_stores_the_run(
     panel = _panel(qtbot, runner, churn_with_problem)
     table, _problem = churn_with_problem
     panel.form.choose(("linear",))
-    panel.form.budget.setValue(60)
+    # One model, with a budget no machine runs out of: the model count ends the search.
+    panel.form.budget.setValue(3600)
     panel.form.max_models.setValue(1)
     sizes: list[int] = []
     panel.board.board_model.modelReset.connect(
