@@ -46,7 +46,10 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
         description=(
             "Load a data file (or a database table), define the problem from --target, search "
             "models under a time budget, refit the best on all training rows and evaluate it "
-            "on held-out rows. With --project the run is stored in a .gristmill file."
+            "on held-out rows. With --project the run is stored in a .gristmill file. "
+            "The time budget is the whole run (search, refit and evaluation). Exit code 5: "
+            "no candidate produced any score in time, so only the baseline was kept (there "
+            "is no model to export)."
         ),
     )
     train.add_argument("location", metavar="DATA", help="a data file or a database URL")
@@ -61,9 +64,14 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     train.add_argument("--positive-class", help="the class that counts as 'positive' (binary)")
     train.add_argument("--metric", help="the metric models are ranked by (default per task)")
     train.add_argument(
-        "--time-budget", type=float, default=60.0, metavar="S", help="seconds (default 60)"
+        "--time-budget", type=float, default=None, metavar="S",
+        help="seconds for the whole run: search, refit and evaluation (default 60; "
+        "with --max-trials alone, no time limit)",
     )
-    train.add_argument("--max-trials", type=at_least_one, metavar="N", help="at most N models")
+    train.add_argument(
+        "--max-trials", type=at_least_one, metavar="N",
+        help="at most N models (alone, without --time-budget: N models however long it takes)",
+    )
     train.add_argument(
         "--models",
         nargs="+",
@@ -130,18 +138,27 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    """``gristmill train``: exit 0 with a model, or 5 (``NO_MODEL``) when no candidate produced
+    any score and only the baseline was kept (export would have nothing to export)."""
     from engine import api
     from engine.cli import EXIT_OK, _database_password, _StderrProgress
+    from engine.exit_codes import NO_MODEL
     from engine.jobs import Job
     from engine.problem.definition import SplitKind, Task, ValidationPlan
     from engine.training.search import SearchSettings
 
-    if not math.isfinite(args.time_budget) or args.time_budget <= 0:  # nan, inf never end
+    budget_given = args.time_budget is not None
+    if budget_given and (not math.isfinite(args.time_budget) or args.time_budget <= 0):
+        # nan and inf would never end
         raise InputError(
             f"The time budget must be a positive, finite number of seconds, not "
             f"{args.time_budget:g}.",
             "For example: --time-budget 60",
         )
+    # A trial count alone is a complete stopping rule (and the same on any machine).
+    budget = args.time_budget
+    if budget is None and args.max_trials is None:
+        budget = 60.0
     location, password = args.location, None
     if "://" in location:
         location, password = _database_password(location, False)
@@ -180,7 +197,7 @@ def run_train(args: argparse.Namespace) -> int:
         if args.class_weights:
             problem = problem.with_changes(class_weights=True)
         settings = SearchSettings(
-            time_budget=args.time_budget,
+            time_budget=budget,
             max_trials=args.max_trials,
             families=tuple(args.models) if args.models else None,
             seed=args.seed,
@@ -208,11 +225,19 @@ def run_train(args: argparse.Namespace) -> int:
     finally:
         _on_ctrl_c(previous_handler)
         progress.finish()
+    # Only the baseline was kept: a scheduler must not go on to export (nothing to export).
+    code = NO_MODEL if _baseline_only(outcome) else EXIT_OK
     if args.json:
         print_json(train_document(outcome, proposal))
-        return EXIT_OK
+        return code
     print_train(outcome, proposal)
-    return EXIT_OK
+    return code
+
+
+def _baseline_only(outcome: Any) -> bool:
+    """A supervised run whose search produced no scored candidate (exit code 5)."""
+    training = outcome.training
+    return training.problem.task.supervised and training.best is None
 
 
 def _on_ctrl_c(handler: Any) -> Any:

@@ -101,9 +101,9 @@ def format_leaderboard(board: Leaderboard, shown: int = 20) -> str:
     hidden = len(board.entries) - shown
     if hidden > 0:
         lines.append(f"     ... {hidden} more")
-        # The baseline is always on the board: shown even when it ranks below the cut.
+        # The baseline and the skipped families are always shown, even below the cut.
         for rank, entry in enumerate(board.entries[shown:], start=shown + 1):
-            if entry.family == "baseline":
+            if entry.family == "baseline" or entry.status == "skipped":
                 lines.append(row(rank, entry))
     return "\n".join(lines) + "\n"
 

@@ -23,7 +23,11 @@ _STATUS_WORDS = {
     "failed": "This candidate could not be fitted; the message says why.",
     "timed out": "The time budget ran out while it was fitting, so it has no score.",
     "stopped": "You pressed Stop while it was fitting, so it has no score.",
-    "screened": "Scored on part of the rows first and set aside for better candidates.",
+    "screened": (
+        "Scored on part of the rows only (a quicker first comparison). When no model was "
+        "scored on all rows before time ran out, the best of these is the result."
+    ),
+    "skipped": "This family did not run in the time there was; the reason follows.",
 }
 
 _Index = QModelIndex | QPersistentModelIndex

@@ -43,8 +43,9 @@ class SearchForm(QWidget):
         self.budget.setValue(DEFAULT_BUDGET)
         self.budget.setSuffix(" s")
         self.budget.setToolTip(
-            "How long the search may run, in seconds. When time is up the models that "
-            "finished are kept and the best one is used."
+            "How long the whole run may take, in seconds: the search, refitting the best "
+            "model on all rows, and its evaluation. When time is up the best model so far is "
+            "used; families that had no time to run are listed as skipped."
         )
         self.max_models = QSpinBox()
         self.max_models.setRange(0, 10_000)

@@ -71,9 +71,8 @@ def compile_recipe(recipe: Recipe, inputs: Sequence[InputColumn], *, task: str) 
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
 
-    from engine.recipe.converters import register_converters
-
-    register_converters()
+    # No ONNX converters here: skl2onnx takes 1 to 7 s to import (quiet to busy laptop), a
+    # cost every training worker paid before its first fit; onnx_graph registers them at export.
     task = str(task)
     if task not in TASKS:
         raise InputError(f"Unknown task {task!r}.", f"Use one of: {', '.join(TASKS)}.")

@@ -63,7 +63,7 @@ class FitContext:
     metrics: tuple[str, ...]  # the first one is the metric the search ranks by
     classes: tuple[str, ...] = ()
     positive_class: str | None = None
-    class_weights: bool = False
+    class_weights: bool = False  # try class weights as a search dimension
     semi_supervised: bool = False
     n_jobs: int = 1
     cardinality: dict[str, int] = field(default_factory=dict)  # distinct values per category
@@ -95,8 +95,11 @@ def build_pipeline(spec: CandidateSpec, context: FitContext) -> Pipeline:
     preparation = compile_recipe(
         recipe_for(spec, context), context.inputs, task=context.task.value
     )
+    # Class weights are a search dimension (the candidate's own "class_weight" parameter),
+    # kept only where they scored better; the problem's flag only asks the search to try them.
+    weights = spec.params.get("class_weight") == "balanced"
     estimator = family(spec.family).build(
-        context.task, spec.params, spec.seed, context.n_jobs, context.class_weights
+        context.task, spec.params, spec.seed, context.n_jobs, weights
     )
     if context.semi_supervised:
         from sklearn.semi_supervised import SelfTrainingClassifier
@@ -196,20 +199,41 @@ def cross_validate(
     folds: tuple[tuple[np.ndarray, np.ndarray], ...],
     unlabeled: pd.DataFrame | None = None,
     on_fold: Any = None,
+    should_stop: Any = None,
 ) -> dict[str, Any]:
-    """Fit and score the candidate on every fold; returns per-fold scores and timings."""
+    """Fit and score the candidate on every fold; returns per-fold scores and timings.
+
+    ``should_stop()``, asked after each fold, ends it early: the folds done are the result.
+    ``fit_seconds`` and ``predict_seconds`` are medians over the folds (the first fold also
+    pays for imports and warm-up, which a refit does not).
+    """
+    import statistics
+
     fold_scores: list[dict[str, float]] = []
+    fitting: list[float] = []
+    predicting: list[float] = []  # the evaluation's length is foreseen from it
     started = time.perf_counter()
     for number, (fit_rows, check_rows) in enumerate(folds, start=1):
+        clock = time.perf_counter()
         pipeline = build_pipeline(spec, context)
         fit_pipeline(
             pipeline, x_train.iloc[fit_rows], y_train[fit_rows], unlabeled, context
         )
+        fitting.append(time.perf_counter() - clock)
+        clock = time.perf_counter()
         predicted, proba = predictions(pipeline, x_train.iloc[check_rows], context)
+        predicting.append(time.perf_counter() - clock)
         fold_scores.append(score_predictions(y_train[check_rows], predicted, proba, context))
         if on_fold is not None:
             on_fold(number, len(folds))
-    return {"fold_scores": fold_scores, "seconds": time.perf_counter() - started}
+        if should_stop is not None and number < len(folds) and should_stop():
+            break
+    return {
+        "fold_scores": fold_scores,
+        "seconds": time.perf_counter() - started,
+        "fit_seconds": statistics.median(fitting),
+        "predict_seconds": statistics.median(predicting),
+    }
 
 
 def subset_folds(

@@ -95,7 +95,8 @@ FAMILIES: dict[str, ModelFamily] = {
             SUPERVISED,
             estimators.build_random_forest,
             {
-                "n_estimators": Param("choice", choices=(100, 200, 300)),
+                "n_estimators": Param("choice", choices=(50, 100, 200)),
+                "max_leaf_nodes": Param("choice", choices=(64, 256, 512)),
                 "max_depth": Param("choice", choices=(None, 8, 12, 20)),
                 "min_samples_leaf": Param("int", 1, 20),
                 "max_features": Param("choice", choices=("sqrt", 0.5, 0.8)),
@@ -109,7 +110,8 @@ FAMILIES: dict[str, ModelFamily] = {
             SUPERVISED,
             estimators.build_extra_trees,
             {
-                "n_estimators": Param("choice", choices=(100, 200, 300)),
+                "n_estimators": Param("choice", choices=(50, 100, 200)),
+                "max_leaf_nodes": Param("choice", choices=(64, 256, 512)),
                 "max_depth": Param("choice", choices=(None, 8, 12, 20)),
                 "min_samples_leaf": Param("int", 1, 20),
                 "max_features": Param("choice", choices=("sqrt", 0.5, 0.8)),
@@ -147,7 +149,7 @@ FAMILIES: dict[str, ModelFamily] = {
                 "reg_lambda": Param("log", 1e-3, 10.0),
             },
             requires="lightgbm",
-            description="A fast gradient-boosting library (optional extra).",
+            description="A fast gradient-boosting library.",
         ),
         ModelFamily(
             "knn",
@@ -190,13 +192,17 @@ FAMILIES: dict[str, ModelFamily] = {
 
 UNSUPERVISED_FAMILY = {Task.CLUSTERING: "kmeans", Task.ANOMALY: "isolation_forest"}
 
+# Forests: at most 200 trees of at most 512 leaves (about 200,000 nodes, an ONNX file of
+# roughly 12-15 MB for two classes by an estimate of 60-75 bytes per node; not measured for
+# many classes), so no candidate of the space writes a model above 20 MB.
+
 # Each family's first candidate, spelled out so the leaderboard shows what was tried. These
 # are the values the builders above fall back to.
 _FIRST_CANDIDATE: dict[str, dict[str, Any]] = {
     "linear": {"C": 1.0, "alpha": 1.0},
     "elastic_net": {"C": 1.0, "alpha": 0.01, "l1_ratio": 0.5},
-    "random_forest": {"n_estimators": 200, "max_depth": None, "min_samples_leaf": 1},
-    "extra_trees": {"n_estimators": 200, "max_depth": None, "min_samples_leaf": 1},
+    "random_forest": {"n_estimators": 50, "max_leaf_nodes": 256, "min_samples_leaf": 1},
+    "extra_trees": {"n_estimators": 50, "max_leaf_nodes": 256, "min_samples_leaf": 1},
     "hist_gradient_boosting": {
         "learning_rate": 0.1,
         "max_iter": 200,
@@ -204,7 +210,7 @@ _FIRST_CANDIDATE: dict[str, dict[str, Any]] = {
         "min_samples_leaf": 20,
         "l2_regularization": 0.0,
     },
-    "lightgbm": {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 31},
+    "lightgbm": {"n_estimators": 100, "learning_rate": 0.1, "num_leaves": 31},
     "knn": {"n_neighbors": 15},
     "linear_svm": {"C": 1.0},
     "kmeans": {},
@@ -262,6 +268,21 @@ def default_params(item: ModelFamily, task: Task) -> dict[str, Any]:
     if item.key in ("linear", "elastic_net"):
         params.pop("alpha" if task is not Task.REGRESSION else "C")
     return params
+
+
+# Families whose estimator takes class weights: for them "class_weight" is a search dimension
+# when the problem asks for weights (k-NN has no such option).
+WEIGHTED_FAMILIES = frozenset(
+    {"linear", "elastic_net", "random_forest", "extra_trees", "hist_gradient_boosting",
+     "lightgbm", "linear_svm"}
+)
+BALANCED = "balanced"
+
+
+def weighted(item: ModelFamily, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with class weights switched on (the search keeps them only if they score
+    better on the problem's metric than the same candidate without)."""
+    return {**params, "class_weight": BALANCED} if item.key in WEIGHTED_FAMILIES else params
 
 
 def sample_params(item: ModelFamily, task: Task, rng: Any) -> dict[str, Any]:

@@ -45,8 +45,11 @@ def build_elastic_net(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw:
 
 
 def _forest_params(p: dict[str, Any], seed: int, n_jobs: int) -> dict[str, Any]:
+    # Leaves are capped: unbounded trees on 100,000 rows make ONNX files of hundreds of MB
+    # and fits that do not end within a budget.
     return {
-        "n_estimators": p.get("n_estimators", 200),
+        "n_estimators": p.get("n_estimators", 50),
+        "max_leaf_nodes": p.get("max_leaf_nodes", 256),
         "max_depth": p.get("max_depth"),
         "min_samples_leaf": p.get("min_samples_leaf", 1),
         "max_features": p.get("max_features", "sqrt"),
@@ -97,8 +100,8 @@ def build_lightgbm(task: Task, p: dict[str, Any], seed: int, n_jobs: int, cw: bo
     import lightgbm
 
     params = {
-        "n_estimators": p.get("n_estimators", 300),
-        "learning_rate": p.get("learning_rate", 0.05),
+        "n_estimators": p.get("n_estimators", 100),
+        "learning_rate": p.get("learning_rate", 0.1),
         "num_leaves": p.get("num_leaves", 31),
         "min_child_samples": p.get("min_child_samples", 20),
         "subsample": p.get("subsample", 1.0),

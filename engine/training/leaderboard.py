@@ -16,7 +16,8 @@ DONE = "done"
 FAILED = "failed"
 TIMED_OUT = "timed out"  # the time budget ran out while it was fitting
 STOPPED = "stopped"  # the user pressed Cancel while it was fitting
-SCREENED = "screened"  # successive halving set it aside after scoring it on fewer rows
+SCREENED = "screened"  # scored on a subsample only (successive halving), not yet on all rows
+SKIPPED = "skipped"  # a family that could not run in the time left; ``message`` says why
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class LeaderboardEntry:
     metric_folds: dict[str, tuple[float, ...]] = field(default_factory=dict)  # other metrics
     seconds: float = 0.0
     message: str = ""
+    rows: int | None = None  # the rows a screened candidate was scored on (None: all)
+    predict_seconds: float = 0.0  # one fold's prediction of its check rows (median)
+    fit_seconds: float = 0.0  # one fold's fit (median; 0: unknown, use ``seconds``)
 
     @property
     def cv_mean(self) -> float:
@@ -49,7 +53,13 @@ class LeaderboardEntry:
 
     @property
     def scored(self) -> bool:
+        """Scored on every search row (full fidelity)."""
         return self.status == DONE and not math.isnan(self.cv_mean)
+
+    @property
+    def screened(self) -> bool:
+        """Scored, but only on a subsample of the search rows (a known, lower fidelity)."""
+        return self.status == SCREENED and not math.isnan(self.cv_mean)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +74,9 @@ class LeaderboardEntry:
             },
             "seconds": round(self.seconds, 3),
             "message": self.message,
+            "rows": self.rows,
+            "predict_seconds": round(self.predict_seconds, 4),
+            "fit_seconds": round(self.fit_seconds, 4),
         }
 
     @classmethod
@@ -81,6 +94,9 @@ class LeaderboardEntry:
             },
             seconds=float(data.get("seconds", 0.0)),
             message=data.get("message", ""),
+            rows=None if data.get("rows") is None else int(data["rows"]),
+            predict_seconds=float(data.get("predict_seconds", 0.0)),
+            fit_seconds=float(data.get("fit_seconds", 0.0)),
         )
 
 
@@ -99,10 +115,12 @@ class Leaderboard:
     def _ranked(self, entries: list[LeaderboardEntry]) -> list[LeaderboardEntry]:
         sign = -1.0 if self.greater_is_better else 1.0
 
+        # Every candidate with a score, by its latest score (screened ones too: a known, lower
+        # fidelity, said in their status), then the rest.
         def key(entry: LeaderboardEntry) -> tuple[int, float, int]:
-            if not entry.scored:
-                return (1, 0.0, entry.trial)
-            return (0, sign * entry.cv_mean, entry.trial)
+            if entry.scored or entry.screened:
+                return (0, sign * entry.cv_mean, entry.trial)
+            return (1, 0.0, entry.trial)
 
         return sorted(entries, key=key)
 
@@ -114,9 +132,11 @@ class Leaderboard:
 
     @property
     def best(self) -> LeaderboardEntry | None:
-        """The best scored model that is not the baseline (None when none finished)."""
+        """The run's result so far: the best candidate by its latest score, whether scored on
+        every search row or screened on fewer (the search is anytime). None only when no
+        candidate produced any score: then the baseline is all there is."""
         for entry in self.entries:
-            if entry.scored and entry.family != "baseline":
+            if (entry.scored or entry.screened) and entry.family != "baseline":
                 return entry
         return None
 

@@ -50,8 +50,10 @@ def train_and_evaluate(
     from engine.evaluation.evaluate import evaluate_model
     from engine.training.train import train_model
 
+    started = time.monotonic()  # the time budget covers the evaluation too
     result = train_model(
-        frame, schema, problem, settings, job=job.sub(0.0, 0.8), on_update=on_update
+        frame, schema, problem, settings, job=job.sub(0.0, 0.8), on_update=on_update,
+        started=started,
     )
     clock = time.perf_counter()
     best = result.leaderboard.best

@@ -5,7 +5,9 @@ points of every family's space in turn), so the same seed proposes the same cand
 Workers fit them in parallel; each result joins the leaderboard as it arrives and is
 announced through the progress callback and ``on_update``. The search ends when the trial
 limit is reached, the time budget runs out (fits still running are stopped and marked
-"timed out") or the user cancels (marked "stopped"); finished candidates are always kept.
+"timed out") or the user cancels (marked "stopped"); finished candidates are always kept,
+and so are candidates scored only on a subsample (successive halving): the search is anytime.
+Families that never ran are put on the board as "skipped", with the reason.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from engine.training.leaderboard import (
     DONE,
     FAILED,
     SCREENED,
+    SKIPPED,
     STOPPED,
     TIMED_OUT,
     Leaderboard,
@@ -37,13 +40,14 @@ _POLL_SECONDS = 0.1
 class SearchSettings:
     """How long and how wide to search.
 
-    ``time_budget`` is in seconds for the whole search; ``max_trials`` caps the number of
+    ``time_budget`` is in seconds for the whole run (search, refit and evaluation; None: no
+    time limit, ``max_trials`` ends the search); ``max_trials`` caps the number of
     candidates (the baseline not counted); ``families`` restricts the catalog; ``n_jobs`` is
     the number of cores to use (None: all); ``search_rows`` caps the rows the search
     cross-validates on (the best model is refitted on every training row afterwards).
     """
 
-    time_budget: float = 60.0
+    time_budget: float | None = 60.0
     max_trials: int | None = None
     families: tuple[str, ...] | None = None
     seed: int = 0
@@ -81,27 +85,55 @@ class SearchOutcome:
 
 
 def propose_candidates(
-    task: Any, settings: SearchSettings, recipe: dict[str, Any] | None
+    task: Any,
+    settings: SearchSettings,
+    recipe: dict[str, Any] | None,
+    class_weights: bool = False,
+    skip_defaults: frozenset[str] = frozenset(),
+    first_trial: int = 1,
 ) -> Iterator[CandidateSpec]:
-    """Every family's defaults first, then random points family by family, from the seed."""
+    """Every family's defaults first, then random points family by family, from the seed.
+
+    With ``class_weights`` (the problem suggests them, e.g. for rare classes) weighting is a
+    search dimension, never imposed: each family's defaults come without weights first and
+    with them after all families had their turn; random points draw it like any parameter.
+    The leaderboard then keeps weights only where they score better on the chosen metric.
+    Families in ``skip_defaults`` had their defaults scored already; trials count from
+    ``first_trial``.
+    """
     import numpy as np
 
-    from engine.training.catalog import default_params, families_for, sample_params
+    from engine.training.catalog import (
+        WEIGHTED_FAMILIES,
+        default_params,
+        families_for,
+        sample_params,
+        weighted,
+    )
 
     families = families_for(task, settings.families)
     rng = np.random.default_rng(settings.seed)
-    trial = 0
+    trial = first_trial - 1
     for item in families:
+        if item.key in skip_defaults:
+            continue
         trial += 1
         yield CandidateSpec(trial, item.key, default_params(item, task), settings.seed, recipe)
+    if class_weights:
+        for item in families:
+            if item.key in WEIGHTED_FAMILIES:
+                trial += 1
+                params = weighted(item, default_params(item, task))
+                yield CandidateSpec(trial, item.key, params, settings.seed, recipe)
     while True:
         for item in families:
             if not item.space:
                 continue
             trial += 1
-            yield CandidateSpec(
-                trial, item.key, sample_params(item, task, rng), settings.seed, recipe
-            )
+            params = sample_params(item, task, rng)
+            if class_weights and rng.random() < 0.5:
+                params = weighted(item, params)
+            yield CandidateSpec(trial, item.key, params, settings.seed, recipe)
 
 
 def run_search(
@@ -113,28 +145,52 @@ def run_search(
     on_update: Callable[[Leaderboard], None] | None = None,
     *,
     search_rows: int = 0,
+    deadline: float | None = None,
+    reserve: Callable[[Leaderboard], float] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> SearchOutcome:
     """Cross-validate candidates in parallel until done, out of time or cancelled.
 
     ``search_rows`` is how many rows the workers hold (it decides successive halving).
+    ``deadline`` (on ``clock``) is when the whole run must end; the search stops
+    ``reserve(board)`` seconds before it, the time the refit of the board's best and the
+    evaluation are expected to need. Without a deadline, ``settings.time_budget`` from now
+    (None: no time limit, ``max_trials`` ends the search). A candidate whose family's
+    measured speed says it cannot finish in the time left is not started; a family that never
+    ran is put on the board as "skipped" with the reason.
     """
-    from engine.training.catalog import family
+    from engine.training.catalog import families_for, family
 
-    started = time.monotonic()
-    deadline = started + settings.time_budget
+    started = clock()
+    if deadline is None and settings.time_budget is not None:
+        deadline = started + settings.time_budget
     threads = max(1, settings.cores // len(pool.workers))
-    candidates = propose_candidates(context.task, settings, settings.recipe)
+    # Candidates already on the board (scored in the main process while the workers
+    # started): their defaults are not proposed again when they were scored on every row.
+    ahead = [e for e in leaderboard.entries if e.trial > 0 and e.status in (DONE, FAILED)]
+    max_trials = settings.max_trials
+    if max_trials is not None:
+        max_trials = max(0, max_trials - len(ahead))
+    candidates = propose_candidates(
+        context.task, settings, settings.recipe, context.class_weights,
+        skip_defaults=frozenset(e.family for e in ahead),
+        first_trial=max((e.trial for e in leaderboard.entries), default=0) + 1,
+    )
     schedule: RandomSchedule | HalvingSchedule
     if HalvingSchedule.wanted(search_rows, settings.strategy):
         schedule = HalvingSchedule(
-            candidates, settings.max_trials, search_rows, leaderboard.greater_is_better
+            candidates, max_trials, search_rows, leaderboard.greater_is_better
         )
     else:
-        schedule = RandomSchedule(candidates, settings.max_trials)
+        schedule = RandomSchedule(candidates, max_trials)
     running: dict[int, FitTask] = {}
+    speed = FamilySpeed(search_rows)
     ended_by = "completed"
 
-    def record(spec: CandidateSpec, status: str, result: dict[str, Any] | None, msg: str) -> None:
+    def record(
+        spec: CandidateSpec, status: str, result: dict[str, Any] | None, msg: str,
+        rows: int | None = None,
+    ) -> None:
         nonlocal leaderboard
         fold_scores = result["fold_scores"] if result else []
         entry = LeaderboardEntry(
@@ -150,27 +206,49 @@ def run_search(
             },
             seconds=result["seconds"] if result else 0.0,
             message=msg,
+            rows=rows,
+            predict_seconds=result.get("predict_seconds", 0.0) if result else 0.0,
+            fit_seconds=result.get("fit_seconds", 0.0) if result else 0.0,
         )
         leaderboard = leaderboard.with_entry(entry)
         if on_update is not None:
             on_update(leaderboard)
 
+    def time_left() -> float:
+        if deadline is None:
+            return float("inf")
+        return deadline - (reserve(leaderboard) if reserve else 0.0) - clock()
+
+    def next_task() -> FitTask | None:
+        """The next task whose family can finish in the time left (None: nothing more)."""
+        for _attempt in range(_MAX_SKIPS):
+            task = schedule.next_task()
+            if task is None:
+                return None
+            expected = speed.expected(task.spec.family, task.rows)
+            if expected is None or expected <= time_left():
+                return task
+            speed.too_slow[task.spec.family] = (expected, max(0.0, time_left()))
+            schedule.report(task, None)  # a screened candidate keeps the score it has
+        return None
+
     try:
         while True:
-            now = time.monotonic()
             if job.cancel.cancelled:
                 ended_by = "cancelled"
                 break
-            if now >= deadline:
+            if time_left() <= 0:
                 ended_by = "time budget"
                 break
             for worker in pool.idle():
-                task = schedule.next_task()
+                task = next_task()
                 if task is None:
                     break
                 running[task.spec.trial] = task
                 pool.submit(worker, "cv", task.spec.to_dict(), threads, task.rows)
             if not pool.busy():
+                if speed.too_slow:
+                    ended_by = "time budget"
                 break
             for worker, message in pool.poll(_POLL_SECONDS):
                 kind = message[0]
@@ -184,7 +262,8 @@ def run_search(
                 if kind == "done":
                     status = DONE if task.final else SCREENED
                     note = "" if task.final else f"compared on {task.rows:,} rows first"
-                    record(task.spec, status, message[2], note)
+                    speed.observe(task.spec.family, task.rows, message[2]["seconds"])
+                    record(task.spec, status, message[2], note, None if task.final else task.rows)
                     schedule.report(task, leaderboard.entry(trial).cv_mean)
                     continue
                 if kind == "failed":
@@ -194,11 +273,16 @@ def run_search(
                     pool.replace(worker)
                 schedule.report(task, None)
             best = leaderboard.best
-            fraction = min((time.monotonic() - started) / settings.time_budget, 0.99)
+            fraction = 0.0
+            if deadline is not None:
+                fraction = min((clock() - started) / max(deadline - started, 1e-9), 0.99)
             if settings.max_trials:
                 fraction = max(fraction, leaderboard.finished / settings.max_trials * 0.99)
+            message = _progress_message(leaderboard, best)
+            if deadline is not None:
+                message += f"; {max(0.0, deadline - clock()):.0f} s left"
             try:  # Cancel may arrive at any moment, also while this report is on its way
-                job.step(fraction, _progress_message(leaderboard, best))
+                job.step(fraction, message)
             except Cancelled:
                 ended_by = "cancelled"
                 break
@@ -212,7 +296,53 @@ def run_search(
             if leaderboard.has(task.spec.trial):  # screened already: keep what it showed
                 continue
             record(task.spec, status, None, f"stopped after {seconds:.0f} s of fitting")
-    return SearchOutcome(leaderboard, ended_by, time.monotonic() - started)
+    skipped = [
+        item
+        for item in families_for(context.task, settings.families)
+        if not any(entry.family == item.key for entry in leaderboard.entries)
+    ]
+    for number, item in enumerate(skipped, start=1):  # negative trials: never proposed
+        reason = _skip_reason(item.key, ended_by, speed)
+        leaderboard = leaderboard.with_entry(
+            LeaderboardEntry(-number, item.key, item.label, {}, SKIPPED, message=reason)
+        )
+    if skipped and on_update is not None:
+        on_update(leaderboard)
+    return SearchOutcome(leaderboard, ended_by, clock() - started)
+
+
+_MAX_SKIPS = 50  # proposals looked at per free worker before the search gives up for now
+
+
+class FamilySpeed:
+    """Seconds per cross-validation row each family took so far, to foresee a fit's length.
+
+    A family's fastest candidate sets its rate (its cheapest configuration: the one any later
+    candidate of the family can at best match), scaled linearly to the rows asked for.
+    """
+
+    def __init__(self, search_rows: int) -> None:
+        self._search_rows = max(1, search_rows)
+        self._rate: dict[str, float] = {}
+        self.too_slow: dict[str, tuple[float, float]] = {}  # family -> (expected, left) seconds
+
+    def observe(self, family: str, rows: int | None, seconds: float) -> None:
+        rate = seconds / (rows or self._search_rows)
+        self._rate[family] = min(rate, self._rate.get(family, rate))
+
+    def expected(self, family: str, rows: int | None) -> float | None:
+        rate = self._rate.get(family)
+        return None if rate is None else rate * (rows or self._search_rows)
+
+
+def _skip_reason(key: str, ended_by: str, speed: FamilySpeed) -> str:
+    if key in speed.too_slow:
+        expected, left = speed.too_slow[key]
+        return f"one fit would take about {expected:.0f} s and only {left:.0f} s were left"
+    return {
+        "cancelled": "the search was stopped before its turn",
+        "time budget": "the time budget ran out before its turn",
+    }.get(ended_by, "the limit on the number of models was reached before its turn")
 
 
 def pool_size(settings: SearchSettings) -> int:

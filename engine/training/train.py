@@ -20,7 +20,7 @@ from engine.errors import InputError
 from engine.jobs import Cancelled, Job
 from engine.problem.definition import Problem, Task
 from engine.training.candidate import CandidateSpec, FitContext, subset_folds
-from engine.training.leaderboard import DONE, Leaderboard, LeaderboardEntry
+from engine.training.leaderboard import DONE, FAILED, Leaderboard, LeaderboardEntry
 from engine.training.search import SearchSettings, pool_size, run_search
 
 if TYPE_CHECKING:
@@ -96,14 +96,26 @@ def train_model(
     *,
     job: Job,
     on_update: Callable[[Leaderboard], None] | None = None,
+    started: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> TrainingResult:
-    """Search, rank and refit; see the module docstring for the steps and Cancel."""
+    """Search, rank and refit; see the module docstring for the steps and Cancel.
+
+    ``started`` is when the run's clock started (on ``clock``; default: now): the time budget
+    covers everything from then on, the evaluation included, so the search ends early enough
+    to leave the refit and the evaluation the time they are expected to take.
+    """
 
     from engine.problem.metrics import higher_is_better
     from engine.problem.splits import make_splits
     from engine.problem.task_detection import target_labels
     from engine.recipe.inputs import model_inputs, to_model_frame
-    from engine.training.candidate import baseline_pipeline, cross_validate, fit_pipeline
+    from engine.training.candidate import (
+        baseline_pipeline,
+        build_pipeline,
+        cross_validate,
+        fit_pipeline,
+    )
     from engine.training.catalog import family
 
     if not problem.task.supervised:
@@ -113,8 +125,10 @@ def train_model(
     import numpy as np
 
     _check_columns(frame, problem)
+    started = clock() if started is None else started
+    deadline = None if settings.time_budget is None else started + settings.time_budget
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
+    mark = time.perf_counter()
     job.step(0.0, "Preparing the model inputs", force=True)
     inputs = model_inputs(schema, problem.features)
     x_all = to_model_frame(frame, inputs)
@@ -139,7 +153,7 @@ def train_model(
         cardinality=category_counts(x_train, inputs),
     )
     notes = list(split.notes)
-    timings["prepare_seconds"] = time.perf_counter() - clock
+    timings["prepare_seconds"] = time.perf_counter() - mark
 
     baseline_spec = CandidateSpec(0, "baseline", {}, settings.seed)
     plain = replace(context, semi_supervised=False)
@@ -172,8 +186,34 @@ def train_model(
     }
     from engine.training.workers import WorkerPool
 
-    clock = time.perf_counter()
-    pool = WorkerPool(pool_size(settings), payload)
+    mark = time.perf_counter()
+    # A warm spare for the refit when a deadline can stop the search with every worker busy.
+    screened = [board]
+
+    def reserve_now() -> float:
+        return finish_seconds(screened[0].best, len(x_train), search_folds, len(inputs))
+
+    def screen() -> None:
+        # While the workers start (seconds on a busy laptop), one cheap candidate is scored
+        # here, on a sample: the run has a real model from its first seconds on. Not when
+        # there are no more trials than workers: they all start at once anyway.
+        few = settings.max_trials is not None and settings.max_trials <= pool_size(settings)
+        if not few and (deadline is None or deadline - finish_seconds(None, 0, ()) - clock() > 0):
+            screened[0] = quick_screen(
+                payload, settings, board, job,
+                should_stop=lambda: deadline is not None and clock() >= deadline - reserve_now(),
+            )
+            if on_update is not None:
+                on_update(screened[0])
+
+    # A warm spare for the refit when a deadline can stop the search with every worker busy
+    # (with no more trials than workers, one of them is free for the refit anyway).
+    size = pool_size(settings)
+    spare = settings.time_budget is not None and (
+        settings.max_trials is None or settings.max_trials > size
+    )
+    pool = WorkerPool(size, payload, spare=spare, while_starting=screen)
+    board = screened[0]
     try:
         outcome = run_search(
             pool,
@@ -183,8 +223,13 @@ def train_model(
             job.sub(0.02, 0.9),
             on_update,
             search_rows=len(search_x),
+            deadline=deadline,
+            reserve=lambda current: finish_seconds(
+                current.best, len(x_train), search_folds, len(inputs)
+            ),
+            clock=clock,
         )
-        timings["search_seconds"] = time.perf_counter() - clock
+        timings["search_seconds"] = time.perf_counter() - mark
         board = outcome.leaderboard
         best_entry = board.best
         best_spec = None
@@ -204,12 +249,28 @@ def train_model(
                     f"The search was stopped after {board.finished} models; the best of "
                     "those was kept."
                 )
-            clock = time.perf_counter()
+            if best_entry.screened:
+                notes.append(
+                    f"No model was compared on all the search rows before the search ended; "
+                    f"the best one compared on {best_entry.rows:,} rows ({best_entry.label}) "
+                    "was refitted on all the training rows."
+                )
+            mark = time.perf_counter()
             label = family(best_spec.family).label
             job.step(0.9, f"Refitting {label} on all {len(x_train):,} training rows", force=True)
-            refit_job = job.sub(0.9, 0.99)
-            pipeline, _seconds = refit_in_worker(pool, best_spec, settings.cores, refit_job)
-            timings["refit_seconds"] = time.perf_counter() - clock
+            foreseen = refit_seconds(best_entry, len(x_train), search_folds)
+            if foreseen < IN_PROCESS_REFIT or (
+                foreseen < IN_PROCESS_REFIT_NOT_READY and not pool.ready_for_refit()
+            ):
+                # Quicker than handing it to a worker (which may still be starting: 30 s on
+                # a laptop under heavy load was measured), and short enough for Cancel.
+                pipeline = fit_pipeline(
+                    build_pipeline(best_spec, context), x_train, y_train, unlabeled, context
+                )
+            else:
+                refit_job = job.sub(0.9, 0.99)
+                pipeline, _seconds = refit_in_worker(pool, best_spec, settings.cores, refit_job)
+            timings["refit_seconds"] = time.perf_counter() - mark
     finally:
         pool.close()
     baseline = fit_pipeline(baseline_pipeline(problem.task), x_train, y_train, None, plain)
@@ -246,7 +307,7 @@ def refit_in_worker(
     """
     from engine.training.catalog import family
 
-    worker = pool.idle()[0] if pool.idle() else pool.add()
+    worker = pool.refit_worker()
     pool.submit(worker, "refit", spec.to_dict(), threads)
     label = family(spec.family).label
     started = time.monotonic()
@@ -260,6 +321,132 @@ def refit_in_worker(
                 return message[2], float(message[3])
             reason = message[2] if message[0] == "failed" else "the fit crashed (out of memory?)"
             raise InputError(f"The best model could not be refitted: {reason}.")
+
+
+QUICK_ROWS = 2_000  # the in-process first candidate sees at most this many search rows
+QUICK_FAMILY = "linear"  # the cheapest family that suits every supervised task
+
+
+def quick_screen(
+    payload: dict[str, Any],
+    settings: SearchSettings,
+    board: Leaderboard,
+    job: Job,
+    should_stop: Callable[[], bool] | None = None,
+) -> Leaderboard:
+    """Score the first candidate (a linear model's defaults, or the first chosen family's)
+    in this process on at most :data:`QUICK_ROWS` search rows, and put it on the board.
+
+    Cheap and bounded (a few tenths of a second), so Cancel is still honoured between folds.
+    On all the search rows it is a finished candidate; on a sample it is "screened" with its
+    row count, and the search proposes the same candidate again on all the rows. When
+    ``should_stop()`` says time is up after a fold, the folds done are its (screened) score.
+    """
+    from engine.training.candidate import cross_validate
+    from engine.training.catalog import default_params, families_for
+    from engine.training.leaderboard import SCREENED
+    from engine.training.workers import first_rows
+
+    context: FitContext = payload["context"]
+    families = families_for(context.task, settings.families)
+    item = next((f for f in families if f.key == QUICK_FAMILY), families[0])
+    spec = CandidateSpec(1, item.key, default_params(item, context.task), settings.seed,
+                         settings.recipe)
+    rows = min(len(payload["x"]), QUICK_ROWS)
+    x, y, folds = first_rows(payload, rows)
+    job.step(0.02, f"Scoring {item.label} on {rows:,} rows while the workers start", force=True)
+    try:
+        result = cross_validate(
+            spec, context, x, y, folds, payload.get("unlabeled"),
+            on_fold=lambda number, total: job.step(0.02, f"{item.label}: fold {number}/{total}"),
+            should_stop=should_stop,
+        )
+    except Cancelled:  # the search that follows sees the press and ends at once
+        return board
+    except Exception as error:  # a failed candidate is a board entry, as in the workers
+        return board.with_entry(LeaderboardEntry(
+            1, item.key, item.label, spec.params, FAILED, message=str(error)[:300]
+        ))
+    full = rows >= len(payload["x"]) and len(result["fold_scores"]) == len(folds)
+    metric = context.metrics[0]
+    return board.with_entry(LeaderboardEntry(
+        trial=1,
+        family=item.key,
+        label=item.label,
+        params=spec.params,
+        status=DONE if full else SCREENED,
+        fold_scores=tuple(scores[metric] for scores in result["fold_scores"]),
+        metric_folds={
+            name: tuple(scores[name] for scores in result["fold_scores"])
+            for name in context.metrics[1:]
+        },
+        seconds=result["seconds"],
+        rows=None if full else rows,
+        predict_seconds=result["predict_seconds"],
+        fit_seconds=result["fit_seconds"],
+        message=_folds_note(len(result["fold_scores"]), len(folds), rows, len(payload["x"])),
+    ))
+
+
+def _folds_note(done: int, total: int, rows: int, search_rows: int) -> str:
+    words = [] if rows >= search_rows else [f"compared on {rows:,} rows first"]
+    if done < total:
+        words.append(f"scored on {done} of {total} folds before time ran out")
+    return "; ".join(words)
+
+
+REFIT_MARGIN = 1.3  # a refit runs alone, but fits do not always scale linearly with rows
+FINISH_SECONDS = 2.0  # stopping the workers, the baseline, storing: 1-2 s measured
+EVALUATION_ROWS = 2_000  # the evaluation's importances predict at most this many rows a pass
+DEPENDENCE_PASSES = 80  # partial dependence: 4 columns x 20 grid points, one pass each
+# A pass of the evaluation also copies and shuffles the rows and scores them; on a machine at
+# load 10 on 2 cores one pass measured between 0.3x and 2x a cross-validation prediction.
+EVALUATION_FACTOR = 1.0
+
+
+IN_PROCESS_REFIT = 0.5  # a refit foreseen shorter than this runs in this process
+IN_PROCESS_REFIT_NOT_READY = 2.0  # ... or shorter (Cancel's 2 s) while no worker is ready yet
+
+
+def refit_seconds(
+    best: LeaderboardEntry,
+    train_rows: int,
+    folds: tuple[tuple[np.ndarray, np.ndarray], ...],
+) -> float:
+    """The refit's foreseen length: one fold's measured fit time, scaled to ``train_rows``."""
+    if not folds:
+        return 0.0
+    fit_rows = max(1, len(folds[0][0]))
+    if best.rows is not None:  # screened: its folds were cut to ``rows`` rows
+        fit_rows = max(1, int(fit_rows * min(1.0, best.rows / (fit_rows + len(folds[0][1])))))
+    per_fold = best.fit_seconds
+    if per_fold <= 0.0:  # stored before fit times were measured
+        folds_run = max(1, len(best.fold_scores) or len(folds))
+        per_fold = max(0.0, best.seconds / folds_run - best.predict_seconds)
+    return per_fold * train_rows / fit_rows * REFIT_MARGIN
+
+
+def finish_seconds(
+    best: LeaderboardEntry | None,
+    train_rows: int,
+    folds: tuple[tuple[np.ndarray, np.ndarray], ...],
+    columns: int = 0,
+) -> float:
+    """Seconds the run needs after the search for ``best``: its refit on ``train_rows`` rows
+    (from its measured cross-validation time, scaled to the rows), the evaluation (about
+    ``3 x columns + 80`` prediction passes, from its measured prediction time) and the rest.
+    """
+    if best is None or not folds:
+        return FINISH_SECONDS
+    check_rows = max(1, len(folds[0][1]))
+    if best.rows is not None:  # screened: its folds were cut to ``rows`` rows
+        share = min(1.0, best.rows / (len(folds[0][0]) + check_rows))
+        check_rows = max(1, int(check_rows * share))
+    refit = refit_seconds(best, train_rows, folds)
+    # A pass costs its fixed overhead (pandas, the pipeline's steps) plus time per row.
+    per_pass = best.predict_seconds * max(0.2, min(1.0, EVALUATION_ROWS / check_rows))
+    evaluation = per_pass * (1 + 3 * columns + DEPENDENCE_PASSES) * EVALUATION_FACTOR
+    return refit + evaluation + FINISH_SECONDS
 
 
 def category_counts(x_train: pd.DataFrame, inputs: tuple[InputColumn, ...]) -> dict[str, int]:
@@ -320,8 +507,14 @@ def _baseline_label(task: Task) -> str:
 
 def _nothing_finished(ended_by: str, settings: SearchSettings) -> str:
     if ended_by == "cancelled":
-        return "The search was stopped before any model finished; only the baseline is kept."
+        return (
+            "The search was stopped before any model produced a score; only the baseline is "
+            "kept, and there is no model to export."
+        )
+    if settings.time_budget is None:
+        return "No model produced a score (every candidate failed); only the baseline is kept."
     return (
-        f"No model finished within the time budget of {settings.time_budget:g} s, so only "
-        "the baseline is kept. Give the search more time (a minute suits most tables)."
+        f"No model produced a score within the time budget of {settings.time_budget:g} s, so "
+        "only the baseline is kept and there is no model to export. Give the search more "
+        "time (a minute suits most tables)."
     )

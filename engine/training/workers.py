@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -133,20 +134,42 @@ class Worker:
     conn: Connection
     busy_with: int | None = None
     started_at: float = 0.0
+    ready: bool = False  # its imports are done (it said "ready")
 
 
 class WorkerPool:
     """A fixed number of spawned workers that all hold the same training data."""
 
-    def __init__(self, size: int, payload: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        size: int,
+        payload: dict[str, Any],
+        spare: bool = False,
+        while_starting: Callable[[], None] | None = None,
+    ) -> None:
+        """Start ``size`` workers (and a ``spare`` for the refit) and send them the data.
+
+        ``while_starting`` runs once the processes are started and before the data is sent:
+        the children's interpreters start meanwhile (seconds on a busy laptop).
+        """
         from multiprocessing.reduction import ForkingPickler
 
         self._context = multiprocessing.get_context("spawn")
         # Start every child first, so their imports overlap, then send the data. The data is
         # serialized once (it can be hundreds of MB) and the same bytes go to every worker.
         self.workers = [self._start() for _ in range(max(1, size))]
+        # The spare waits, warm, for the final refit: when time runs out every search worker
+        # may be busy (and is killed), and starting a fresh process then costs seconds of the
+        # budget (10 s and more on a loaded laptop).
+        self.spare: Worker | None = self._start() if spare else None
+        if while_starting is not None:
+            try:
+                while_starting()
+            except BaseException:
+                self.close()
+                raise
         self._payload = bytes(ForkingPickler.dumps(("setup", payload)))
-        for worker in self.workers:
+        for worker in [*self.workers, *([self.spare] if self.spare else [])]:
             self._send_data(worker)
 
     def _spawn(self) -> Worker:
@@ -194,7 +217,7 @@ class WorkerPool:
     def poll(self, timeout: float) -> list[tuple[Worker, tuple[Any, ...]]]:
         """Messages that arrived within ``timeout`` seconds; a dead worker gives ("died",)."""
         waitables: dict[Any, Worker] = {}
-        for worker in self.workers:
+        for worker in [*self.workers, *([self.spare] if self.spare is not None else [])]:
             waitables[worker.conn] = worker
             waitables[worker.process.sentinel] = worker
         events: list[tuple[Worker, tuple[Any, ...]]] = []
@@ -203,7 +226,9 @@ class WorkerPool:
             if ready is worker.conn:
                 try:
                     while worker.conn.poll():
-                        events.append((worker, worker.conn.recv()))
+                        message = worker.conn.recv()
+                        worker.ready = worker.ready or message[0] == "ready"
+                        events.append((worker, message))
                 except (EOFError, OSError):
                     events.append((worker, ("died",)))
             elif not worker.process.is_alive() and not any(
@@ -230,8 +255,27 @@ class WorkerPool:
         self.workers.append(worker)
         return worker
 
+    def ready_for_refit(self) -> bool:
+        """Whether an idle worker (or the spare) has finished its imports."""
+        self.poll(0.0)  # collect the "ready" messages that arrived
+        spare = [self.spare] if self.spare is not None else []
+        return any(worker.ready for worker in [*self.idle(), *spare])
+
+    def refit_worker(self) -> Worker:
+        """An idle worker for the final refit: a search worker, the spare, or a new one."""
+        if self.idle():
+            return sorted(self.idle(), key=lambda worker: not worker.ready)[0]
+        if self.spare is not None and self.spare.process.is_alive():
+            worker, self.spare = self.spare, None
+            self.workers.append(worker)
+            return worker
+        return self.add()
+
     def close(self) -> None:
         """Stop every worker at once: busy ones are killed, idle ones asked to leave."""
+        if self.spare is not None:
+            self.workers.append(self.spare)
+            self.spare = None
         for worker in self.workers:
             if worker.busy_with is None and worker.process.is_alive():
                 with contextlib.suppress(BrokenPipeError, OSError):

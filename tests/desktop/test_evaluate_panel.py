@@ -32,7 +32,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, 
     problem = api.define_problem(loaded.frame, schema, "churned").problem
     outcome = api.train(
         loaded.frame, schema, problem,
-        SearchSettings(time_budget=60, families=("linear",), max_trials=1),
+        SearchSettings(time_budget=None, families=("linear",), max_trials=1),
         project=project, source_id=source_id,
     )
     yield project, outcome.run_id

@@ -1,6 +1,6 @@
 """A new user's walk through the window on the sample project, step by step.
 
-Open the sample, pick the target, train with a 10-second budget, read the leaderboard, open
+Open the sample, pick the target, train one model, read the leaderboard, open
 the evaluation and move the threshold, export, score next quarter's file and check the
 shifted quarter for drift, asserting on what the widgets show at each step.
 """
@@ -16,7 +16,7 @@ from PySide6.QtCore import QSettings
 from desktop.main_window import MainWindow
 from engine.api import sample_data_dir
 
-WAIT = 120_000  # ms: training on a loaded 2-core CI machine; never slept
+WAIT = 300_000  # ms: a timeout only (training under load 10 on 2 cores took 65 s); never slept
 
 
 @pytest.fixture
@@ -51,11 +51,13 @@ def test_a_new_user_goes_from_the_sample_to_scored_new_data(
     assert window.nav.status("Problem") == "done"
     assert window.nav.status("Train") == "to do"
 
-    # Train: one family, a 10-second budget; the leaderboard fills in.
+    # Train: one family, one model (a trial count, not a short budget: a busy machine must
+    # not fail the test); the leaderboard fills in.
     window.nav.setCurrentRow(3)
     assert window.stack.currentWidget() is steps.train
     steps.train.form.choose(("linear",))
-    steps.train.form.budget.setValue(10)
+    steps.train.form.max_models.setValue(1)
+    steps.train.form.budget.setValue(600)
     with qtbot.waitSignal(steps.train.run_finished, timeout=WAIT) as finished:
         steps.train.start()
     run_id = finished.args[0]

@@ -23,7 +23,7 @@ def trained_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [
             "train", str(SAMPLE_CSV), "--target", "churned", "--project", str(project),
             "--models", "linear", "hist_gradient_boosting", "--max-trials", "2",
-            "--time-budget", "120", "--seed", "5", "--quiet",
+            "--seed", "5", "--quiet",
         ]
     )
     assert code == EXIT_OK
@@ -117,6 +117,20 @@ def test_train_bad_input_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> 
         ["train", str(SAMPLE_CSV), "--target", "churned", "--time-budget", "0", "--quiet"]
     ) == EXIT_INPUT
     assert "time budget" in capsys.readouterr().err
+
+
+def test_train_that_keeps_only_the_baseline_exits_5(capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.exit_codes import NO_MODEL
+
+    # One second cannot hold even the refit reserve: no candidate runs, whatever the machine.
+    code = main(
+        ["train", str(SAMPLE_CSV), "--target", "churned", "--time-budget", "1", "--quiet",
+         "--models", "linear"]
+    )
+    assert code == NO_MODEL == 5
+    captured = capsys.readouterr()
+    assert "no model to export" in captured.out + captured.err
+    assert "skipped" in captured.out
 
 
 def test_a_recipe_file_that_is_not_json_is_refused(

@@ -30,7 +30,7 @@ def test_semi_supervised_uses_the_unlabeled_rows_and_exports_the_inner_model() -
     assert proposal.problem.semi_supervised
     result = train_model(
         table, schema, proposal.problem,
-        SearchSettings(families=("linear",), max_trials=1, time_budget=120),
+        SearchSettings(families=("linear",), max_trials=1, time_budget=None),
         job=Job(),
     )
     assert len(result.split.unlabeled_rows) == unlabeled.sum()
@@ -85,7 +85,7 @@ def test_multiclass_wine_beats_the_baseline_with_macro_f1() -> None:
     assert problem.task is Task.MULTICLASS and problem.metric == "macro_f1"
     result = train_model(
         table, schema, problem,
-        SearchSettings(families=("linear", "random_forest"), max_trials=2, time_budget=120),
+        SearchSettings(families=("linear", "random_forest"), max_trials=2, time_budget=None),
         job=Job(),
     )
     board = result.leaderboard
@@ -104,6 +104,6 @@ def test_more_columns_than_rows_trains_a_regularised_model_with_a_note() -> None
     assert any("more feature columns (120) than labelled rows" in n for n in proposal.notes)
     result = train_model(
         wide, schema, proposal.problem,
-        SearchSettings(families=("linear",), max_trials=1, time_budget=120), job=Job(),
+        SearchSettings(families=("linear",), max_trials=1, time_budget=None), job=Job(),
     )
     assert result.leaderboard.best.cv_mean > result.leaderboard.baseline.cv_mean

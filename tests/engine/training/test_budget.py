@@ -1,0 +1,85 @@
+"""Budget arithmetic and the leaderboard's anytime rule, without fitting anything."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.problem.definition import Task
+from engine.recipe.inputs import InputColumn
+from engine.training.candidate import CandidateSpec, FitContext, build_pipeline
+from engine.training.leaderboard import DONE, SCREENED, Leaderboard, LeaderboardEntry
+from engine.training.search import FamilySpeed, SearchSettings, propose_candidates
+from engine.training.train import FINISH_SECONDS, REFIT_MARGIN, finish_seconds
+
+
+def _entry(trial: int, status: str, scores: tuple[float, ...], rows: int | None = None):
+    return LeaderboardEntry(trial, "linear", "Linear", {}, status, scores, seconds=3.0, rows=rows)
+
+
+def test_the_best_is_a_screened_candidate_when_none_was_scored_on_all_rows() -> None:
+    board = Leaderboard("roc_auc", True).with_entry(
+        LeaderboardEntry(0, "baseline", "Baseline", {}, DONE, (0.5, 0.5))
+    )
+    assert board.best is None
+    board = board.with_entry(_entry(1, SCREENED, (0.7, 0.72), rows=2_000))
+    board = board.with_entry(_entry(2, SCREENED, (0.8, 0.82), rows=2_000))
+    assert board.best is not None and board.best.trial == 2
+    # Ranked by the latest score, whatever its fidelity.
+    board = board.with_entry(_entry(3, DONE, (0.75, 0.75)))
+    assert board.best.trial == 2
+    board = board.with_entry(_entry(4, DONE, (0.9, 0.9)))
+    assert board.best.trial == 4
+    again = Leaderboard.from_dict(board.to_dict())
+    assert again.entry(2).rows == 2_000 and again.best.trial == 4
+
+
+def test_the_refit_reserve_scales_the_measured_fit_time_to_all_rows() -> None:
+    folds = tuple(
+        (np.arange(800), np.arange(800, 1000)) for _ in range(5)
+    )  # 800 fitting rows per fold
+    entry = _entry(1, DONE, (0.7,) * 5)  # 3 s for 5 folds: 0.6 s per fold
+    reserve = finish_seconds(entry, 8_000, folds)
+    refit = 0.6 * 10 * REFIT_MARGIN
+    assert reserve > refit and reserve < refit + 1.0 + FINISH_SECONDS
+    assert finish_seconds(None, 8_000, folds) == FINISH_SECONDS
+    # The evaluation predicts about 3 passes per column plus 80: from one fold's prediction.
+    predicting = LeaderboardEntry(
+        1, "linear", "Linear", {}, DONE, (0.7,) * 5, seconds=3.5, predict_seconds=0.1
+    )
+    assert abs(finish_seconds(predicting, 8_000, folds, columns=10) - reserve - 11.1) < 1e-6
+    # The same time measured on a ninth of the rows foresees a longer refit.
+    screened = _entry(2, SCREENED, (0.7,) * 5, rows=111)
+    assert finish_seconds(screened, 8_000, folds) > 5 * refit
+
+
+def test_family_speed_foresees_a_fit_from_the_fastest_one_seen() -> None:
+    speed = FamilySpeed(search_rows=9_000)
+    assert speed.expected("random_forest", None) is None
+    speed.observe("random_forest", 1_000, 2.0)
+    speed.observe("random_forest", None, 90.0)
+    assert speed.expected("random_forest", None) == 18.0
+    assert speed.expected("random_forest", 3_000) == 6.0
+
+
+def _context(class_weights: bool) -> FitContext:
+    inputs = (InputColumn("x", "numeric"),)
+    return FitContext(Task.BINARY, inputs, ("accuracy",), ("a", "b"), "b", class_weights)
+
+
+def test_class_weights_are_a_search_dimension_not_imposed() -> None:
+    plain = build_pipeline(CandidateSpec(1, "linear", {"C": 1.0}), _context(True))
+    assert plain.steps[-1][1].class_weight is None
+    balanced = build_pipeline(
+        CandidateSpec(2, "linear", {"C": 1.0, "class_weight": "balanced"}), _context(True)
+    )
+    assert balanced.steps[-1][1].class_weight == "balanced"
+    settings = SearchSettings(families=("linear", "lightgbm", "knn"), seed=0)
+    proposals = propose_candidates(Task.BINARY, settings, None, class_weights=True)
+    first = [next(proposals) for _ in range(5)]
+    # Every family unweighted first, then the weighted defaults (k-NN has no weights).
+    assert [(s.family, s.params.get("class_weight")) for s in first] == [
+        ("linear", None), ("lightgbm", None), ("knn", None),
+        ("linear", "balanced"), ("lightgbm", "balanced"),
+    ]
+    unweighted = propose_candidates(Task.BINARY, settings, None, class_weights=False)
+    assert all("class_weight" not in next(unweighted).params for _ in range(30))
