@@ -48,7 +48,7 @@ def churn_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     project = folder / "churn.gristmill"
     assert main([
         "train", str(SAMPLE / "churn.csv"), "--target", "churned", "--project", str(project),
-        "--models", "linear", "--max-trials", "1", "--time-budget", "60", "--seed", "5",
+        "--models", "linear", "--max-trials", "1", "--seed", "5",
         "--quiet",
     ]) == EXIT_OK
     out = folder / "package"

@@ -46,7 +46,7 @@ def two_tables(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, o
     project.save_problem(churn.source_id, problem)
     outcome = api.train(
         churn.frame, churn.schema, problem,
-        SearchSettings(time_budget=60, families=("linear",), max_trials=1),
+        SearchSettings(time_budget=None, families=("linear",), max_trials=1),
         project=project, source_id=churn.source_id,
     )
     api.export_model(project, outcome.run_id, folder / "package", name="churn")

@@ -53,7 +53,7 @@ def test_every_step_ends_in_a_typed_outcome(table, later, tmp_path_factory, caps
     steps = [
         ["profile", str(data)],
         ["train", str(data), "--target", "target", "--models", "linear", "--max-trials", "1",
-         "--time-budget", "30", "--project", str(project)],
+         "--project", str(project)],
         ["export", "--project", str(project), "--out", str(out), "--name", "m"],
         ["score", str(out / "m.onnx"), str(new), "--out", str(folder / "scores.csv")],
         ["drift", str(out / "m.onnx"), str(new), "--no-history"],

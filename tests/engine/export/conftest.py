@@ -27,7 +27,7 @@ def _train_and_export(folder: Path, target: str, models: list[str]) -> tuple[Pat
         [
             "train", str(data), "--target", target, "--project", str(project),
             "--models", *models, "--max-trials", str(len(models)),
-            "--time-budget", "120", "--seed", "5", "--quiet",
+            "--seed", "5", "--quiet",
         ]
     )
     assert code == EXIT_OK

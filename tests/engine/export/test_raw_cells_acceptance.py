@@ -80,7 +80,7 @@ def test_the_training_file_scores_as_trained_and_shows_no_drift(tmp_path, make, 
     data = make(tmp_path)
     project = tmp_path / "p.gristmill"
     assert main(["train", str(data), "--target", "churned", "--project", str(project),
-                 "--models", "linear", "--max-trials", "1", "--time-budget", "60",
+                 "--models", "linear", "--max-trials", "1",
                  "--seed", "1", "--quiet"]) == EXIT_OK
     out = tmp_path / "package"
     assert main(["export", "--project", str(project), "--out", str(out), "--name", "m",

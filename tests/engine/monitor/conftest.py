@@ -23,7 +23,7 @@ def churn_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     code = main([
         "train", str(sample_data_dir() / "churn.csv"), "--target", "churned",
         "--project", str(project), "--models", "linear", "hist_gradient_boosting",
-        "--max-trials", "2", "--time-budget", "60", "--seed", "5", "--quiet",
+        "--max-trials", "2", "--seed", "5", "--quiet",
     ])
     assert code == EXIT_OK
     out = folder / "package"
