@@ -88,7 +88,8 @@ def test_a_new_user_goes_from_the_sample_to_scored_new_data(
         steps.deploy.export_to(tmp_path / "package")
     model = Path(exported.args[0])
     assert model.is_file()
-    assert "Parity passed" in steps.deploy.package.verdict.text()
+    assert "Ready to hand over" in steps.deploy.package.verdict.text()
+    assert "Parity passed" in steps.deploy.package.details.text()
     assert window.nav.status("Deploy") == "done"
     output = tmp_path / "scores.csv"
     scoring = steps.deploy.scoring

@@ -206,4 +206,5 @@ def test_export_replaces_its_own_files_and_others_only_with_force(trained, tmp_p
     assert main([*base, "--force"]) == 0
     assert main(base) == 0  # the files are now Gristmill's own: a new export replaces them
     assert sorted(p.name for p in out.iterdir()) == [
-        "churn.card.md", "churn.golden.csv", "churn.model.json", "churn.onnx"]
+        "churn.card.md", "churn.golden.csv", "churn.golden_raw.csv", "churn.model.json",
+        "churn.onnx", "churn.score.mjs", "churn.score.py"]

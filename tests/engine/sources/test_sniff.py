@@ -219,10 +219,13 @@ def test_columns_with_leading_zero_numbers_are_marked_as_text() -> None:
 
 
 def test_three_decimals_in_a_comma_delimited_file_keep_the_decimal_point() -> None:
-    """0.650 looks like '.' between thousands only if ',' were the decimal mark, which a
-    comma-delimited file without any decimal comma cannot have: read 0.65, say so."""
-    sample = b"a,b,y\n0.650,-1.250,1\n12.300,7.125,0\n13.450,2.500,1\n"
-    found = detect_csv_format(sample, complete=True)
+    """40.650 looks like '.' between thousands only if ',' were the decimal mark, which a
+    comma-delimited file without any decimal comma cannot have: read 40.65, and say it could
+    be read two ways; a leading 0 (0.650) settles it, as nobody groups thousands after a 0."""
+    ambiguous = b"a,b,y\n40.650,11.250,1\n12.300,7.125,0\n13.450,2.500,1\n"
+    found = detect_csv_format(ambiguous, complete=True)
     assert (found.delimiter, found.decimal, found.thousands) == (",", ".", None)
-    assert any("could be read two ways" in note and "0.650 = 0.65" in note
-               for note in found.notes)
+    assert any("could be read two ways" in note for note in found.notes)
+    settled = b"a,b,y\n0.650,-1.250,1\n12.300,7.125,0\n13.450,2.500,1\n"
+    found = detect_csv_format(settled, complete=True)
+    assert (found.delimiter, found.decimal, found.thousands) == (",", ".", None)
