@@ -23,7 +23,7 @@ from engine.project import store as store_module
 from engine.project.store import ACTIVE_SOURCE, Project
 from engine.sources.base import FileSource
 
-ROUNDS = 150
+ROUNDS = 60  # each round is a write and a read in both threads; 60 interleave plenty
 
 
 def _run_together(*bodies: Callable[[], None]) -> list[BaseException]:
