@@ -90,7 +90,7 @@ raise SystemExit(main(['profile', 'resources/sample/churn.csv', '--json', '--qui
 # test above, so the child proves the engine works without Qt without repeating everything.
 QT_FREE_SUITE = (
     "tests/engine/test_api.py", "tests/engine/test_cli.py", "tests/engine/test_jobs.py",
-    "tests/engine/profile", "tests/engine/problem",
+    "tests/engine/profile",
 )
 
 
