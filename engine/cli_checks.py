@@ -18,10 +18,7 @@ from engine.errors import InputError
 
 def at_least_one(text: str) -> int:
     """A whole number from 1 up (trial counts, cores)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number from 1 up, got {text!r}")
     return value
@@ -29,13 +26,17 @@ def at_least_one(text: str) -> int:
 
 def non_negative_int(text: str) -> int:
     """A whole number from 0 up (seeds)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    value = _whole_number(text)
     if value < 0 or value >= 2**32:
         raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2^32-1, got {text!r}")
     return value
+
+
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
 
 def finite_number(text: str) -> float:
