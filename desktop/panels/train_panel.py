@@ -1,9 +1,11 @@
 """The Train step: choose model families and a time budget, watch the leaderboard fill in.
 
 Training runs as one task (:mod:`desktop.tasks`) that sends the leaderboard back each time a
-candidate finishes. Stop (or the status bar's Cancel) follows the engine: the first press
-ends the search and keeps the models that finished (the best is refitted, evaluated and
-saved as a run); a second press stops everything and nothing of the run is saved.
+candidate finishes. Two buttons say the two ways of ending it early, as the engine does them:
+"Finish now with the best model so far" ends the search and keeps the models that finished
+(the best is refitted, evaluated and saved as a run, which takes a moment); "Stop and
+discard" stops at once and nothing of the run is saved. The status bar's Cancel is the first
+one on its first press and the second one after that; the buttons follow either way.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -27,6 +28,7 @@ from desktop.panels.context import kinds_changed_at
 from desktop.panels.train_job import TrainSummary, describe_outcome, run_text, train_job
 from desktop.tasks import Task, TaskRunner
 from desktop.theme import error_style
+from desktop.widgets.elided_label import ElidedLabel
 from desktop.widgets.leaderboard_view import LeaderboardView
 from desktop.widgets.search_form import SearchForm
 
@@ -39,6 +41,16 @@ if TYPE_CHECKING:
     from engine.training.leaderboard import Leaderboard
 
 _RUN_ID = Qt.ItemDataRole.UserRole
+FINISH_WORDS = "Finish now with the best model so far"
+FINISHING_WORDS = "Finishing with the best model so far…"
+FINISH_TIP = (
+    "End the search now. The models that finished are kept; the best of them is fitted "
+    "again on all the training rows and checked on the holdout rows (this takes a moment), "
+    "then saved as a run."
+)
+DISCARD_WORDS = "Stop and discard"
+DISCARD_TIP = "Stop at once. Nothing from this run is saved: no model, no leaderboard."
+BOARD_HEADING = "Leaderboard: best first, the best model highlighted"
 
 
 class TrainPanel(QWidget):
@@ -66,8 +78,12 @@ class TrainPanel(QWidget):
         self.start_button = QPushButton("Start training")
         self.start_button.setToolTip("Try the ticked model families within the time budget.")
         self.start_button.clicked.connect(self.start)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.clicked.connect(self.stop)
+        self.finish_button = QPushButton(FINISH_WORDS)
+        self.finish_button.setToolTip(FINISH_TIP)
+        self.finish_button.clicked.connect(self.finish_now)
+        self.discard_button = QPushButton(DISCARD_WORDS)
+        self.discard_button.setToolTip(DISCARD_TIP)
+        self.discard_button.clicked.connect(self.discard)
         self.runs = QListWidget()
         self.runs.setToolTip("Earlier training runs on this table; choose one to look at it.")
         self.runs.setWordWrap(True)
@@ -76,10 +92,9 @@ class TrainPanel(QWidget):
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.form, 3)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
-        left.addLayout(buttons)
+        left.addWidget(self.start_button)
+        left.addWidget(self.finish_button)
+        left.addWidget(self.discard_button)
         left.addWidget(QLabel("<b>Earlier runs</b>"))
         left.addWidget(self.runs, 2)
         left_widget = QWidget()
@@ -90,7 +105,9 @@ class TrainPanel(QWidget):
         self.board = LeaderboardView()
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
-        right.addWidget(QLabel("<b>Leaderboard</b> (best first; the best model is highlighted)"))
+        # One line at any width: a wrapped heading pushed the table down.
+        self.board_heading = ElidedLabel(BOARD_HEADING, bold=True)
+        right.addWidget(self.board_heading)
         right.addWidget(self.board, 1)
         right.addWidget(self.phase)
         right_widget = QWidget()
@@ -180,10 +197,17 @@ class TrainPanel(QWidget):
         self._refresh()
         return task
 
-    def stop(self) -> None:
-        """First press: end the search, keep what finished. Second press: stop everything."""
-        if self._task is not None:
+    def finish_now(self) -> None:
+        """End the search now: the best model so far is refitted, evaluated and saved."""
+        if self._task is not None and self._task.cancel_token.presses == 0:
             self._task.cancel()  # the panel explains it in _cancel_pressed
+
+    def discard(self) -> None:
+        """Stop at once and keep nothing of this run (the engine's second Cancel)."""
+        if self._task is None:
+            return
+        while self._task is not None and self._task.cancel_token.presses < 2:
+            self._task.cancel()
 
     @property
     def running(self) -> bool:
@@ -191,20 +215,22 @@ class TrainPanel(QWidget):
         return self._task is not None
 
     def _cancel_pressed(self) -> None:
-        """Stop here or Cancel in the status bar: say what this press means."""
+        """A button here or Cancel in the status bar: say what this press means."""
         if self._task is None:
             return
-        self._presses += 1
+        self._presses = self._task.cancel_token.presses
         if self._presses > 1:
-            self._say("Stopping everything; nothing from this run will be saved.")
-            self.stop_button.setEnabled(False)
+            self._say("Stopping and discarding: nothing from this run will be saved.")
+            self.finish_button.setEnabled(False)
+            self.discard_button.setEnabled(False)
             return
         self._say(
-            "Stopping the search: the models that finished are kept, and the best of them "
-            "is refitted and checked on the holdout rows. Press Stop again to keep nothing."
+            "Finishing now: the models that finished are kept, and the best of them is "
+            "refitted and checked on the holdout rows. Press “Stop and discard” to keep "
+            "nothing instead."
         )
-        self.stop_button.setText("Stop everything")
-        self.stop_button.setToolTip("Stop now and keep nothing from this run.")
+        self.finish_button.setEnabled(False)
+        self.finish_button.setText(FINISHING_WORDS)
 
     def _board_arrived(self, board: Leaderboard) -> None:
         self.board.set_board(board)
@@ -247,12 +273,10 @@ class TrainPanel(QWidget):
         ready = self._table is not None and self._problem is not None
         running = self._task is not None
         self.start_button.setEnabled(ready and not running)
-        self.stop_button.setEnabled(running)
+        self.finish_button.setEnabled(running)
+        self.discard_button.setEnabled(running)
         if not running:
-            self.stop_button.setText("Stop")
-            self.stop_button.setToolTip(
-                "End the search now: the models that finished are kept and the best is used."
-            )
+            self.finish_button.setText(FINISH_WORDS)
         self.form.setEnabled(not running)
         self.heading.setText(self._heading())
         if not running and not ready:

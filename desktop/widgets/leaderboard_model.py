@@ -123,8 +123,16 @@ def _cell(values: dict[str, Any], column: int) -> str:
     if column == 3:
         return "" if values["cv_score"] is None else f"± {values['cv_std']:.4f}"
     if column == 4:
-        return f"{values['fit_seconds']:.1f} s"
+        return _time(values)
     return str(values["status"])
+
+
+def _time(values: dict[str, Any]) -> str:
+    """The seconds spent, or "—" for a candidate without a score that has no time to show:
+    "0.0 s" beside a skipped or timed-out family read as a model that took no time."""
+    if values["cv_score"] is None and values["fit_seconds"] < 0.05:
+        return "—"
+    return f"{values['fit_seconds']:.1f} s"
 
 
 def _cell_tip(entry: LeaderboardEntry, values: dict[str, Any], column: int) -> str:
@@ -137,7 +145,7 @@ def _cell_tip(entry: LeaderboardEntry, values: dict[str, Any], column: int) -> s
             settings = ", ".join(f"{key} = {value}" for key, value in values["params"].items())
             text += f"\nSettings: {settings}"
         return text
-    if column == 5:
+    if column == 5 or (column == 4 and _time(values) == "—"):
         return _STATUS_WORDS.get(entry.status, entry.status) + (
             f"\n{entry.message}" if entry.message else ""
         )

@@ -5,7 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from desktop.widgets.leaderboard_model import LeaderboardModel
-from engine.training.leaderboard import DONE, SCREENED, SKIPPED, Leaderboard, LeaderboardEntry
+from engine.training.leaderboard import (
+    DONE,
+    SCREENED,
+    SKIPPED,
+    TIMED_OUT,
+    Leaderboard,
+    LeaderboardEntry,
+)
 
 
 def test_skipped_families_and_screened_results_are_shown_with_their_reason(qapp) -> None:
@@ -32,3 +39,50 @@ def test_skipped_families_and_screened_results_are_shown_with_their_reason(qapp)
     skipped_row = list(cells).index("k-nearest neighbours")
     tip = model.index(skipped_row, 5).data(Qt.ItemDataRole.ToolTipRole)
     assert "did not run" in tip and "only 3 s were left" in tip
+
+
+def test_candidates_without_a_time_show_a_dash_not_zero_seconds(qapp) -> None:
+    """Timed-out and skipped rows read "0.0 s", as if the model took no time at all."""
+    board = Leaderboard("roc_auc", True)
+    for entry in (
+        LeaderboardEntry(0, "baseline", "Baseline", {}, DONE, (0.5, 0.5), seconds=0.6),
+        LeaderboardEntry(1, "linear", "Logistic", {}, DONE, (0.7, 0.72), seconds=3.3),
+        LeaderboardEntry(2, "hist_gradient_boosting", "Boosting", {}, TIMED_OUT,
+                         message="stopped after 4 s of fitting"),
+        LeaderboardEntry(-1, "knn", "k-nearest neighbours", {}, SKIPPED,
+                         message="only 3 s were left"),
+    ):
+        board = board.with_entry(entry)
+    model = LeaderboardModel()
+    model.set_board(board)
+    times = {model.index(row, 1).data(): model.index(row, 4).data()
+             for row in range(model.rowCount())}
+    assert times == {"Logistic": "3.3 s", "Baseline": "0.6 s", "Boosting": "—",
+                     "k-nearest neighbours": "—"}
+    row = list(times).index("Boosting")
+    tip = model.index(row, 4).data(Qt.ItemDataRole.ToolTipRole)
+    assert "time budget ran out" in tip and "4 s of fitting" in tip
+
+
+def test_the_leaderboard_heading_stays_one_line_and_never_widens_the_panel(qtbot) -> None:
+    """The heading wrapped and pushed the table down; cut to one line, it says the rest in
+    its tooltip."""
+    from desktop.panels.train_panel import BOARD_HEADING, TrainPanel
+    from desktop.tasks import TaskRunner
+
+    panel = TrainPanel(TaskRunner())
+    qtbot.addWidget(panel)
+    heading = panel.board_heading
+    line = heading.fontMetrics().height()
+    panel.resize(1280, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert heading.height() <= line * 1.5 and heading.text() == BOARD_HEADING
+    top = panel.board.y()
+    assert heading.minimumSizeHint().width() < heading.fontMetrics().horizontalAdvance(
+        BOARD_HEADING) / 2
+    panel.resize(560, 700)  # the leaderboard's side is narrower than its heading
+    qtbot.waitUntil(lambda: panel.width() == 560)
+    assert heading.width() < heading.fontMetrics().horizontalAdvance(BOARD_HEADING)
+    assert heading.height() <= line * 1.5 and panel.board.y() == top
+    assert heading.shown_text().endswith("…") and BOARD_HEADING in heading.toolTip()

@@ -9,7 +9,12 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 
 from desktop.panels.context import ActiveTable
-from desktop.panels.train_panel import TrainPanel
+from desktop.panels.train_panel import (
+    DISCARD_WORDS,
+    FINISH_WORDS,
+    FINISHING_WORDS,
+    TrainPanel,
+)
 from desktop.tasks import TaskRunner
 
 WAIT = 300_000  # ms: a timeout only (training under load 10 on 2 cores took 65 s); never slept
@@ -135,7 +140,9 @@ def test_stop_ends_the_search_quickly_and_keeps_the_finished_model(
     pressed = time.monotonic()
     runner.cancel_all()  # what the status bar's Cancel does
     qtbot.waitUntil(lambda: "finished are kept" in panel.message.text(), timeout=2_000)
-    assert panel.stop_button.text() == "Stop everything"
+    # The status bar's Cancel was the first way out: the panel's buttons say so.
+    assert panel.finish_button.text() == FINISHING_WORDS
+    assert not panel.finish_button.isEnabled() and panel.discard_button.isEnabled()
     # The search ends within 2 seconds: the forest that was fitting is marked "stopped".
     qtbot.waitUntil(
         lambda: any(e.status == "stopped" for e in model.board.entries) or bool(finished),
@@ -162,26 +169,46 @@ def test_stop_ends_the_search_quickly_and_keeps_the_finished_model(
     print(f"Stop: search ended in {search_stopped:.2f} s, the run was saved in {ended:.2f} s")
 
 
-def test_stop_pressed_twice_keeps_nothing(qtbot, runner: TaskRunner, churn_with_problem) -> None:
+def test_finish_now_then_stop_and_discard_say_what_they_do_and_keep_nothing(
+    qtbot, runner: TaskRunner, churn_with_problem
+) -> None:
+    """Cancel meant "keep the best and refit", then turned into "Stop everything": two buttons
+    now say the two ways out, in words and tooltips, through every state of a run."""
     panel = _panel(qtbot, runner, churn_with_problem)
     table, _problem = churn_with_problem
+    finish, discard = panel.finish_button, panel.discard_button
+    # Before a run: both there, both off, both saying what they will do.
+    assert (finish.text(), discard.text()) == (FINISH_WORDS, DISCARD_WORDS)
+    assert not finish.isEnabled() and not discard.isEnabled()
+    assert "best of them is fitted again" in finish.toolTip()
+    assert "Nothing from this run is saved" in discard.toolTip()
+    assert "Stop" not in finish.text() and "best" not in discard.text()
     runs_before = len(table.project.list_runs(table.source_id))
     panel.form.choose(("linear", "random_forest"))
     panel.form.budget.setValue(300)
     finished: list[int] = []
     panel.run_finished.connect(finished.append)
     panel.start()
+    # Running: both ways out offered.
+    assert finish.isEnabled() and discard.isEnabled() and finish.text() == FINISH_WORDS
     model = panel.board.board_model
     qtbot.waitUntil(lambda: model.board is not None, timeout=WAIT)  # the baseline is in
-    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(finish, Qt.MouseButton.LeftButton)
+    # Finishing: no second "finish", the discard still offered and explained.
     assert "finished are kept" in panel.message.text()
-    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    assert "Stop and discard" in panel.message.text()
+    assert finish.text() == FINISHING_WORDS and not finish.isEnabled()
+    assert discard.isEnabled() and discard.text() == DISCARD_WORDS
+    qtbot.mouseClick(discard, Qt.MouseButton.LeftButton)
     assert "nothing from this run will be saved" in panel.message.text()
+    assert not finish.isEnabled() and not discard.isEnabled()
     qtbot.waitUntil(lambda: not panel.running, timeout=WAIT)
     assert "nothing from this run was saved" in panel.message.text()
     assert finished == []
     assert len(table.project.list_runs(table.source_id)) == runs_before
-    assert panel.start_button.isEnabled() and panel.stop_button.text() == "Stop"
+    # Ended: back to the words of a new run, both off.
+    assert panel.start_button.isEnabled() and finish.text() == FINISH_WORDS
+    assert not finish.isEnabled() and not discard.isEnabled()
 
 
 def test_no_family_ticked_gives_a_message_and_starts_nothing(

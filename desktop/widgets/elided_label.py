@@ -1,0 +1,81 @@
+"""A one-line label that never widens or heightens its panel: too long, it ends in "…".
+
+A plain QLabel without word wrap asks for its whole text's width (a long heading widens the
+window); with word wrap it grows taller as the panel narrows (and pushes what is below it
+down). This label keeps to one line at any width, cuts the text with an ellipsis when it
+does not fit, and shows the whole text in its tooltip whenever it is cut.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+MINIMUM_CHARACTERS = 8  # what it keeps visible however narrow the panel is
+
+
+class ElidedLabel(QWidget):
+    """Plain text on one line, elided at the right when it does not fit."""
+
+    def __init__(self, text: str = "", *, bold: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._tip = ""
+        if bold:
+            font = self.font()
+            font.setBold(True)
+            self.setFont(font)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setText(text)
+
+    def text(self) -> str:
+        """The whole text (what is drawn may end in "…")."""
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name, so it reads the same
+        self._text = text
+        self.updateGeometry()
+        self._refresh_tip()
+        self.update()
+
+    def setToolTip(self, tip: str) -> None:  # noqa: N802 - Qt's name
+        """A tooltip of its own; the whole text is added to it while the text is cut."""
+        self._tip = tip
+        self._refresh_tip()
+
+    @property
+    def elided(self) -> bool:
+        """True when the text does not fit the label's width and ends in "…"."""
+        return self.fontMetrics().horizontalAdvance(self._text) > self.width()
+
+    def shown_text(self) -> str:
+        """The text as drawn at the label's width."""
+        return self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight,
+                                             self.width())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        metrics = self.fontMetrics()
+        return QSize(metrics.horizontalAdvance(self._text) + 2, metrics.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        metrics = self.fontMetrics()
+        return QSize(metrics.averageCharWidth() * MINIMUM_CHARACTERS, metrics.height())
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft
+                                          | Qt.AlignmentFlag.AlignVCenter), self.shown_text())
+        painter.end()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._refresh_tip()
+
+    def _refresh_tip(self) -> None:
+        parts = [self._tip] if self._tip else []
+        if self._text and self.elided:
+            parts.insert(0, self._text)
+        super().setToolTip("\n\n".join(parts))
