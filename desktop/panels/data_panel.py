@@ -4,7 +4,8 @@ Every engine call runs as a task (:mod:`desktop.tasks`): opening a source reads 
 (or the original) and profiles it; "Add file…" (and "Add database…") loads the table,
 then profiles it and saves source, column types, fingerprint and a copy of the table into
 the project. Changing a column's kind in the profile re-profiles the table, saves the kinds
-and publishes the table again. Each step is saved the moment it completes; a cancelled step
+and publishes the table again. The "All columns" tab draws a small chart of every column (built
+in a task when the tab is shown). Each step is saved the moment it completes; a cancelled step
 leaves the project as it was. Database passwords are kept in memory for this session only.
 """
 
@@ -31,6 +32,8 @@ from PySide6.QtWidgets import (
 
 from desktop.tasks import Task, TaskRunner
 from desktop.widgets.column_detail import ColumnDetail, warnings_html
+from desktop.widgets.column_overview import TIP as OVERVIEW_TIP
+from desktop.widgets.column_overview import ColumnOverview, overview_figure
 from desktop.widgets.profile_view import ProfileView
 from desktop.widgets.table_model import DataFrameModel, data_grid
 from engine.errors import GristmillError
@@ -38,6 +41,7 @@ from engine.jobs import CancelToken, Job, ProgressCallback
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
     from engine.profile.result import TableProfile
     from engine.profile.schema import Schema
@@ -117,9 +121,15 @@ class DataPanel(QWidget):
         profile_layout.setContentsMargins(0, 0, 0, 0)
         profile_layout.addWidget(self.table_warnings)
         profile_layout.addWidget(profile_split, 1)
+        self.overview = ColumnOverview()
+        self._overview_of: TableProfile | None = None  # the profile drawn or being drawn
+        self._drawing: Task | None = None
         self.tabs = QTabWidget()
         self.tabs.addTab(profile_page, "Profile")
+        index = self.tabs.addTab(self.overview, "All columns")
+        self.tabs.setTabToolTip(index, OVERVIEW_TIP)
         self.tabs.addTab(self.grid, "Data")
+        self.tabs.currentChanged.connect(lambda _index: self._draw_overview())
         right = QVBoxLayout()
         right.addWidget(self.summary)
         right.addWidget(self.tabs, 1)
@@ -347,7 +357,50 @@ class DataPanel(QWidget):
         self.table_warnings.setText(warnings_html(profile.warnings) if profile else "")
         self.table_warnings.setVisible(bool(profile and profile.warnings))
         self.summary.setText(summary)
+        self._draw_overview()
         self.source_shown.emit(frame is not None)
+
+    def show_overview(self) -> Task | None:
+        """Bring the all-columns charts to the front (one click: the "All columns" tab)."""
+        self.tabs.setCurrentWidget(self.overview)
+        return self._drawing
+
+    def _draw_overview(self) -> None:
+        """Draw every column's small chart in a task, when the tab is on show and the
+        profile changed since the last drawing (the figure is built off the GUI thread)."""
+        profile = self.profile_view.profile_model.profile
+        if self.tabs.currentWidget() is not self.overview or profile is self._overview_of:
+            return
+        if self._drawing is not None:
+            self._drawing.cancel()
+            self._drawing = None
+        self._overview_of = profile
+        if profile is None or not profile.columns:
+            self.overview.show_figure(None)
+            return
+        columns = list(profile.columns)
+        names = tuple(column.name for column in columns)
+        self.overview.show_figure(None, message="Drawing every column…")
+
+        def drawn(figure: Figure) -> None:
+            if self._drawing is task:
+                self._drawing = None
+                self.overview.show_figure(figure, names)
+
+        def stopped(*_args: object) -> None:
+            if self._drawing is task:
+                self._drawing = None
+                self._overview_of = None  # drawn again next time the tab is shown
+                self.overview.show_figure(None, message="The charts were not drawn.")
+
+        task = self._runner.run(
+            "Drawing every column",
+            lambda _progress, cancel: overview_figure(columns, cancel),
+            drawn,
+            on_failed=stopped,
+            on_cancelled=stopped,
+        )
+        self._drawing = task
 
     def _column_selected(self, column: Any) -> None:
         profile = self.profile_view.profile_model.profile

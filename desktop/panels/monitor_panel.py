@@ -20,6 +20,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGroupBox, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from desktop.widgets.file_drops import DATA_SUFFIXES, ModelAndDataDrops
+from desktop.widgets.fitting_text import breakable
 from desktop.widgets.monitor_charts import DriftTabs
 from desktop.widgets.monitor_columns import ColumnDriftTable
 from desktop.widgets.monitor_files import MonitorFiles
@@ -41,7 +42,7 @@ NO_EXPORT = ("No model trained on this table was exported yet: export one in Dep
 
 
 class MonitorPanel(ModelAndDataDrops, QWidget):
-    """Inputs on top; the verdict and the columns on the left, the pictures on the right.
+    """Inputs on top, then the verdict; below, the columns on the left, the pictures right.
 
     ``status_changed`` says "waiting" (no model), "to do" (a model to check) or "done" (the
     model was checked); ``check_finished`` gives each finished check's DriftResult.
@@ -83,25 +84,30 @@ class MonitorPanel(ModelAndDataDrops, QWidget):
         self.table = ColumnDriftTable()
         self.table.column_chosen.connect(self._column_chosen)
         self.tabs = DriftTabs()
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.verdict)
+        # The verdict across the whole width (wide, its words take few lines); below it the
+        # columns' table beside the pictures, the table the wider: at 1,280 x 800 it shows
+        # at least eight columns with their "What changed" in full.
+        table_side = QWidget()
+        table_layout = QVBoxLayout(table_side)
+        table_layout.setContentsMargins(0, 0, 0, 0)
         self.table_heading = QLabel(
             "<b>Columns, most worrying first</b> (select one to see how it moved)")
-        left_layout.addWidget(self.table_heading)
-        left_layout.addWidget(self.table, 1)
-        left_layout.addStretch(0)  # keeps the words at the top while there is no table
+        self.table_heading.setWordWrap(True)
+        table_layout.addWidget(self.table_heading)
+        table_layout.addWidget(self.table, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
+        splitter.addWidget(table_side)
         splitter.addWidget(self.tabs)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([600, 400])
         splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
 
         layout = QVBoxLayout(self)
         layout.addWidget(box)
         layout.addWidget(self.files)
+        layout.addWidget(self.verdict)
         layout.addWidget(splitter, 1)
         self._show(None)
         self._refresh_status(force=True)
@@ -249,7 +255,8 @@ class MonitorPanel(ModelAndDataDrops, QWidget):
         """Check ``data`` against ``model`` in a task, recording it in the history."""
         project, history = self._project, self.history_path
         self.inputs.set_busy(True)
-        self.files.say(f"Checking {html.escape(data.name)} against {html.escape(model.name)}…")
+        self.files.say(f"Checking {html.escape(breakable(data.name))} against "
+                       f"{html.escape(breakable(model.name))}…")
 
         def finished(view: DriftView) -> None:
             if self._task is task:

@@ -28,7 +28,7 @@ from desktop.panels.context import kinds_changed_at
 from desktop.panels.train_job import TrainSummary, describe_outcome, run_text, train_job
 from desktop.tasks import Task, TaskRunner
 from desktop.theme import error_style
-from desktop.widgets.elided_label import ElidedLabel
+from desktop.widgets.fitting_text import ElidedLabel
 from desktop.widgets.leaderboard_view import LeaderboardView
 from desktop.widgets.search_form import SearchForm
 

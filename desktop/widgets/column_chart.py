@@ -31,25 +31,36 @@ def column_figure(column: ColumnProfile, width: float = 4.6, height: float = 3.0
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    axes = figure.add_subplot()
+    draw_column(figure.add_subplot(), column)
+    return figure
+
+
+def draw_column(axes: Axes, column: ColumnProfile, *, title: str = "", small: bool = False,
+                bars: int = TOP_BARS) -> None:
+    """Draw ``column`` on ``axes``; the title is ``title`` then the missing share.
+
+    ``small`` (the all-columns overview) uses smaller type and drops the axis words.
+    """
     total = column.count + column.missing
     if column.histogram is not None and column.histogram.counts:
         _histogram(axes, column)
-    elif column.kind == ColumnKind.IDENTIFIER or column.distinct == column.count > TOP_BARS:
+    elif column.kind == ColumnKind.IDENTIFIER or column.distinct == column.count > bars:
         _filled(axes, column)  # every value different: a bar per value says nothing
     elif column.top_values:
-        _bars(axes, column)
+        _bars(axes, column, bars)
     else:
         axes.text(0.5, 0.5, "No values to draw", ha="center", va="center",
                   transform=axes.transAxes)
         axes.set_axis_off()
     missing = column.missing / total if total else 0.0
     # Short: the column's name and kind stand above the chart, and a long title is cut.
-    axes.set_title(f"{missing:.1%} missing", fontsize=9, loc="left")
+    axes.set_title(f"{title}{missing:.1%} missing", fontsize=8 if small else 9, loc="left")
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    axes.tick_params(labelsize=8)
-    return figure
+    axes.tick_params(labelsize=6 if small else 8)
+    if small:
+        axes.set_xlabel("")
+        axes.set_ylabel("")
 
 
 def _histogram(axes: Axes, column: ColumnProfile) -> None:
@@ -76,8 +87,8 @@ def _filled(axes: Axes, column: ColumnProfile) -> None:
     axes.set_xlabel("rows", fontsize=8)
 
 
-def _bars(axes: Axes, column: ColumnProfile) -> None:
-    shown = column.top_values[:TOP_BARS]
+def _bars(axes: Axes, column: ColumnProfile, limit: int = TOP_BARS) -> None:
+    shown = column.top_values[:limit]
     names = [_short(value_word(value, column.kind)) for value, _count in shown]
     counts = [count for _value, count in shown]
     other = column.count - sum(counts)

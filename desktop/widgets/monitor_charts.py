@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.widgets.details import Details
+from desktop.widgets.fitting_text import breakable
 from desktop.widgets.monitor_columns import (
     GREY,
     LEVEL_COLOURS,
@@ -58,6 +59,11 @@ TREND_TIP = (
 )
 LEVEL_WORDS = {"stable": "Stable", "changed": "Changed", "major": "Major",
                "too few rows": "Not enough rows"}
+
+
+def _escape(text: str) -> str:
+    """``text`` for a rich-text label, its long column names able to wrap."""
+    return html.escape(breakable(text))
 
 
 def _words(text: str = "") -> QLabel:
@@ -131,14 +137,14 @@ class ColumnDetail(QWidget):
             self.plot.set_figure(None)
             return
         status = column_status_words(column)
-        items = "".join(f"<li>{html.escape(f)}</li>" for f in column.findings)
+        items = "".join(f"<li>{_escape(f)}</li>" for f in column.findings)
         body = f"<ul style='margin-left:-20px'>{items}</ul>" if items else (
             "<br>Nothing to report: its values look like the training data.")
         self.findings.setText(
-            f"<b>{html.escape(column.name)}</b>: {status}, {column.weight:.0%} of what the "
+            f"<b>{_escape(column.name)}</b>: {status}, {column.weight:.0%} of what the "
             f"model relies on.{body}"
         )
-        self.statistics.set_text(f"<small>{html.escape(_statistics(column))}</small>")
+        self.statistics.set_text(f"<small>{_escape(_statistics(column))}</small>")
         self.plot.set_figure(figure, "No histogram for this column.")
 
 
@@ -178,7 +184,7 @@ class ScoresView(QWidget):
             self.details.set_text("")
             self.plot.set_figure(None)
             return
-        items = "".join(f"<li>{html.escape(f)}</li>" for f in scores.findings)
+        items = "".join(f"<li>{_escape(f)}</li>" for f in scores.findings)
         status = LEVEL_WORDS.get(scores.status, scores.status)
         self.findings.setText(
             f"<b>The model's scores: {status}</b>"

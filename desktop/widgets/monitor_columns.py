@@ -41,6 +41,7 @@ STATUS_TIP = (
     "column cannot be read as before. Not enough rows: fewer than about 200 values to judge."
 )
 HEADERS = ("Status", "Column", "Importance", "Data problems", "What changed")
+COLUMN_CAP = 170  # pixels: the widest a short column gets, so "What changed" keeps room
 HEADER_TIPS = (
     STATUS_TIP,
     "The model's input column.",
@@ -134,6 +135,8 @@ class ColumnDriftModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if field == 4 and column.findings:
                 return "\n".join(column.findings)
+            if field == 1:
+                return column.name  # whole, when the cell cuts a long name
             return HEADER_TIPS[field]
         if role == Qt.ItemDataRole.TextAlignmentRole and field == 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -165,17 +168,38 @@ class ColumnDriftTable(QTableView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
-        self.setWordWrap(False)
-        self.verticalHeader().setVisible(False)
+        # "What changed" wraps onto a second line rather than being cut, and a row is as
+        # tall as its words; the few short columns take what they need, up to a cap (a
+        # long column name is cut in the middle, whole in its tooltip).
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        vertical = self.verticalHeader()
+        vertical.setVisible(False)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        vertical.setMinimumSectionSize(self.fontMetrics().height() + 8)  # room to breathe
         header = self.horizontalHeader()
         for section in range(4):
-            header.setSectionResizeMode(section, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(section, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.selectionModel().selectionChanged.connect(self._selected)
+
+    def _fit_columns(self) -> None:
+        """The short columns as wide as their contents (capped), "What changed" the rest."""
+        metrics = self.fontMetrics()
+        model = self.drift_model
+        for section in range(4):
+            texts = [str(model.headerData(section, Qt.Orientation.Horizontal))]
+            texts += [str(model.index(row, section).data()) for row in range(model.rowCount())]
+            width = max(metrics.horizontalAdvance(text) for text in texts) + 16
+            if section == 0:
+                width += 20  # the traffic-light dot
+            self.setColumnWidth(section, min(width, COLUMN_CAP))
 
     def set_columns(self, columns: list[ColumnDrift]) -> None:
         """Show ``columns`` and select the first one (the most worrying)."""
         self.drift_model.set_columns(columns)
+        self._fit_columns()
         if columns:
             self.selectRow(0)
         else:

@@ -17,6 +17,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.theme import error_color
+from desktop.widgets.fitting_text import breakable
 from desktop.widgets.monitor_job import DriftView, write_json_job, write_report_job
 
 if TYPE_CHECKING:
@@ -107,12 +108,12 @@ class MonitorFiles(QWidget):
 
     def _write(self, what: str, path: Path, job: Callable[..., Any], *,
                is_report: bool = False) -> Task:
-        self.say(f"Writing {what} to {html.escape(path.name)}…")
+        self.say(f"Writing {what} to {_escape(path.name)}…")
         view = self.view
 
         def written(written_path: Path) -> None:
             url = QUrl.fromLocalFile(str(written_path)).toString()
-            self.say(f'Saved: <a href="{url}">{html.escape(str(written_path))}</a>')
+            self.say(f'Saved: <a href="{url}">{_escape(str(written_path))}</a>')
             if is_report and self.view is view:
                 self.last_saved = Path(written_path)
                 self.open_button.setVisible(True)
@@ -130,3 +131,8 @@ class MonitorFiles(QWidget):
         report = self.view.report
         folder = self.folder or Path.home()
         return str(folder / f"{report.model} drift {report.checked_at[:10]}{suffix}")
+
+
+def _escape(text: str) -> str:
+    """A file name or path for the message: it wraps after its separators, not the window."""
+    return html.escape(breakable(text))

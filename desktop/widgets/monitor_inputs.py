@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from desktop.theme import error_color
 from desktop.widgets.file_drops import DATA_FILTER, MODEL_FILTER
 from desktop.widgets.file_fields import chooser_row, dialog_start
+from desktop.widgets.fitting_text import ElidedLabel
 
 if TYPE_CHECKING:
     from engine.project.store_exports import ExportRecord
@@ -86,8 +87,9 @@ class MonitorInputs(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
-        self.progress_text = QLabel()
-        self.progress_text.setTextFormat(Qt.TextFormat.PlainText)
+        # One line, cut to fit: the last message is the verdict's headline, and a plain
+        # label that long widened the window to 1,843 px during a check.
+        self.progress_text = ElidedLabel()
         buttons = QHBoxLayout()
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.check_button)

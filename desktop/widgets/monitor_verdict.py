@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.theme import error_color, good_color
+from desktop.widgets.fitting_text import breakable
 from desktop.widgets.monitor_columns import AMBER, GREEN, GREY, RED
 
 if TYPE_CHECKING:
@@ -60,6 +61,11 @@ def together(level: str, worse: bool) -> tuple[str, str]:
         return ("The data moved, but the model still does as well as at training: keep "
                 "using it and watch the next checks.", AMBER)
     return "The model does as well as at training.", good_color()
+
+
+def _escape(text: str) -> str:
+    """``text`` for a rich-text label, its long column names and paths able to wrap."""
+    return html.escape(breakable(text))
 
 
 def _label(text: str = "", *, rich: bool = True) -> QLabel:
@@ -121,7 +127,7 @@ class VerdictBox(QFrame):
         """What went wrong, in red (the previous verdict is gone: it no longer applies)."""
         self.clear("")
         self.headline.setStyleSheet(f"color: {error_color()};")
-        self.headline.setText(f"<b>{html.escape(title)}</b> {html.escape(message)}")
+        self.headline.setText(f"<b>{_escape(title)}</b> {_escape(message)}")
 
     def show_report(
         self, report: DriftReport, stored_in: str | None, metric_explanation: str = ""
@@ -137,29 +143,29 @@ class VerdictBox(QFrame):
         self.badge.setVisible(True)
         self.headline.setStyleSheet("")
         self.headline.setText(
-            f'<span style="font-size: 14px"><b>{html.escape(report.headline)}</b></span>'
-            f"<br>{report.rows:,} rows of {html.escape(report.source)} checked against "
-            f"{html.escape(report.model)}."
+            f'<span style="font-size: 14px"><b>{_escape(report.headline)}</b></span>'
+            f"<br>{report.rows:,} rows of {_escape(report.source)} checked against "
+            f"{_escape(report.model)}."
         )
-        self.advice.setText(f"<b>What to do:</b> {html.escape(report.advice)}")
+        self.advice.setText(f"<b>What to do:</b> {_escape(report.advice)}")
         self.advice.setVisible(bool(report.advice))
         perf = report.performance
         if perf is not None:
             word, colour = together(report.level, perf.worse)
             self.performance.setText(
-                f'<b style="color:{colour}">{word}</b> {html.escape(perf.sentence)}.'
+                f'<b style="color:{colour}">{word}</b> {_escape(perf.sentence)}.'
             )
         self.performance.setToolTip(
             PERFORMANCE_TIP + (f"\n\n{metric_explanation}" if metric_explanation else ""))
         self.performance.setVisible(perf is not None)
         notes = [*report.notes]
-        self.notes.setText("".join(f"<i>{html.escape(n)}</i><br>" for n in notes).removesuffix(
+        self.notes.setText("".join(f"<i>{_escape(n)}</i><br>" for n in notes).removesuffix(
             "<br>"))
         self.notes.setToolTip("\n".join(report.read_notes))
         self.notes.setVisible(bool(notes))
         if stored_in:
             self.stored.setText(
-                f"<small>This check is recorded in {html.escape(stored_in)}, so later checks "
+                f"<small>This check is recorded in {_escape(stored_in)}, so later checks "
                 "show the trend.</small>"
             )
         else:

@@ -103,3 +103,22 @@ def test_the_sources_pane_cannot_be_collapsed(panel: DataPanel) -> None:
     splitter = panel.findChild(QSplitter)
     assert not splitter.childrenCollapsible()
     assert any(label.text() == "<b>Data sources</b>" for label in panel.findChildren(QLabel))
+
+
+def test_all_columns_tab_draws_one_small_chart_per_column(qtbot, panel: DataPanel) -> None:
+    """One click ("All columns") shows every column's chart with its missing share."""
+    profile = panel.profile_view.profile_model.profile
+    names = [column.name for column in profile.columns]
+    assert panel.overview.figure is None  # nothing drawn until asked for
+    tab = panel.tabs.indexOf(panel.overview)
+    assert panel.tabs.tabText(tab) == "All columns"
+    panel.tabs.tabBar().setCurrentIndex(tab)  # the click
+    qtbot.waitUntil(lambda: panel.overview.figure is not None, timeout=WAIT)
+    charts = panel.overview.figure.axes
+    assert len(charts) == len(names) == 3 and panel.overview.columns == tuple(names)
+    titles = [chart.get_title(loc="left") for chart in charts]
+    for name, title, column in zip(names, titles, profile.columns, strict=True):
+        share = column.missing / (column.count + column.missing)
+        assert title.startswith(name) and f"{share:.1%} missing" in title
+    assert "16.6% missing" in titles[names.index("plan")]  # 53 empty cells in 320 rows
+    assert len(charts[names.index("amount")].patches) >= 5  # a histogram's bars

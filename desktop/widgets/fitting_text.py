@@ -1,9 +1,14 @@
-"""A one-line label that never widens or heightens its panel: too long, it ends in "…".
+"""Text that fits its panel: labels never widen the window, whatever they are given to say.
 
-A plain QLabel without word wrap asks for its whole text's width (a long heading widens the
-window); with word wrap it grows taller as the panel narrows (and pushes what is below it
-down). This label keeps to one line at any width, cuts the text with an ellipsis when it
-does not fit, and shows the whole text in its tooltip whenever it is cut.
+A plain QLabel without word wrap asks for its whole text's width (a long heading or progress
+message widened the window, to 1,843 px after a drift check); with word wrap it grows taller
+as the panel narrows (and pushes what is below it down). :class:`ElidedLabel` keeps to one
+line at any width, cuts the text with an ellipsis when it does not fit, and shows the whole
+text in its tooltip whenever it is cut.
+
+A word-wrapped label is only as narrow as its longest word, and a column name such as
+``customer_lifetime_value_at_last_renewal`` is one word: :func:`breakable` lets such names
+break after their underscores, dots, slashes and dashes.
 """
 
 from __future__ import annotations
@@ -13,6 +18,36 @@ from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 MINIMUM_CHARACTERS = 8  # what it keeps visible however narrow the panel is
+LONG_WORD = 16  # characters: shorter words are left whole
+_BREAK_AFTER = "_./\\-"
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(text: str) -> str:
+    """``text`` with invisible break points after ``_ . / \\ -`` inside long words (and every
+    32 characters of a word with none), so a word-wrapped label can wrap a long column name
+    or path instead of widening the window.
+
+    Works on plain text and on rich text alike (call it before adding tags: it would put
+    break points in long attribute values too, which is harmless but useless).
+    """
+    words = text.split(" ")
+    for index, word in enumerate(words):
+        if len(word) >= LONG_WORD:
+            words[index] = _break_word(word)
+    return " ".join(words)
+
+
+def _break_word(word: str) -> str:
+    out: list[str] = []
+    run = 0  # characters since the last break point
+    for char in word:
+        out.append(char)
+        run += 1
+        if char in _BREAK_AFTER or run >= 2 * LONG_WORD:  # a long run of letters breaks too
+            out.append(ZERO_WIDTH_SPACE)
+            run = 0
+    return "".join(out)
 
 
 class ElidedLabel(QWidget):
@@ -39,6 +74,10 @@ class ElidedLabel(QWidget):
         self.updateGeometry()
         self._refresh_tip()
         self.update()
+
+    def clear(self) -> None:
+        """No text (as QLabel.clear)."""
+        self.setText("")
 
     def setToolTip(self, tip: str) -> None:  # noqa: N802 - Qt's name
         """A tooltip of its own; the whole text is added to it while the text is cut."""
