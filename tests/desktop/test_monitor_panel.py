@@ -100,9 +100,7 @@ def _fail(qtbot, panel: MonitorPanel, model: Path, data: Path) -> str:
 
 def _shown(text: str) -> str:
     """A label's text without the invisible break points that let long names wrap."""
-    from desktop.widgets.fitting_text import ZERO_WIDTH_SPACE
-
-    return text.replace(ZERO_WIDTH_SPACE, "")
+    return text.replace("\u200b", "")
 
 
 def _table(panel: MonitorPanel) -> list[list[str]]:
@@ -156,7 +154,7 @@ def test_shifted_file_flags_support_calls_and_the_history_shows_two_checks(
     result = _check(qtbot, panel, model, SHIFTED)
     assert result.report.level in ("changed", "major")
     assert panel.verdict.level_text in ("Changed", "Major")
-    assert html.escape(result.report.advice) in panel.verdict.advice.text()
+    assert html.escape(result.report.advice) in _shown(panel.verdict.advice.text())
     flagged = [r[1] for r in _table(panel) if r[0] != "Stable"]
     assert "support_calls" in flagged
     assert _table(panel)[0][0] in ("Changed", "Major")  # the most worrying first
@@ -405,3 +403,101 @@ def test_drift_and_performance_are_told_together(qtbot, level, worse, said, not_
     assert said in text and not_said not in text
     if level == "major" and not worse:
         assert "#2e7d32" not in text  # not green beside a red badge
+
+
+LONG = "customer_lifetime_value_in_euros_at_the_last_contract_renewal_date"
+
+
+def test_a_check_in_a_1280_by_800_window_never_widens_it_and_the_table_shows_eight_rows(
+    qtbot, settings, sample_folder: Path, tmp_path: Path, churn_model
+) -> None:
+    """Under Xvfb the window grew to 1,843 px during a drift check (the progress line showed
+    the verdict's long headline on one line); at 1,280 x 800 the columns' table showed 4 rows
+    and "What changed" was cut. Long folder and file names on top."""
+    from PySide6.QtCore import QRect
+
+    from desktop.main_window import MainWindow
+    from desktop.widgets.lifecycle_nav import STEPS
+
+    _project, model = churn_model
+    folder = tmp_path / ("monthly customer extracts for the retention team " * 3).strip()
+    folder.mkdir()
+    data = folder / ("WA_Fn-UseC_-Telco-Customer-Churn_next_quarter_export_final_v2_" * 2
+                     + ".csv")
+    shutil.copy(SHIFTED, data)
+    window = MainWindow(settings=settings, sample_folder=sample_folder, log_dir=tmp_path / "log")
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    monitor = window.steps.monitor
+    window.nav.setCurrentRow(STEPS.index("Monitor"))
+    window.steps.deploy.model_exported.emit(str(model))
+    qtbot.waitUntil(lambda: not monitor.busy and not window.runner.running, timeout=WAIT)
+    monitor.set_data_file(data)
+    widest: list[tuple[int, str]] = []
+
+    def measure(_fraction: float, message: str) -> None:  # after the panel showed it
+        widest.append((window.minimumSizeHint().width(), message))
+
+    with qtbot.waitSignal(monitor.check_finished, timeout=WAIT):
+        task = monitor.check()
+        assert task is not None
+        task.signals.progress.connect(measure)
+    qtbot.waitUntil(lambda: not monitor.busy and not window.runner.running, timeout=WAIT)
+    widest.append((window.minimumSizeHint().width(), "the answer"))
+    assert monitor.verdict.level_text == "Major" and len(widest) > 2
+    assert max(widest)[0] <= 1280, max(widest)
+    assert window.width() == 1280
+
+    table = monitor.table
+    viewport = table.viewport().rect()
+    shown = [row for row in range(table.drift_model.rowCount())
+             if viewport.contains(table.visualRect(table.drift_model.index(row, 0)))]
+    assert len(shown) >= 8, f"the table shows {len(shown)} rows at 1,280 x 800"
+    metrics = table.fontMetrics()
+    width = table.columnWidth(4) - 8  # the cell's margins
+    for row in shown:
+        text = table.drift_model.index(row, 4).data()
+        needed = metrics.boundingRect(QRect(0, 0, width, 10_000),
+                                      int(Qt.TextFlag.TextWordWrap), text)
+        assert needed.width() <= width and needed.height() <= table.rowHeight(row), (
+            f"'What changed' is cut on row {row}: {text!r}")
+    window.grab().save(str(tmp_path / "monitor-1280.png"))
+
+
+def test_long_column_names_wrap_instead_of_widening_the_answer(qtbot) -> None:
+    """A column name is one long word; the verdict, the column's findings and the table
+    must still fit a narrow side of the window."""
+    from types import SimpleNamespace
+
+    from desktop.widgets.monitor_charts import ColumnDetail
+    from desktop.widgets.monitor_columns import ColumnDriftTable
+    from desktop.widgets.monitor_verdict import VerdictBox
+
+    box = VerdictBox()
+    qtbot.addWidget(box)
+    report = SimpleNamespace(
+        level="major", level_words="Major", rows=2000, source=f"{LONG}.csv", model=f"{LONG}.onnx",
+        headline=f"This data differs a lot from the training data: '{LONG}' and '{LONG}_2'.",
+        advice=f"Check how '{LONG}' was extracted.", performance=None,
+        notes=(f"1 column(s) not used by the model were ignored: '{LONG}_id'.",), read_notes=(),
+    )
+    box.show_report(report, f"/data/{LONG}/{LONG}.gristmill")
+    column = SimpleNamespace(
+        name=LONG, status="major", severity=2, integrity=("missing",), weight=0.3,
+        findings=(f"median {LONG} 1 -> 2 (+100%)", f"{LONG} is missing in 19% of rows"),
+        present=1900, rows=2000, psi=0.5, p_adjusted=1e-9, largest_share_change=None,
+        largest_share_category=None, missing_rate_reference=0.02, missing_rate=0.19,
+    )
+    detail = ColumnDetail()
+    qtbot.addWidget(detail)
+    detail.show_column(column, None)
+    table = ColumnDriftTable()
+    qtbot.addWidget(table)
+    table.set_columns([column])
+    for widget in (box, detail, table):
+        assert widget.minimumSizeHint().width() <= 400, type(widget).__name__
+    assert table.columnWidth(1) <= 200 and table.model().index(0, 1).data(
+        Qt.ItemDataRole.ToolTipRole) == LONG  # cut in the cell, whole in the tooltip
+    assert LONG in _shown(box.headline.text()) and LONG in _shown(detail.findings.text())
