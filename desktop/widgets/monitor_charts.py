@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -57,6 +59,7 @@ TREND_TIP = (
     "Every check of this model recorded so far: how far the scores and the flagged columns "
     "moved each time (PSI), so a slow drift shows before it becomes a problem."
 )
+TREND_LEAST_SCALE = 0.8  # of the trend's own size: smaller, its titles and labels overlap
 LEVEL_WORDS = {"stable": "Stable", "changed": "Changed", "major": "Major",
                "too few rows": "Not enough rows"}
 
@@ -76,12 +79,19 @@ def _words(text: str = "") -> QLabel:
 
 
 class FigureView(QWidget):
-    """One matplotlib figure at a time, or a sentence when there is none."""
+    """One matplotlib figure at a time, or a sentence when there is none.
 
-    def __init__(self, empty_text: str, tip: str = "", parent: QWidget | None = None) -> None:
+    With ``least_scale`` the canvas is never smaller than that share of the figure's own
+    size: below it, its titles and axis labels overlap (the trend's PSI label ran into the
+    title of the chart below it at 1,280 x 800); put the view in a scroll area then.
+    """
+
+    def __init__(self, empty_text: str, tip: str = "", parent: QWidget | None = None, *,
+                 least_scale: float | None = None) -> None:
         super().__init__(parent)
         self._empty_text = empty_text
         self._tip = tip
+        self._least_scale = least_scale
         self.canvas: QWidget | None = None
         self.empty = QLabel(empty_text)
         self.empty.setWordWrap(True)
@@ -106,9 +116,14 @@ class FigureView(QWidget):
             return
         from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 
+        width, height = figure.get_size_inches() * figure.dpi  # before the canvas resizes it
         self.canvas = FigureCanvasQTAgg(figure)
         self.canvas.setToolTip(self._tip)
         self.canvas.setMinimumHeight(180)
+        if self._least_scale is not None:
+            ratio = self.canvas.devicePixelRatioF() or 1.0
+            self.canvas.setMinimumSize(round(width * self._least_scale / ratio),
+                                       round(height * self._least_scale / ratio))
         self._layout.addWidget(self.canvas, 1)
 
 
@@ -203,7 +218,8 @@ class HistoryView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plot = FigureView(
-            "The trend appears once this model has been checked at least twice.", TREND_TIP)
+            "The trend appears once this model has been checked at least twice.", TREND_TIP,
+            least_scale=TREND_LEAST_SCALE)
         self.checks = QTableWidget(0, len(self.HEADERS))
         self.checks.setHorizontalHeaderLabels(list(self.HEADERS))
         self.checks.setToolTip("Every recorded check of this model, newest first.")
@@ -213,11 +229,21 @@ class HistoryView(QWidget):
         header = self.checks.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.checks.setMaximumHeight(150)
+        self.checks.setFixedHeight(130)  # four checks; the page scrolls to the rest
+        # The trend is drawn no smaller than it reads (its labels overlapped when squeezed):
+        # the page scrolls instead, the list of checks below the trend.
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.addWidget(self.plot, 1)
+        page_layout.addWidget(QLabel("<b>Past checks</b>"))
+        page_layout.addWidget(self.checks)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(page)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(QLabel("<b>Past checks</b>"))
-        layout.addWidget(self.checks)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.scroll)
 
     def show_history(
         self, entries: tuple[HistoryEntry, ...], figure: Figure | None, empty_text: str = ""

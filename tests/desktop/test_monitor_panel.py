@@ -501,3 +501,42 @@ def test_long_column_names_wrap_instead_of_widening_the_answer(qtbot) -> None:
     assert table.columnWidth(1) <= 200 and table.model().index(0, 1).data(
         Qt.ItemDataRole.ToolTipRole) == LONG  # cut in the cell, whole in the tooltip
     assert LONG in _shown(box.headline.text()) and LONG in _shown(detail.findings.text())
+
+
+def test_the_trend_chart_labels_never_overlap_its_titles(qtbot) -> None:
+    """In the Past checks tab at 1,280 x 800 (about 425 x 330 px) the trend was squeezed and
+    its PSI axis label ran into the titles; it is drawn no smaller than it reads, and the
+    page scrolls."""
+    from desktop.widgets.monitor_charts import HistoryView
+    from engine.monitor.history_entry import HistoryEntry
+    from engine.monitor.plots import trend_figure
+
+    def entry(day: int, level: str, psi: float) -> HistoryEntry:
+        columns = {"support_calls": {"psi": psi * 2, "missing_rate": 0.01 * day},
+                   "satisfaction_score": {"psi": 0.1, "missing_rate": 0.02 * day}}
+        return HistoryEntry(
+            checked_at=f"2026-12-0{day}T10:00:00+00:00", model="churn", model_fingerprint="f",
+            source="next.csv", rows=2000, level=level, headline="h", score_psi=psi,
+            changed_weight=0.3, columns=columns)
+
+    entries = (entry(1, "stable", 0.02), entry(2, "major", 0.4))
+    figure = trend_figure(entries, ["support_calls", "satisfaction_score"],
+                          ["satisfaction_score"])
+    view = HistoryView()
+    qtbot.addWidget(view)
+    view.resize(425, 330)
+    view.show()
+    view.show_history(entries, figure)
+    qtbot.waitUntil(lambda: view.plot.canvas is not None and view.plot.canvas.isVisible())
+    canvas = view.plot.canvas
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    words = [(text.get_text(), text.get_window_extent(renderer))
+             for axes in figure.axes for text in (axes.title, axes.yaxis.label, axes.xaxis.label)
+             if text.get_text() and text.get_visible()]
+    assert len(words) >= 5
+    for position, (one, box) in enumerate(words):
+        assert figure.bbox.x0 - 1 <= box.x0 and box.x1 <= figure.bbox.x1 + 1, f"{one!r} is cut"
+        for other, other_box in words[position + 1:]:
+            assert not box.overlaps(other_box), f"{one!r} overlaps {other!r}"
+    assert view.checks.rowCount() == 2  # the list of checks is still there, below
