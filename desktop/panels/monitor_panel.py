@@ -103,6 +103,7 @@ class MonitorPanel(ModelAndDataDrops, QWidget):
         splitter.setSizes([600, 400])
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
+        self.tabs.currentChanged.connect(self._tab_changed)
 
         layout = QVBoxLayout(self)
         layout.addWidget(box)
@@ -326,6 +327,13 @@ class MonitorPanel(ModelAndDataDrops, QWidget):
         self.tabs.scores.show_scores(report.scores, view.scores_figure)
         self.tabs.history.show_history(view.result.history, view.trend_figure)
         self.table.set_columns(report.ordered_columns())
+
+    def _tab_changed(self, _index: int) -> None:
+        """The trend needs width to be read (below 80% of its size its labels overlap): the
+        pictures take two thirds while Past checks is on show, the table the rest."""
+        total = sum(self.splitter.sizes())
+        share = 2 / 3 if self.tabs.currentWidget() is self.tabs.history else 2 / 5
+        self.splitter.setSizes([round(total * (1 - share)), round(total * share)])
 
     def _column_chosen(self, column: ColumnDrift | None) -> None:
         figure = None

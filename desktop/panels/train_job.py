@@ -45,6 +45,12 @@ def describe_outcome(summary: TrainSummary) -> str:
         text = f"The time budget ran out after {tried} finished"
     else:
         text = f"Done: {tried} tried"
+    if board.finished == 0 and best is not None:
+        # The best was compared on part of the rows only: "after 0 models finished; the
+        # best is ..." contradicted itself.
+        text = ("Stopped before any model was scored on all the rows"
+                if summary.ended_by == "cancelled" else
+                "The time ran out before any model was scored on all the rows")
     if best is None:
         text += "; no model finished, so only the baseline was kept"
     else:

@@ -43,7 +43,7 @@ def draw_column(axes: Axes, column: ColumnProfile, *, title: str = "", small: bo
     """
     total = column.count + column.missing
     if column.histogram is not None and column.histogram.counts:
-        _histogram(axes, column)
+        _histogram(axes, column, ticks=3 if small else 5)
     elif column.kind == ColumnKind.IDENTIFIER or column.distinct == column.count > bars:
         _filled(axes, column)  # every value different: a bar per value says nothing
     elif column.top_values:
@@ -63,15 +63,15 @@ def draw_column(axes: Axes, column: ColumnProfile, *, title: str = "", small: bo
         axes.set_ylabel("")
 
 
-def _histogram(axes: Axes, column: ColumnProfile) -> None:
+def _histogram(axes: Axes, column: ColumnProfile, ticks: int = 5) -> None:
     assert column.histogram is not None
     edges, counts = column.histogram.edges, column.histogram.counts
-    labels = [_edge(edge) for edge in edges]
+    labels = [_edge(edge, short=ticks < 5) for edge in edges]
     positions = list(range(len(counts)))
     axes.bar(positions, counts, width=1.0, align="edge", color=BAR_COLOR, edgecolor="white")
-    step = max(1, len(labels) // 5)  # a few readable ticks, not one per bin
-    ticks = list(range(0, len(labels), step))
-    axes.set_xticks(ticks, [labels[i] for i in ticks], rotation=0)
+    step = max(1, -(-len(labels) // ticks))  # a few readable ticks, not one per bin
+    shown = list(range(0, len(labels), step))
+    axes.set_xticks(shown, [labels[i] for i in shown], rotation=0)
     if column.missing:
         axes.bar([len(counts) + 0.5], [column.missing], width=1.0, align="edge",
                  color=MISSING_COLOR)
@@ -106,9 +106,9 @@ def _bars(axes: Axes, column: ColumnProfile, limit: int = TOP_BARS) -> None:
     axes.set_xlabel("rows", fontsize=8)
 
 
-def _edge(edge: float | str) -> str:
+def _edge(edge: float | str, *, short: bool = False) -> str:
     if isinstance(edge, str):
-        return edge[:10]  # an ISO date
+        return edge[:7] if short else edge[:10]  # an ISO date (its month, when small)
     if float(edge).is_integer():
         return f"{edge:,.0f}"
     return f"{edge:,.3g}"

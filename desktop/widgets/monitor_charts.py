@@ -59,7 +59,9 @@ TREND_TIP = (
     "Every check of this model recorded so far: how far the scores and the flagged columns "
     "moved each time (PSI), so a slow drift shows before it becomes a problem."
 )
-TREND_LEAST_SCALE = 0.8  # of the trend's own size: smaller, its titles and labels overlap
+# The least share of the trend's own width and height it is drawn at: smaller, its titles
+# and axis labels overlap or are cut (measured on a trend with a missing-values chart).
+TREND_LEAST_SCALE = (0.7, 0.8)
 LEVEL_WORDS = {"stable": "Stable", "changed": "Changed", "major": "Major",
                "too few rows": "Not enough rows"}
 
@@ -81,13 +83,14 @@ def _words(text: str = "") -> QLabel:
 class FigureView(QWidget):
     """One matplotlib figure at a time, or a sentence when there is none.
 
-    With ``least_scale`` the canvas is never smaller than that share of the figure's own
-    size: below it, its titles and axis labels overlap (the trend's PSI label ran into the
-    title of the chart below it at 1,280 x 800); put the view in a scroll area then.
+    With ``least_scale`` (width, height) the canvas is never smaller than those shares of
+    the figure's own size: below them, its titles and axis labels overlap (the trend's PSI
+    label ran into the title of the chart below it at 1,280 x 800); put the view in a
+    scroll area then.
     """
 
     def __init__(self, empty_text: str, tip: str = "", parent: QWidget | None = None, *,
-                 least_scale: float | None = None) -> None:
+                 least_scale: tuple[float, float] | None = None) -> None:
         super().__init__(parent)
         self._empty_text = empty_text
         self._tip = tip
@@ -122,8 +125,9 @@ class FigureView(QWidget):
         self.canvas.setMinimumHeight(180)
         if self._least_scale is not None:
             ratio = self.canvas.devicePixelRatioF() or 1.0
-            self.canvas.setMinimumSize(round(width * self._least_scale / ratio),
-                                       round(height * self._least_scale / ratio))
+            least_width, least_height = self._least_scale
+            self.canvas.setMinimumSize(round(width * least_width / ratio),
+                                       round(height * least_height / ratio))
         self._layout.addWidget(self.canvas, 1)
 
 

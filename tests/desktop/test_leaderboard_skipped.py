@@ -86,3 +86,20 @@ def test_the_leaderboard_heading_stays_one_line_and_never_widens_the_panel(qtbot
     assert heading.width() < heading.fontMetrics().horizontalAdvance(BOARD_HEADING)
     assert heading.height() <= line * 1.5 and panel.board.y() == top
     assert heading.shown_text().endswith("…") and BOARD_HEADING in heading.toolTip()
+
+
+def test_a_screened_result_is_not_told_as_zero_models_finished(qapp) -> None:
+    """"The time budget ran out after 0 models finished; the best is Logistic" contradicted
+    itself when the best was compared on part of the rows only."""
+    from desktop.panels.train_job import TrainSummary, describe_outcome
+
+    board = Leaderboard("roc_auc", True)
+    for entry in (
+        LeaderboardEntry(0, "baseline", "Baseline", {}, DONE, (0.5, 0.5)),
+        LeaderboardEntry(1, "linear", "Logistic", {}, SCREENED, (0.7, 0.75), rows=2_000),
+    ):
+        board = board.with_entry(entry)
+    text = describe_outcome(TrainSummary(1, board, "time budget", ()))
+    assert "0 models" not in text
+    assert text.startswith("The time ran out before any model was scored on all the rows")
+    assert "<b>Logistic</b>" in text
