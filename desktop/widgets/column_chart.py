@@ -109,7 +109,7 @@ def _bars(axes: Axes, column: ColumnProfile, limit: int = TOP_BARS) -> None:
 def _edge(edge: float | str, *, short: bool = False) -> str:
     if isinstance(edge, str):
         return edge[:7] if short else edge[:10]  # an ISO date (its month, when small)
-    if float(edge).is_integer():
+    if float(edge).is_integer() or abs(edge) >= 100:  # "5,070", not "5.07e+03"
         return f"{edge:,.0f}"
     return f"{edge:,.3g}"
 
