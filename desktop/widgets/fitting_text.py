@@ -51,12 +51,15 @@ def _break_word(word: str) -> str:
 
 
 class ElidedLabel(QWidget):
-    """Plain text on one line, elided at the right when it does not fit."""
+    """Plain text on one line, elided (at the right, or where ``elide`` says) when it does
+    not fit. The status bar's job words and the Monitor's progress line use it too."""
 
     def __init__(self, text: str = "", *, bold: bool = False,
+                 elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._text = ""
+        self._elide = elide
         self._tip = ""
         if bold:
             font = self.font()
@@ -91,8 +94,7 @@ class ElidedLabel(QWidget):
 
     def shown_text(self) -> str:
         """The text as drawn at the label's width."""
-        return self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight,
-                                             self.width())
+        return self.fontMetrics().elidedText(self._text, self._elide, self.width())
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         metrics = self.fontMetrics()

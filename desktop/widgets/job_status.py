@@ -7,30 +7,12 @@ file name or progress message must never widen the window.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
 from desktop.tasks import TaskRunner
+from desktop.widgets.fitting_text import ElidedLabel
 
 LABEL_WIDTH = 380  # pixels for the job's words, whatever their length
-
-
-class ElidedLabel(QLabel):
-    """A one-line label of fixed width that shows as much of its text as fits."""
-
-    def __init__(self, width: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = ""
-        self.setFixedWidth(width)
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        self._full = text
-        metrics = self.fontMetrics()
-        super().setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, self.width()))
-        self.setToolTip(text)
-
-    def full_text(self) -> str:
-        """The whole text (what the tooltip shows)."""
-        return self._full
 
 
 class JobStatus(QWidget):
@@ -39,7 +21,8 @@ class JobStatus(QWidget):
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
-        self.label = ElidedLabel(LABEL_WIDTH)
+        self.label = ElidedLabel(elide=Qt.TextElideMode.ElideMiddle)
+        self.label.setFixedWidth(LABEL_WIDTH)
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setFixedWidth(200)
