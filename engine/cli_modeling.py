@@ -162,6 +162,7 @@ def run_train(args: argparse.Namespace) -> int:
     budget = args.time_budget
     if budget is None and args.max_trials is None:
         budget = 60.0
+    recipe = _read_recipe(args.recipe)  # a bad recipe is refused before the data is read
     location, password = args.location, None
     if "://" in location:
         location, password = _database_password(location, False)
@@ -213,7 +214,7 @@ def run_train(args: argparse.Namespace) -> int:
             families=tuple(args.models) if args.models else None,
             seed=args.seed,
             n_jobs=args.jobs,
-            recipe=_read_recipe(args.recipe),
+            recipe=recipe,
         )
         project, source_id = _project_for(args.project, source, loaded, schema, job)
         try:
@@ -301,10 +302,15 @@ def _read_recipe(path: Path | None) -> dict[str, Any] | None:
             f"The recipe file {path} is not text (UTF-8 JSON).",
             "Give a recipe saved by Gristmill, or a JSON file you wrote.",
         ) from None
+    from engine.recipe.params import step_params
+
     try:
-        return Recipe.from_json(text).to_dict()
+        recipe = Recipe.from_json(text)
+        for index, step in enumerate(recipe.steps):  # unknown settings, before any work
+            step_params(index, step)
     except InputError as error:  # say which file: the message itself is about the content
         raise InputError(f"{path}: {error.message}", error.hint) from error
+    return recipe.to_dict()
 
 
 def _project_for(path: Path | None, source: Any, loaded: Any, schema: Any, job: Any) -> Any:
