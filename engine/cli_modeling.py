@@ -366,6 +366,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
             "Train with --project first, or check the path.",
         )
     refuse_clobber({"--report": args.report}, {"the project": args.project})
+    if args.report is not None and not args.report.expanduser().parent.is_dir():
+        # Refused before the report is built (its plots take a while), not when writing it.
+        raise InputError(
+            f"The folder of --report, {args.report.expanduser().parent}, does not exist.",
+            "Create the folder first, or write the report into one that exists.",
+        )
     project = api.open_project(args.project)
     try:
         runs = project.list_runs()

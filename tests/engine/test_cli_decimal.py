@@ -64,7 +64,7 @@ def test_train_stores_the_choice_with_the_source_and_later_reads_follow_it(
     data = _three_decimals(tmp_path / "t.csv", ",")
     project_path = tmp_path / "p.gristmill"
     argv = ["train", str(data), "--target", "flag", "--decimal", ",", "--models", "linear",
-            "--max-trials", "1", "--project", str(project_path), "--quiet", "--json"]
+            "--max-trials", "1", "--jobs", "1", "--project", str(project_path), "--quiet", "--json"]
     assert main(argv) == EXIT_OK, capsys.readouterr().err
     with api.open_project(project_path) as project:
         (record,) = project.list_sources()
