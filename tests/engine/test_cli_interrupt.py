@@ -47,14 +47,18 @@ def pg_role(pg_url: str) -> Iterator[tuple[str, str]]:
         admin.dispose()
 
 
-def _active_queries(pg_url: str, role: str) -> int:
+def _active_queries(pg_url: str, role: str, *, sleeping: bool = False) -> int:
+    """Statements the role runs on the server; ``sleeping``: only those inside pg_sleep (not
+    the row estimate Gristmill asks for first)."""
     import sqlalchemy as sa
 
+    where = " AND wait_event = 'PgSleep'" if sleeping else ""
     admin = sa.create_engine(pg_url)
     try:
         with admin.connect() as connection:
             return int(connection.execute(sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE usename = :role AND state = 'active'"
+                "SELECT count(*) FROM pg_stat_activity WHERE usename = :role "
+                f"AND state = 'active'{where}"
             ), {"role": role}).scalar_one())
     finally:
         admin.dispose()
@@ -82,8 +86,11 @@ def test_ctrl_c_while_train_reads_postgres_cancels_the_query_and_exits_130(
                                stderr=subprocess.PIPE, text=True)
     try:
         # The query runs on the server: only now does Ctrl-C have something to cancel.
-        _wait_for(lambda: process.poll() is not None or _active_queries(pg_url, role) == 1,
-                  "the query starting")
+        _wait_for(
+            lambda: process.poll() is not None
+            or _active_queries(pg_url, role, sleeping=True) == 1,
+            "the query starting",
+        )
         assert process.poll() is None, process.communicate()
         sent = time.monotonic()
         process.send_signal(signal.SIGINT)
