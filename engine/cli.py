@@ -90,9 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="{, ; tab |}",
         help="field delimiter of a text file (default: detected)",
     )
-    from engine.cli_sources import add_number_arguments
+    from engine.cli_sources import NUMBERS_PROFILE, add_number_arguments
 
-    add_number_arguments(profile)
+    add_number_arguments(profile, NUMBERS_PROFILE)
     profile.add_argument(
         "--ask-password",
         action="store_true",
@@ -291,14 +291,13 @@ def _table_hint(url: str, password: str | None, shown: int = 12) -> str:
 
 def _run_profile(args: argparse.Namespace) -> int:
     from engine import api
-    from engine.cli_sources import data_source, number_options, with_file_options
+    from engine.cli_sources import data_source, with_file_options
 
     source, password = data_source(args)
     file_options = {
         "header_row": None if args.header_row is None else args.header_row - 1,
         "encoding": args.encoding,
         "delimiter": "\t" if args.delimiter == "tab" else args.delimiter,
-        **number_options(args),
     }
     source = with_file_options(source, file_options)
 

@@ -29,7 +29,12 @@ from engine.cli_results import (
     print_train,
     train_document,
 )
-from engine.cli_sources import add_number_arguments, number_options, with_file_options
+from engine.cli_sources import (
+    NUMBERS_STORED,
+    add_number_arguments,
+    number_options,
+    with_file_options,
+)
 from engine.errors import InputError
 from engine.jobs import CancelToken
 
@@ -58,7 +63,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     train.add_argument("--table", help="database table or view to read")
     train.add_argument("--sql", help="a single SELECT statement to read")
     train.add_argument("--target", help="the column to predict (omit with --task clustering)")
-    add_number_arguments(train)
+    add_number_arguments(train, NUMBERS_STORED)
     train.add_argument(
         "--task",
         choices=["binary", "multiclass", "regression", "clustering", "anomaly"],

@@ -31,6 +31,7 @@ def add_data_arguments(command: argparse.ArgumentParser, verb: str) -> None:
     command.add_argument(
         "--ask-password", action="store_true", help="prompt for the database password"
     )
+    add_number_arguments(command, NUMBERS_FOR_MODEL)
 
 
 def data_source(args: Any) -> tuple[Source, str | None]:
@@ -57,17 +58,25 @@ def data_source(args: Any) -> tuple[Source, str | None]:
         db_schema=args.schema,
         sheet=_sheet_choice(location, args.sheet),
     )
-    return source, password
+    return with_file_options(source, number_options(args)), password
 
 
-def add_number_arguments(command: argparse.ArgumentParser) -> None:
-    """Add ``--decimal`` and ``--thousands``: how the numbers of a text file are written."""
+NUMBERS_STORED = (
+    "stored with the table in --project, so export, score and drift read the numbers the "
+    "same way"
+)
+NUMBERS_FOR_MODEL = "a model reads its columns the way it was trained first"
+NUMBERS_PROFILE = "train --project stores the choice with the table"
+
+
+def add_number_arguments(command: argparse.ArgumentParser, where: str) -> None:
+    """Add ``--decimal`` and ``--thousands``: how the numbers of a text file are written;
+    ``where`` says in the help what becomes of the choice (NUMBERS_STORED, ...)."""
     command.add_argument(
         "--decimal",
         choices=[".", ","],
         help="the decimal mark of a text file's numbers (default: detected), e.g. --decimal . "
-        "when every value has three decimals (40.650); stored with the table in --project, "
-        "so export, score and drift read the numbers the same way",
+        f"when every value has three decimals (40.650); {where}",
     )
     command.add_argument(
         "--thousands",

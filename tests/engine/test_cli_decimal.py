@@ -76,6 +76,29 @@ def test_train_stores_the_choice_with_the_source_and_later_reads_follow_it(
     assert again["amount"].max() == pytest.approx(89.813)
 
 
+def test_score_and_drift_read_their_data_with_the_chosen_mark(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """score and drift stream their data: the chosen mark reaches the stream's detection,
+    which gives the spelling a model without reading rules reads the cells in."""
+    import argparse
+
+    from engine.cli_sources import add_data_arguments, data_source
+    from engine.jobs import Job
+    from engine.sources.stream import open_tracked_stream
+
+    data = _three_decimals(tmp_path / "t.csv", ",")
+    parser = argparse.ArgumentParser()
+    add_data_arguments(parser, "score")
+    headers = []
+    for extra in ([], ["--decimal", ",", "--thousands", "none"]):
+        source, _ = data_source(parser.parse_args([str(data), *extra]))
+        stream, _read = open_tracked_stream(source, Job(), chunk_rows=100)
+        with stream:
+            headers.append((stream.header.decimal, stream.header.thousands))
+    assert headers == [(".", None), (",", None)]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
