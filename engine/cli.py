@@ -15,13 +15,11 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any, TextIO
 
 from engine import __version__, exit_codes
 from engine.errors import InputError
 from engine.jobs import Job
-from engine.sources.base import FileSource
 
 EXIT_OK = exit_codes.OK
 EXIT_INPUT = exit_codes.USER_ERROR
@@ -92,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="{, ; tab |}",
         help="field delimiter of a text file (default: detected)",
     )
+    from engine.cli_sources import NUMBERS_PROFILE, add_number_arguments
+
+    add_number_arguments(profile, NUMBERS_PROFILE)
     profile.add_argument(
         "--ask-password",
         action="store_true",
@@ -290,7 +291,7 @@ def _table_hint(url: str, password: str | None, shown: int = 12) -> str:
 
 def _run_profile(args: argparse.Namespace) -> int:
     from engine import api
-    from engine.cli_sources import data_source
+    from engine.cli_sources import data_source, with_file_options
 
     source, password = data_source(args)
     file_options = {
@@ -298,12 +299,7 @@ def _run_profile(args: argparse.Namespace) -> int:
         "encoding": args.encoding,
         "delimiter": "\t" if args.delimiter == "tab" else args.delimiter,
     }
-    if isinstance(source, FileSource):
-        source = replace(source, **file_options)
-    elif any(value is not None for value in file_options.values()):
-        raise InputError(
-            "--header-row, --encoding and --delimiter apply to files, not to databases."
-        )
+    source = with_file_options(source, file_options)
 
     loading = _StderrProgress(sys.stderr, enabled=not args.quiet)
     try:

@@ -59,6 +59,11 @@ def run_export(args: argparse.Namespace) -> int:
         from engine.export.package import safe_name
 
         safe_name(args.name)  # a name that cannot be a file name is refused before any work
+    if args.out.exists() and not args.out.is_dir():  # refused before the long conversion
+        raise InputError(
+            f"The folder {str(args.out)!r} cannot be created: a file of that name is there.",
+            "Choose a folder for --out (it is created if missing).",
+        )
     progress = _StderrProgress(sys.stderr, enabled=not args.quiet)
     project = api.open_project(args.project)
     try:

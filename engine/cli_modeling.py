@@ -11,6 +11,7 @@ import argparse
 import math
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,12 @@ from engine.cli_results import (
     print_json,
     print_train,
     train_document,
+)
+from engine.cli_sources import (
+    NUMBERS_STORED,
+    add_number_arguments,
+    number_options,
+    with_file_options,
 )
 from engine.errors import InputError
 from engine.jobs import CancelToken
@@ -56,6 +63,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     train.add_argument("--table", help="database table or view to read")
     train.add_argument("--sql", help="a single SELECT statement to read")
     train.add_argument("--target", help="the column to predict (omit with --task clustering)")
+    add_number_arguments(train, NUMBERS_STORED)
     train.add_argument(
         "--task",
         choices=["binary", "multiclass", "regression", "clustering", "anomaly"],
@@ -159,16 +167,25 @@ def run_train(args: argparse.Namespace) -> int:
     budget = args.time_budget
     if budget is None and args.max_trials is None:
         budget = 60.0
+    recipe = _read_recipe(args.recipe)  # a bad recipe is refused before the data is read
     location, password = args.location, None
     if "://" in location:
         location, password = _database_password(location, False)
-    source = api.source_for(location, table=args.table, sql=args.sql)
+    source = with_file_options(
+        api.source_for(location, table=args.table, sql=args.sql), number_options(args)
+    )
     progress = _StderrProgress(sys.stderr, enabled=not args.quiet)
     token = CancelToken()
     job = Job(progress, token)
-    previous_handler = _on_ctrl_c(lambda number, frame: _interrupt(token))
+    stage = _Stage("reading the data")
+    previous_handler = _on_ctrl_c(lambda number, frame: _interrupt(token, stage))
     try:
-        loaded = api.load_table(source, password=password, progress=job.sub(0.0, 0.1).step)
+        # The token reaches the reader too: Ctrl-C stops a file read at its next check and
+        # a database query on the server (engine.sources.db_connect), not after it returns.
+        loaded = api.load_table(
+            source, password=password, progress=job.sub(0.0, 0.1).step, cancel=token
+        )
+        stage.now = "preparing the problem"
         frame = loaded.frame
         schema = api.infer_schema(frame, progress=job.sub(0.1, 0.12).step)
         validation = None
@@ -202,12 +219,14 @@ def run_train(args: argparse.Namespace) -> int:
             families=tuple(args.models) if args.models else None,
             seed=args.seed,
             n_jobs=args.jobs,
-            recipe=_read_recipe(args.recipe),
+            recipe=recipe,
         )
         project, source_id = _project_for(args.project, source, loaded, schema, job)
         try:
             if project is not None:
                 project.save_problem(source_id, problem)
+            token.raise_if_cancelled()  # Ctrl-C before the search: stop, do not search
+            stage.now = SEARCH_STAGE
             outcome = api.train(
                 frame,
                 schema,
@@ -250,13 +269,27 @@ def _on_ctrl_c(handler: Any) -> Any:
         return None
 
 
-def _interrupt(token: CancelToken) -> None:
-    """Ctrl-C: the first stops the search and keeps the best model, the second stops all."""
+SEARCH_STAGE = "the search"
+
+
+@dataclass
+class _Stage:
+    """What ``train`` is doing now, so a Ctrl-C message names what it stops."""
+
+    now: str
+
+
+def _interrupt(token: CancelToken, stage: _Stage) -> None:
+    """Ctrl-C: during the search the first stops it and keeps the best model, the second
+    stops all; before the search (reading the data, preparing) it stops the command."""
     if not token.cancelled:
-        sys.stderr.write(
-            "\ngristmill: stopping the search; the best model so far is kept "
-            "(Ctrl-C again to stop everything).\n"
-        )
+        if stage.now == SEARCH_STAGE:
+            sys.stderr.write(
+                "\ngristmill: stopping the search; the best model so far is kept "
+                "(Ctrl-C again to stop everything).\n"
+            )
+        else:
+            sys.stderr.write(f"\ngristmill: stopping: {stage.now} was interrupted.\n")
     token.cancel()
 
 
@@ -274,10 +307,15 @@ def _read_recipe(path: Path | None) -> dict[str, Any] | None:
             f"The recipe file {path} is not text (UTF-8 JSON).",
             "Give a recipe saved by Gristmill, or a JSON file you wrote.",
         ) from None
+    from engine.recipe.params import step_params
+
     try:
-        return Recipe.from_json(text).to_dict()
+        recipe = Recipe.from_json(text)
+        for index, step in enumerate(recipe.steps):  # unknown settings, before any work
+            step_params(index, step)
     except InputError as error:  # say which file: the message itself is about the content
         raise InputError(f"{path}: {error.message}", error.hint) from error
+    return recipe.to_dict()
 
 
 def _project_for(path: Path | None, source: Any, loaded: Any, schema: Any, job: Any) -> Any:
@@ -333,6 +371,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
             "Train with --project first, or check the path.",
         )
     refuse_clobber({"--report": args.report}, {"the project": args.project})
+    if args.report is not None and not args.report.expanduser().parent.is_dir():
+        # Refused before the report is built (its plots take a while), not when writing it.
+        raise InputError(
+            f"The folder of --report, {args.report.expanduser().parent}, does not exist.",
+            "Create the folder first, or write the report into one that exists.",
+        )
     project = api.open_project(args.project)
     try:
         runs = project.list_runs()

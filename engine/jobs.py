@@ -39,7 +39,9 @@ class CancelToken:
 
     def __init__(self) -> None:
         self._event = threading.Event()
-        self._lock = threading.Lock()
+        # Re-entrant: the CLI's Ctrl-C handler calls cancel() on the main thread, which may
+        # be inside on_cancel() or a forget holding the lock at that moment.
+        self._lock = threading.RLock()
         self._callbacks: list[Callable[[], None]] = []
         self._presses = 0
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.widgets.deploy_export import ExportForm
+from desktop.widgets.deploy_export import ExportForm, confirm_replace
 from desktop.widgets.deploy_history import ExportHistory, package_files, package_metadata
 from desktop.widgets.deploy_package import PackageView
 from desktop.widgets.file_drops import DATA_SUFFIXES, ModelAndDataDrops
@@ -146,8 +146,12 @@ class DeployPanel(ModelAndDataDrops, QWidget):
 
     # -- export ------------------------------------------------------------------------------
 
-    def export_to(self, folder: Path) -> Task | None:
-        """Export the run into ``folder`` in a task (the Export button, after asking)."""
+    def export_to(self, folder: Path, *, force: bool = False) -> Task | None:
+        """Export the run into ``folder`` in a task (the Export button, after asking).
+
+        When the folder holds files of the package's names that no export wrote, the user
+        is asked whether to replace them; "Replace" exports again with ``force``.
+        """
         from engine import api
 
         project, run_id = self._project, self._run_id
@@ -175,9 +179,14 @@ class DeployPanel(ModelAndDataDrops, QWidget):
         def failed(error: BaseException | None) -> None:
             mine = still_mine()
             self._end_export("")
-            if mine:
-                self.package.show_refusal(str(error) if error else "The export failed.")
-                self._show_files(None, None, keep_verdict=True)
+            if not mine:
+                return
+            text = str(error) if error else "The export failed."
+            if not force and _foreign_files(folder, name) and confirm_replace(self, text):
+                self.export_to(folder, force=True)
+                return
+            self.package.show_refusal(text)
+            self._show_files(None, None, keep_verdict=True)
 
         def cancelled() -> None:
             mine = still_mine()
@@ -186,7 +195,8 @@ class DeployPanel(ModelAndDataDrops, QWidget):
         task = self._runner.run(
             f"Exporting run {run_id}",
             lambda progress, cancel: api.export_model(
-                project, run_id, folder, name=name, progress=progress, cancel=cancel
+                project, run_id, folder, name=name, progress=progress, cancel=cancel,
+                force=force,
             ),
             finished,
             on_failed=failed,
@@ -261,6 +271,21 @@ class DeployPanel(ModelAndDataDrops, QWidget):
     def _set_status(self, status: str) -> None:
         self.status = status
         self.status_changed.emit(status)
+
+
+def _foreign_files(folder: Path, name: str | None) -> bool:
+    """True when ``folder`` holds files named like the package that no export wrote (the
+    engine's own rule, which refused the export)."""
+    from engine.errors import InputError
+    from engine.export.package import refuse_foreign_files, safe_name
+
+    if name is None:  # the engine chose the name: the refusal is shown as it is
+        return False
+    try:
+        refuse_foreign_files(folder, safe_name(name))
+    except InputError:
+        return True
+    return False
 
 
 def _run_texts(project: Project, run_id: int) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -28,6 +29,25 @@ NAME_TIP = (
     "The model's name: the four files are called NAME.onnx, NAME.model.json, "
     "NAME.golden.csv and NAME.card.md (letters, digits, - and _ are kept)."
 )
+
+
+def confirm_replace(parent: QWidget | None, message: str) -> bool:
+    """Ask whether to replace files the export did not write; True only for "Replace".
+
+    The export refuses them without ``force`` (they may be someone's own work), so the
+    answer defaults to keeping them.
+    """
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        "Replace files?",
+        f"{message}\n\nReplace them with the exported model's files?",
+        QMessageBox.StandardButton.No,
+        parent,
+    )
+    replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.exec()
+    return box.clickedButton() is replace
 
 
 class ExportForm(QWidget):

@@ -117,6 +117,13 @@ def check_recipe_data(data: Any) -> None:
                 f"Step {number} of the recipe has no kind.",
                 'Write each step as {"kind": "impute", "columns": [...], "params": {...}}.',
             )
+        if step["kind"] not in STEP_KINDS:
+            # Refused here, when the recipe is read, not later when each candidate model
+            # compiles it (then every candidate failed and the run ended with the baseline).
+            raise InputError(
+                f"Step {number} of the recipe has the unknown kind {step['kind']!r}.",
+                f"The kinds that exist: {', '.join(STEP_KINDS)}.",
+            )
         columns = step.get("columns", [])
         if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
             raise InputError(

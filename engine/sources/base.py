@@ -39,6 +39,11 @@ class FileSource:
     header_row: int | None = None  # 0-based row holding the header; None: detect
     encoding: str | None = None  # CSV: e.g. "utf-8", "cp1252"; None: detect
     delimiter: str | None = None  # CSV: one of , ; \t |; None: detect
+    # How numbers are written in a text file, when the user chose it (a file where every
+    # value has three decimals reads 40.650 as forty thousand otherwise): ``decimal`` is
+    # "." or ","; ``thousands`` "." "," or " ", "" for no separator, None: detect.
+    decimal: str | None = None
+    thousands: str | None = None
 
     kind = "file"
 

@@ -30,7 +30,7 @@ from engine.sources.base import FileSource, LoadedTable, LoadReport
 from engine.sources.columns import clean_column_names
 from engine.sources.csv_layout import probe_leading_zero_columns
 from engine.sources.files import check_path
-from engine.sources.sniff import SAMPLE_BYTES, CsvFormat, detect_csv_format
+from engine.sources.sniff import SAMPLE_BYTES, CsvFormat
 from engine.sources.text_encoding import (
     FALLBACK_ERRORS,
     fallback_count,
@@ -80,20 +80,10 @@ def preview_csv(source: FileSource, rows: int = 100) -> LoadedTable:
 
 
 def _detect(source: FileSource, path: Path, size: int) -> CsvFormat:
-    with path.open("rb") as handle:
-        sample = handle.read(SAMPLE_BYTES)
-    try:
-        fmt = detect_csv_format(
-            sample,
-            complete=len(sample) >= size,
-            encoding=source.encoding,
-            delimiter=source.delimiter,
-            header_row=source.header_row,
-        )
-    except SourceError as error:
-        message = error.message.replace("This file", repr(path.name), 1)
-        raise SourceError(message, error.hint) from None
-    if len(sample) < size:  # codes whose first leading zero comes after the sample
+    from engine.sources.stream_csv import detect_csv  # the one detection, streams use it too
+
+    fmt = detect_csv(source, path)
+    if size > SAMPLE_BYTES:  # codes whose first leading zero comes after the sample
         later = probe_leading_zero_columns(
             path, size, encoding=fmt.encoding, delimiter=fmt.delimiter,
             quotechar=fmt.quotechar, field_count=fmt.field_count,

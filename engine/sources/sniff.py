@@ -108,13 +108,17 @@ def detect_csv_format(
     encoding: str | None = None,
     delimiter: str | None = None,
     header_row: int | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
 ) -> CsvFormat:
     """Detect the format of a delimited text file from its first bytes.
 
     ``complete`` says the sample is the whole file (otherwise its last, possibly cut, line
-    is ignored). ``encoding``, ``delimiter`` and ``header_row`` override detection when the
-    user chose them. Raises :class:`SourceError` for an empty or binary sample; messages
-    start with "This file" so the caller can put the file's name in front.
+    is ignored). ``encoding``, ``delimiter``, ``header_row``, ``decimal`` and ``thousands``
+    override detection when the user chose them (``thousands=""``: no separator; a chosen
+    ``decimal`` alone leaves the separator to detection, among those that fit the mark).
+    Raises :class:`SourceError` for an empty or binary sample; messages start with "This
+    file" so the caller can put the file's name in front.
     """
     found = detect_encoding(sample, complete=complete, encoding=encoding)
     notes = [found.note]
@@ -154,7 +158,9 @@ def detect_csv_format(
     if not records:
         raise SourceError("This file is empty.", "Choose a file that holds a table.")
     body = records[1:]
-    decimal, thousands, number_note = _detect_numbers(body or records, delimiter)
+    decimal, thousands, number_note = _detect_numbers(
+        body or records, delimiter, decimal=decimal, thousands=thousands
+    )
     if number_note:
         notes.append(number_note)
     number = re.compile(number_pattern(decimal, thousands))
@@ -256,13 +262,19 @@ def _records(text: str, delimiter: str, quotechar: str) -> tuple[list[list[str]]
 
 
 def _detect_numbers(
-    rows: list[list[str]], delimiter: str | None = None
+    rows: list[list[str]],
+    delimiter: str | None = None,
+    *,
+    decimal: str | None = None,
+    thousands: str | None = None,
 ) -> tuple[str, str | None, str | None]:
     """Decimal mark and thousands separator, from the values that can only be read one way.
 
     Values such as ``40.650`` say "'.' between thousands" only if ',' is the decimal mark;
     in a file whose fields are separated by ',' and where no value has a decimal comma, they
     are read with '.' as the decimal mark, and the note says they could be read two ways.
+    A ``decimal`` mark the user chose wins over the votes; the thousands separator is then
+    the one the values show for that mark, unless ``thousands`` was chosen too.
     """
     votes: Counter[str] = Counter()
     for row in rows[:_NUMBER_ROWS]:
@@ -272,6 +284,9 @@ def _detect_numbers(
             if value.isdigit() or not value or not (value[0].isdigit() or value[0] in "+-,."):
                 continue
             _vote(value, votes)
+    if decimal is not None:
+        chosen = _thousands_for(decimal, votes) if thousands is None else thousands or None
+        return decimal, chosen, _number_note(decimal, chosen, " (as chosen)")
     comma = votes["comma_decimal"] + votes["dot_groups"]
     dot = votes["dot_decimal"] + votes["comma_groups"]
     guessed = False
@@ -293,13 +308,7 @@ def _detect_numbers(
         decimal = "."
     else:
         decimal, guessed = ".", True
-    thousands: str | None = None
-    if decimal == "," and votes["dot_groups"] + votes["ambiguous"] >= max(votes["space"], 1):
-        thousands = "."
-    elif decimal == "." and votes["comma_groups"] > 0 and votes["comma_groups"] >= votes["space"]:
-        thousands = ","
-    elif votes["space"] > 0:
-        thousands = " "
+    thousands = _thousands_for(decimal, votes)
     if decimal == "." and thousands is None:
         note = None
         if guessed:
@@ -308,18 +317,35 @@ def _detect_numbers(
                 "'.' as the decimal mark. Check a few values."
             )
         return decimal, thousands, note
-    words = {".": "'.'", ",": "','", " ": "a space"}
-    example = {
-        (",", "."): "1.234,56",
-        (",", " "): "1 234,56",
-        (",", None): "1234,56",
-        (".", ","): "1,234.56",
-        (".", " "): "1 234.56",
-    }[(decimal, thousands)]
-    note = f"Numbers are written with {words[decimal]} as the decimal mark"
+    return decimal, thousands, _number_note(decimal, thousands)
+
+
+def _thousands_for(decimal: str, votes: Counter[str]) -> str | None:
+    """The thousands separator the values show, given the decimal mark."""
+    if decimal == "," and votes["dot_groups"] + votes["ambiguous"] >= max(votes["space"], 1):
+        return "."
+    if decimal == "." and votes["comma_groups"] > 0 and votes["comma_groups"] >= votes["space"]:
+        return ","
+    return " " if votes["space"] > 0 else None
+
+
+_NUMBER_WORDS = {".": "'.'", ",": "','", " ": "a space"}
+_NUMBER_EXAMPLES = {
+    (",", "."): "1.234,56",
+    (",", " "): "1 234,56",
+    (",", None): "1234,56",
+    (".", ","): "1,234.56",
+    (".", " "): "1 234.56",
+    (".", None): "1234.56",
+}
+
+
+def _number_note(decimal: str, thousands: str | None, chosen: str = "") -> str:
+    """How numbers are written, in words, with an example."""
+    note = f"Numbers are written with {_NUMBER_WORDS[decimal]} as the decimal mark"
     if thousands is not None:
-        note += f" and {words[thousands]} between thousands"
-    return decimal, thousands, f"{note} (like {example})."
+        note += f" and {_NUMBER_WORDS[thousands]} between thousands"
+    return f"{note}{chosen} (like {_NUMBER_EXAMPLES[(decimal, thousands)]})."
 
 
 def _vote(value: str, votes: Counter[str]) -> None:

@@ -91,7 +91,8 @@ class _Utf8Bytes(io.RawIOBase):
 
 
 def detect_csv(source: FileSource, path: Path) -> CsvFormat:
-    """The loader's detection of how the file is written (without the leading-zero probe)."""
+    """The loader's detection of how the file is written (without the leading-zero probe);
+    what the user chose in ``source`` (encoding, delimiter, header row, number spelling) wins."""
     from engine.sources.sniff import SAMPLE_BYTES, detect_csv_format
 
     size = path.stat().st_size
@@ -104,6 +105,8 @@ def detect_csv(source: FileSource, path: Path) -> CsvFormat:
             encoding=source.encoding,
             delimiter=source.delimiter,
             header_row=source.header_row,
+            decimal=source.decimal,
+            thousands=source.thousands,
         )
     except SourceError as error:
         message = error.message.replace("This file", repr(path.name), 1)

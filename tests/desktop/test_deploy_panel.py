@@ -173,6 +173,54 @@ def test_a_refused_export_is_shown_in_words(qtbot, panel, project_copy, tmp_path
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("replace", [True, False], ids=["replace", "keep"])
+def test_files_the_export_did_not_write_are_replaced_only_after_asking(
+    qtbot, panel, project_copy, tmp_path, monkeypatch, replace
+) -> None:
+    import desktop.panels.deploy_panel as deploy_panel
+
+    project, run_id = project_copy
+    panel.set_run(project, run_id)
+    out = tmp_path / "out"
+    out.mkdir()
+    theirs = out / f"churn-churned-run{run_id}.onnx"
+    theirs.write_bytes(b"someone else's model")
+    asked: list[str] = []
+
+    def answer(parent, message: str) -> bool:
+        asked.append(message)
+        return replace
+
+    monkeypatch.setattr(deploy_panel, "confirm_replace", answer)
+    exported: list[str] = []
+    panel.model_exported.connect(exported.append)
+    assert panel.export_to(out) is not None
+    if replace:
+        qtbot.waitUntil(lambda: bool(exported), timeout=WAIT)
+        assert exported == [str(theirs)] and theirs.read_bytes().startswith(b"\x08")
+        assert panel.status == "done" and len(panel.package.file_names()) == 4
+    else:
+        qtbot.waitUntil(lambda: panel.export_form.export_button.isEnabled(), timeout=WAIT)
+        assert theirs.read_bytes() == b"someone else's model" and not exported
+        assert "not written by a Gristmill export" in panel.package.verdict.text()
+    assert len(asked) == 1 and theirs.name in asked[0]
+
+
+def test_the_replace_question_says_yes_only_for_replace(qtbot, monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.widgets.deploy_export import confirm_replace
+
+    for press, expected in (("Replace", True), ("No", False)):
+        def choose(box: QMessageBox, press: str = press) -> int:
+            buttons = {b.text().replace("&", ""): b for b in box.buttons()}
+            buttons[press].click()
+            return 0
+
+        monkeypatch.setattr(QMessageBox, "exec", choose)
+        assert confirm_replace(None, "out already holds m.onnx") is expected
+
+
 def test_scores_a_file_and_says_what_happened(qtbot, panel, model_file, tmp_path) -> None:
     out = tmp_path / "scores.parquet"
     text = _score(qtbot, panel, model_file, SAMPLE / "churn_next_quarter_shifted.csv", out)

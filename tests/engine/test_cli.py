@@ -65,6 +65,8 @@ def test_profile_json_matches_the_file(capsys: pytest.CaptureFixture[str]) -> No
         "header_row": None,
         "encoding": None,
         "delimiter": None,
+        "decimal": None,
+        "thousands": None,
     }
 
 

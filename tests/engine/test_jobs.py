@@ -119,3 +119,22 @@ def test_a_failing_callback_does_not_break_cancel() -> None:
     token.on_cancel(lambda: calls.append(1))
     token.cancel()
     assert token.cancelled and calls == [1]
+
+
+def test_cancel_from_a_signal_handler_while_the_token_is_locked_does_not_hang() -> None:
+    """A SIGINT handler runs on the main thread between two bytecodes, possibly while that
+    thread holds the token's lock (registering a database query's interrupt)."""
+    token = CancelToken()
+    ran: list[str] = []
+    done = threading.Event()
+
+    def main_thread_at_ctrl_c() -> None:
+        with token._lock:  # as inside on_cancel(), when the handler runs
+            token.cancel()
+        ran.append("cancelled")
+        done.set()
+
+    worker = threading.Thread(target=main_thread_at_ctrl_c, daemon=True)
+    worker.start()
+    assert done.wait(60), "cancel() deadlocked on the token's own lock"
+    assert ran == ["cancelled"] and token.cancelled

@@ -89,6 +89,10 @@ def test_unknown_task_is_refused():
         ({"version": "one", "steps": []}, r"format version 'one'"),
         ({"version": 1, "steps": {"kind": "impute"}}, r"must be a list"),
         ({"version": 1, "steps": [{"columns": ["a"]}]}, r"Step 1 of the recipe has no kind"),
+        (
+            {"version": 1, "steps": [{"kind": "drop"}, {"kind": "frobnicate"}]},
+            r"Step 2 .*unknown kind 'frobnicate'.*exist: impute, scale, .*, drop\.",
+        ),
         ({"version": 1, "steps": [{"kind": "drop", "columns": "a"}]}, r"list of column names"),
         ({"version": 1, "steps": [{"kind": "drop", "params": []}]}, r"params must be an object"),
         ([1, 2], r"must be a JSON object"),
