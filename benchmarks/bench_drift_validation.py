@@ -131,11 +131,28 @@ REAL_PAIRS = {
                                          "Lot Area", "Full Bath", "Neighborhood",
                                          "Kitchen Qual"],
         "Yr Sold", (2006, 2007, 2008), (2009, 2010)),
+    "US flights 2001 Jan-Feb -> Mar": (
+        "flights-20k.json", "late", ["date", "distance", "origin", "destination"],
+        "month", (1, 2), (3,)),
 }
 
 
-def _real_pairs(folder: Path, draws: int, work: Path, evidently_python: Path | None) -> None:
+def _read_pair_table(path: Path):
+    """The table of a pair, with its period column (and the flights' outcome) added."""
     import pandas as pd
+
+    if path.suffix == ".json":  # vega-datasets' flights: late = arrived over 15 min late
+        table = pd.read_json(path, dtype={"date": str})
+        table["month"] = pd.to_datetime(table["date"], format="%Y/%m/%d %H:%M").dt.month
+        table["late"] = np.where(table["delay"] > 15, "yes", "no")
+        return table
+    table = pd.read_csv(path, encoding="utf-8-sig")
+    if "date" in table and "year" not in table:  # Seattle weather
+        table["year"] = pd.to_datetime(table["date"]).dt.year
+    return table
+
+
+def _real_pairs(folder: Path, draws: int, work: Path, evidently_python: Path | None) -> None:
 
     from engine.cli import EXIT_OK, main
     from engine.monitor.check import check_drift
@@ -150,15 +167,12 @@ def _real_pairs(folder: Path, draws: int, work: Path, evidently_python: Path | N
         if not path.is_file():
             print(f"| {name} | {file} not in {folder} | | |")
             continue
-        table = pd.read_csv(path, encoding="utf-8-sig")
-        if period == "year":
-            table["year"] = pd.to_datetime(table["date"]).dt.year if "date" in table else (
-                table["year"])
+        table = _read_pair_table(path)
         rows_before = table[table[period].isin(before)][[*inputs, target]]
         rows_after = table[table[period].isin(after)][[*inputs, target]]
         shuffled = rows_before.sample(frac=1.0, random_state=0).reset_index(drop=True)
         cut = round(0.7 * len(shuffled))
-        place = work / file.removesuffix(".csv")
+        place = work / path.stem
         place.mkdir(parents=True, exist_ok=True)
         train, pool = shuffled.iloc[:cut], shuffled.iloc[cut:]
         train.to_csv(place / "train.csv", index=False)
@@ -192,8 +206,9 @@ def _real_pairs(folder: Path, draws: int, work: Path, evidently_python: Path | N
         flagged = [c.name for c in report.columns if c.flagged]
         print(f"| {name} | {len(train):,} | {' / '.join(cells)} | {report.level} "
               f"({len(rows_after):,} rows; flagged: {', '.join(flagged) or 'none'}) |")
-        details.append((name, report, _evidently(place, inputs, evidently_python)))
-    for name, report, second in details:
+        details.append((name, report, _evidently(place, "after.csv", inputs, evidently_python),
+                        _evidently(place, "control.csv", inputs, evidently_python)))
+    for name, report, second, control in details:
         print(f"\n{name}: {report.level.upper()}: {report.headline}\n  advice: {report.advice}")
         if report.outcome is not None:
             print(f"  outcome: {report.outcome.sentence}")
@@ -202,7 +217,8 @@ def _real_pairs(folder: Path, draws: int, work: Path, evidently_python: Path | N
         for column in report.columns:
             line = f"  {column.name}: {column.status} (PSI {column.psi}, p {column.p_adjusted})"
             print(line + (f" {'; '.join(column.findings)}" if column.findings else ""))
-        print(f"  Evidently (its default tests per column): {second}")
+        print(f"  Evidently (its default tests per column): {second}; on the last control: "
+              f"{control}")
 
 
 # Run by the interpreter given with --evidently-python (Evidently 0.7 needs pandas < 3, so
@@ -212,32 +228,37 @@ import json, sys
 import pandas as pd
 from evidently import Report
 from evidently.presets import DataDriftPreset
-folder, columns = sys.argv[1], json.loads(sys.argv[2])
+folder, name, columns = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 before = pd.read_csv(folder + "/train.csv")[columns]
-after = pd.read_csv(folder + "/after.csv")[columns]
+after = pd.read_csv(folder + "/" + name)[columns]
 result = Report([DataDriftPreset(columns=columns)]).run(after, before).dict()
 found = []
 for metric in result["metrics"]:
-    name = str(metric.get("metric_id", ""))
-    if name.startswith("ValueDrift"):
-        found.append((name, metric.get("value")))
+    config = metric.get("config", {})
+    if config.get("type", "").endswith("ValueDrift"):
+        method, value, limit = config["method"], metric["value"], config["threshold"]
+        drifted = value < limit if "p_value" in method else value >= limit
+        found.append([config["column"], method, value, bool(drifted)])
 print(json.dumps(found))
 """
 
 
-def _evidently(place: Path, inputs: list[str], python: Path | None) -> str:
-    """Evidently's per-column drift scores (its default test and threshold per column)."""
+def _evidently(place: Path, file: str, inputs: list[str], python: Path | None) -> str:
+    """Evidently's verdict per column (its default test and threshold per column)."""
     import json
     import subprocess
 
     if python is None:
         return "not run (give --evidently-python)"
-    done = subprocess.run([str(python), "-c", _EVIDENTLY_SCRIPT, str(place), json.dumps(inputs)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(python), "-c", _EVIDENTLY_SCRIPT, str(place), file, json.dumps(inputs)],
+        capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return "failed: " + (done.stderr.strip().splitlines() or ["?"])[-1]
-    return "; ".join(f"{name} = {value:.3g}" if isinstance(value, (int, float))
-                     else f"{name} = {value}" for name, value in json.loads(done.stdout))
+    columns = json.loads(done.stdout)
+    drifted = [f"{c} ({m.replace(' p_value', '')} {v:.2g})" for c, m, v, d in columns if d]
+    return (f"{len(drifted)} of {len(columns)} columns drifted"
+            + (f": {', '.join(drifted)}" if drifted else ""))
 
 
 def main() -> None:
