@@ -16,12 +16,22 @@ shifted dates, each with a column carrying 60% of the importance). Prints:
    a concept shift (the last two are where any label-free estimate must fail: they change how
    outcomes relate to scores, and only labels show it).
 
-Run: .venv/bin/python benchmarks/bench_drift_validation.py [--draws 200]
+5. with ``--real DIR``: real public before/after pairs read from DIR (not shipped: see
+   benchmarks/README.md for where each file comes from). For each pair a model is trained and
+   exported by the real commands on 70% of the "before" rows; the other 30% are the
+   held-out controls, drawn ``--real-draws`` times at 200, 1,000 and 5,000 rows (or once
+   at all of them when there are fewer), with their outcomes; then the whole "after" file is
+   checked. Evidently's data drift preset is run beside it as a second opinion when it is
+   installed (benchmark only, not a dependency).
+
+Run: .venv/bin/python benchmarks/bench_drift_validation.py [--draws 200] [--real DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 from pathlib import Path
 
@@ -106,12 +116,168 @@ def _estimates(draws: int) -> None:
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 
+# name: (file, target, input columns, period column, before periods, after periods)
+REAL_PAIRS = {
+    "Seattle weather 2012-13 -> 2014-15": (
+        "seattle-weather.csv", "weather", ["precipitation", "temp_max", "temp_min", "wind"],
+        "year", (2012, 2013), (2014, 2015)),
+    "Palmer penguins 2007 -> 2009": (
+        "penguins.csv", "species", ["island", "bill_length_mm", "bill_depth_mm",
+                                    "flipper_length_mm", "body_mass_g", "sex"],
+        "year", (2007,), (2009,)),
+    "Ames housing 2006-08 -> 2009-10": (
+        "AmesHousing.csv", "SalePrice", ["Mo Sold", "Year Built", "Overall Qual",
+                                         "Gr Liv Area", "Garage Cars", "Total Bsmt SF",
+                                         "Lot Area", "Full Bath", "Neighborhood",
+                                         "Kitchen Qual"],
+        "Yr Sold", (2006, 2007, 2008), (2009, 2010)),
+    "US flights 2001 Jan-Feb -> Mar": (
+        "flights-20k.json", "late", ["date", "distance", "origin", "destination"],
+        "month", (1, 2), (3,)),
+}
+
+
+def _read_pair_table(path: Path):
+    """The table of a pair, with its period column (and the flights' outcome) added."""
+    import pandas as pd
+
+    if path.suffix == ".json":  # vega-datasets' flights: late = arrived over 15 min late
+        table = pd.read_json(path, dtype={"date": str})
+        table["month"] = pd.to_datetime(table["date"], format="%Y/%m/%d %H:%M").dt.month
+        table["late"] = np.where(table["delay"] > 15, "yes", "no")
+        return table
+    table = pd.read_csv(path, encoding="utf-8-sig")
+    if "date" in table and "year" not in table:  # Seattle weather
+        table["year"] = pd.to_datetime(table["date"]).dt.year
+    return table
+
+
+def _real_pairs(folder: Path, draws: int, work: Path, evidently_python: Path | None) -> None:
+
+    from engine.cli import EXIT_OK, main
+    from engine.monitor.check import check_drift
+    from engine.sources.base import FileSource
+
+    print(f"\nReal before/after pairs ({draws} control draws per size)")
+    print("| pair | train rows | controls Stable at 200 / 1,000 / 5,000 rows | after: verdict |")
+    print("|---|---|---|---|")
+    details = []
+    for name, (file, target, inputs, period, before, after) in REAL_PAIRS.items():
+        path = folder / file
+        if not path.is_file():
+            print(f"| {name} | {file} not in {folder} | | |")
+            continue
+        table = _read_pair_table(path)
+        rows_before = table[table[period].isin(before)][[*inputs, target]]
+        rows_after = table[table[period].isin(after)][[*inputs, target]]
+        shuffled = rows_before.sample(frac=1.0, random_state=0).reset_index(drop=True)
+        cut = round(0.7 * len(shuffled))
+        place = work / path.stem
+        place.mkdir(parents=True, exist_ok=True)
+        train, pool = shuffled.iloc[:cut], shuffled.iloc[cut:]
+        train.to_csv(place / "train.csv", index=False)
+        rows_after.to_csv(place / "after.csv", index=False)
+        project = place / "p.gristmill"
+        with contextlib.redirect_stdout(io.StringIO()):  # the leaderboards: not this table
+            code = main(["train", str(place / "train.csv"), "--target", target, "--project",
+                         str(project), "--models", "linear", "hist_gradient_boosting",
+                         "--max-trials", "2", "--seed", "1", "--quiet"])
+            code = code or main(["export", "--project", str(project), "--out",
+                                 str(place / "pkg"), "--name", "m", "--quiet", "--force"])
+        if code != EXIT_OK:
+            print(f"| {name} | training or export failed (exit {code}) | | |")
+            continue
+        model = place / "pkg" / "m.onnx"
+        cells = []
+        for size in (200, 1000, 5000):
+            if size > len(pool) and any(cell.startswith("all") for cell in cells):
+                cells.append("-")
+                continue
+            times = draws if size < len(pool) else 1
+            stable = 0
+            for index in range(times):
+                sample = pool.sample(n=min(size, len(pool)), random_state=index)
+                sample.to_csv(place / "control.csv", index=False)
+                report = check_drift(model, FileSource(str(place / "control.csv")))
+                stable += report.level == "stable"
+            cells.append(f"{stable / times:.0%} of {times}" if size < len(pool)
+                         else f"all {len(pool)} rows: {'Stable' if stable else 'not Stable'}")
+        report = check_drift(model, FileSource(str(place / "after.csv")))
+        flagged = [c.name for c in report.columns if c.flagged]
+        print(f"| {name} | {len(train):,} | {' / '.join(cells)} | {report.level} "
+              f"({len(rows_after):,} rows; flagged: {', '.join(flagged) or 'none'}) |")
+        details.append((name, report, _evidently(place, "after.csv", inputs, evidently_python),
+                        _evidently(place, "control.csv", inputs, evidently_python)))
+    for name, report, second, control in details:
+        print(f"\n{name}: {report.level.upper()}: {report.headline}\n  advice: {report.advice}")
+        if report.outcome is not None:
+            print(f"  outcome: {report.outcome.sentence}")
+        if report.performance is not None:
+            print(f"  performance: {report.performance.sentence}")
+        for column in report.columns:
+            line = f"  {column.name}: {column.status} (PSI {column.psi}, p {column.p_adjusted})"
+            print(line + (f" {'; '.join(column.findings)}" if column.findings else ""))
+        print(f"  Evidently (its default tests per column): {second}; on the last control: "
+              f"{control}")
+
+
+# Run by the interpreter given with --evidently-python (Evidently 0.7 needs pandas < 3, so
+# it lives in a venv of its own): the drifted columns of after.csv against train.csv.
+_EVIDENTLY_SCRIPT = """
+import json, sys
+import pandas as pd
+from evidently import Report
+from evidently.presets import DataDriftPreset
+folder, name, columns = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+before = pd.read_csv(folder + "/train.csv")[columns]
+after = pd.read_csv(folder + "/" + name)[columns]
+result = Report([DataDriftPreset(columns=columns)]).run(after, before).dict()
+found = []
+for metric in result["metrics"]:
+    config = metric.get("config", {})
+    if config.get("type", "").endswith("ValueDrift"):
+        method, value, limit = config["method"], metric["value"], config["threshold"]
+        drifted = value < limit if "p_value" in method else value >= limit
+        found.append([config["column"], method, value, bool(drifted)])
+print(json.dumps(found))
+"""
+
+
+def _evidently(place: Path, file: str, inputs: list[str], python: Path | None) -> str:
+    """Evidently's verdict per column (its default test and threshold per column)."""
+    import json
+    import subprocess
+
+    if python is None:
+        return "not run (give --evidently-python)"
+    done = subprocess.run(
+        [str(python), "-c", _EVIDENTLY_SCRIPT, str(place), file, json.dumps(inputs)],
+        capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return "failed: " + (done.stderr.strip().splitlines() or ["?"])[-1]
+    columns = json.loads(done.stdout)
+    drifted = [f"{c} ({m.replace(' p_value', '')} {v:.2g})" for c, m, v, d in columns if d]
+    return (f"{len(drifted)} of {len(columns)} columns drifted"
+            + (f": {', '.join(drifted)}" if drifted else ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=200)
+    parser.add_argument("--real", type=Path, help="folder with the real pairs' CSV files")
+    parser.add_argument("--real-draws", type=int, default=20)
+    parser.add_argument("--only-real", action="store_true", help="skip the generated sweep")
+    parser.add_argument("--evidently-python", type=Path,
+                        help="a Python with Evidently 0.7 installed, for a second opinion")
     args = parser.parse_args()
-    _rates(args.draws)
-    _estimates(args.draws)
+    if not args.only_real:
+        _rates(args.draws)
+        _estimates(args.draws)
+    if args.real is not None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="gristmill_real_pairs_") as work:
+            _real_pairs(args.real, args.real_draws, Path(work), args.evidently_python)
 
 
 if __name__ == "__main__":

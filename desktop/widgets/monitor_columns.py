@@ -21,6 +21,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from engine.monitor.settings import MIN_ROWS
+
 if TYPE_CHECKING:
     from engine.monitor.report import ColumnDrift
 
@@ -38,7 +40,7 @@ STATUS_TIP = (
     "Stable: the values look like the training data. Changed: the distribution moved enough "
     "to matter and too much to be chance (PSI at least 0.1, or a category's share moved 10 "
     "points, confirmed by a chi-square test). Major: a large move (PSI at least 0.25), or the "
-    "column cannot be read as before. Not enough rows: fewer than about 200 values to judge."
+    f"column cannot be read as before. Not enough rows: fewer than {MIN_ROWS} values to judge."
 )
 HEADERS = ("Status", "Column", "Importance", "Data problems", "What changed")
 COLUMN_CAP = 170  # pixels: the widest a short column gets, so "What changed" keeps room

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from desktop.theme import error_color, good_color
 from desktop.widgets.fitting_text import breakable
 from desktop.widgets.monitor_columns import AMBER, GREEN, GREY, RED
+from engine.monitor.settings import MIN_ROWS
 
 if TYPE_CHECKING:
     from engine.monitor.report import DriftReport
@@ -33,7 +34,7 @@ LEVEL_TIPS = {
     "explains. Look at the flagged columns before relying on the scores.",
     "major": "Major: the data or the scores moved a lot. The model's answers may be wrong for "
     "these rows; find out why and retrain on recent data.",
-    "too few rows": "Not enough rows: with fewer than about 200 rows, chance alone moves the "
+    "too few rows": f"Not enough rows: with fewer than {MIN_ROWS} rows, chance alone moves the "
     "figures too much to judge. Check a bigger file.",
 }
 PERFORMANCE_TIP = (

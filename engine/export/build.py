@@ -88,7 +88,6 @@ def export_pipeline(
     when missing). Raises
     :class:`ExportError` if the graph is invalid or parity fails.
     """
-    import numpy as np
     import onnx
     import pandas as pd
 
@@ -140,12 +139,12 @@ def export_pipeline(
         check_rows if score_rows is None else score_rows,
         classes,
     )
-    if outcomes is not None and classes:
-        from engine.export.reference import categorical_profile
+    if outcomes is not None:
+        from engine.export.reference import outcome_profile
 
-        labels = [str(v) for v in outcomes if v is not None and v == v and str(v) != ""]
-        reference["outcomes"] = categorical_profile(
-            np.asarray(labels, dtype=object), min_category_count=1)
+        profile = outcome_profile(facts.task, outcomes)
+        if profile is not None:
+            reference["outcomes"] = profile
     metadata = ModelMetadata(
         name=facts.name,
         task=facts.task,

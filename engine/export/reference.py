@@ -8,9 +8,20 @@ check, so two rules shape it:
   the last is ``(e_last, +inf)``. Edges are stored as the Python floats of float32 values and
   lie between two distinct values, never on one; a value shared by many rows (a point mass)
   has a bin of its own. So a group of tied values stays in its bin however a runtime rounds it.
-- **Scores from the exported graph.** The reference of the model's scores is computed by
-  onnxruntime on the very graph the check runs (:func:`reference_score` turns its outputs
-  into the one number per row, for the export and the check alike).
+- **Scores from the exported graph, on rows it never learned from.** The reference of the
+  model's scores is computed by onnxruntime on the very graph the check runs
+  (:func:`reference_score` turns its outputs into the one number per row, for the export
+  and the check alike), on the held-out rows. Training refits the chosen model on the
+  training split only and never on the held-out rows (``engine/training/train.py``), and the
+  exported graph is that fitted model, so the held-out rows are as unseen by the graph as
+  any new file: its scores there are neither over-confident (in-sample) nor from another
+  model. Out-of-fold scores would not do better: they come from the k fold models of the
+  search, not from the graph the check runs, so their ties and rounding differ (the false
+  "retrain" this reference fixed came from exactly such a mismatch). A small table gives a
+  small score reference (20% of 400 rows is 80 scores): the check's test compares counts,
+  so it widens and says so in a note instead of raising false alarms. A time-ordered split
+  scores every row instead (``engine/export/from_run.py``: its held-out rows are only the
+  newest), so there the training part of the reference is in-sample.
 - **No raw rows.** Only counts, quantiles and categories seen at least ``min_category_count``
   times are kept; every rarer value is pooled into ``other``, so no personal value leaks.
 
@@ -104,6 +115,13 @@ def numeric_profile(values: np.ndarray, kind: str = "numeric") -> dict[str, Any]
 POINT_MASS_SHARE = 0.05
 # A decile edge is kept only when both bins it makes hold at least this share of the rows.
 MIN_BIN_SHARE = 0.02
+MIN_BIN_ROWS = 1.0
+# A point mass also needs this many rows. On a small reference (160 held-out scores of a
+# random forest, multiples of 0.02) a value holding 5% of the rows (8 rows) is often one
+# the sample happened to pile up on: its bin is chosen on noise, its count is high by
+# selection, and a control of the same distribution then looks drifted (7% of held-out
+# controls flagged by a 1% test; 1% with this floor; no change from 400 rows up).
+POINT_MASS_MIN_ROWS = 20
 
 
 def _decile_bins(present: np.ndarray, deciles: np.ndarray) -> tuple[list[float], list[int]]:
@@ -124,9 +142,10 @@ def _decile_bins(present: np.ndarray, deciles: np.ndarray) -> tuple[list[float],
         return [], [total]
     cumulative = np.cumsum(counts)
     chosen: set[int] = set()
-    for index in np.flatnonzero(counts >= POINT_MASS_SHARE * total).tolist():
+    heavy = max(POINT_MASS_SHARE * total, POINT_MASS_MIN_ROWS)
+    for index in np.flatnonzero(counts >= heavy).tolist():
         chosen.update(k for k in (index - 1, index) if 0 <= k < distinct.size - 1)
-    minimum = max(MIN_BIN_SHARE * total, 1.0)
+    minimum = max(MIN_BIN_SHARE * total, MIN_BIN_ROWS)
     for level in deciles:
         # The gap after the distinct value where the cumulative count reaches the decile.
         k = int(np.searchsorted(cumulative, level, side="left"))
@@ -236,6 +255,30 @@ def categorical_profile(
         "categories": categories,
         "other": total - sum(item["count"] for item in categories),
     }
+
+
+def outcome_profile(task: str, outcomes: Sequence[Any]) -> dict[str, Any] | None:
+    """The profile of the target over the table's rows, for a labelled drift check.
+
+    A classifier's outcomes are categories (every class listed: class labels are public in
+    the metadata already); a regression target is a number, profiled as a numeric column
+    (quantiles, mean, tie-safe bins), so the check can say whether the outcome itself moved.
+    None for other tasks or when no row has an outcome.
+    """
+    if task in ("binary", "multiclass"):
+        labels = [str(v) for v in outcomes if v is not None and v == v and str(v) != ""]
+        if not labels:
+            return None
+        return categorical_profile(np.asarray(labels, dtype=object), min_category_count=1)
+    if task == "regression":
+        import pandas as pd
+
+        values = pd.to_numeric(pd.Series(list(outcomes), dtype=object), errors="coerce")
+        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        if not np.isfinite(array).any():
+            return None
+        return numeric_profile(array)
+    return None
 
 
 def build_reference(

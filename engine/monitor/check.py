@@ -30,8 +30,9 @@ from engine.monitor.performance import check_performance, outputs_for_metric
 from engine.monitor.report import DriftReport
 from engine.monitor.rule import ColumnEvidence, judge_columns, judge_scores
 from engine.monitor.settings import DriftSettings
+from engine.monitor.statistics import detectable_shift
 from engine.monitor.tally import CategoricalTally, NumericTally, RowSample
-from engine.monitor.verdict import headline
+from engine.monitor.verdict import SMALL_FILE_ROWS, headline
 from engine.sources.base import Source
 
 DEFAULT_CHUNK_ROWS = 100_000
@@ -89,7 +90,8 @@ def check_drift(
     job.step(0.96, "Judging the columns", force=True)
     report = state.report(
         converters, source.label, rows, time.monotonic() - started,
-        notes=[*warnings, *_extra_note(extra, state.target), *state.sampling_note(rows)],
+        notes=[*warnings, *_extra_note(extra, state.target), *state.sampling_note(rows),
+               *state.reference_note()],
         read_notes=read_notes,
     )
     job.done(f"Checked {rows:,} rows: {report.level_words}")
@@ -169,6 +171,30 @@ class _CheckState:
             f"The model scored a uniform random sample of {self.scored:,} of the {rows:,} rows "
             "(plenty to judge the distribution of its scores); every row was counted for the "
             "columns."
+        ]
+
+    def reference_note(self) -> list[str]:
+        """A note when the model's scores at training are known from few held-out rows.
+
+        The score reference is the held-out rows scored by the exported graph (rows the
+        model never learned from; see :mod:`engine.export.reference`), so a small table
+        leaves it small: 20% of 400 rows is 80 scores. Nothing is refused or padded: the
+        test of the scores compares counts, not shares, so a small reference widens it
+        (fewer false alarms, not more) and only large moves of the scores are caught. The
+        note says so, with the size of move that can still go unseen.
+        """
+        profile = self.reference.get("scores") or {}
+        known = int(profile.get("rows") or 0) - int(profile.get("missing") or 0)
+        if self.score_tally is None or not 0 < known < SMALL_FILE_ROWS:
+            return []
+        shift = detectable_shift(max(self.score_tally.present, 1), known)
+        unseen = "" if shift is None else (
+            f"; moves of the scores under about {shift:.1f} standard deviations can go unseen")
+        return [
+            f"The model's scores at training are known from only {known:,} held-out rows "
+            "(rows it did not learn from): the check of the scores allows for that, so it "
+            f"sees only large moves{unseen}. The columns are compared with all "
+            f"{int(self.reference.get('rows') or 0):,} rows of the training table."
         ]
 
     def _add_labelled(self, outputs: dict[str, Any], chunk: Any) -> None:

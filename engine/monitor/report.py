@@ -113,7 +113,14 @@ class PerformanceCheck:
 
 @dataclass(frozen=True)
 class OutcomeMix:
-    """With labels: the share of each outcome at training and now (prior shift when changed)."""
+    """With labels: the outcome at training and now (prior shift when ``changed``).
+
+    ``kind`` "classes" (a classifier): ``before`` and ``after`` are each outcome's share of
+    the rows. ``kind`` "values" (a regression target): they are the target's ``mean``,
+    ``10%``, ``median`` and ``90%``; ``shift`` is the move of its mean in training standard
+    deviations and ``psi`` the PSI on the target's reference bins, whose test gives
+    ``p_value``.
+    """
 
     before: dict[str, float]
     after: dict[str, float]
@@ -121,6 +128,9 @@ class OutcomeMix:
     p_value: float | None
     changed: bool
     sentence: str
+    kind: str = "classes"
+    shift: float | None = None
+    psi: float | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from typing import Any
 from engine.errors import InputError
 
 LEVELS = ("stable", "changed", "major")
+# The fewest rows (present values) a file or a column is judged on; the windows quote it.
+MIN_ROWS = 30
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class DriftSettings:
     share_change: float = 0.10
     major_share_change: float = 0.25
     alpha: float = 0.01
-    min_rows: int = 30
+    min_rows: int = MIN_ROWS
     psi_important: float = 0.025
     importance_full: float = 0.50
     performance_margin: float = 0.02

@@ -8,7 +8,8 @@ columns: a change in a column the model barely uses matters less than one in its
   ``importance_major`` (50%) of it changed and the scores moved with them.
 - **Changed**: the scores changed; or changed columns carry at least ``importance_changed``
   of the importance; or, with labels, the model does worse than at training beyond chance
-  and beyond the business margin, or the outcome mix changed (prior shift); or a column's
+  and beyond the business margin, or the outcome mix changed or a regression target moved
+  (prior shift); or a column's
   values can no longer be read at all (the data feed broke, whatever its weight).
 - **Stable** otherwise (changes in columns that matter little are still listed).
 - **Not enough rows** under ``min_rows`` (30) rows: nothing is judged (exit code 6). Under
@@ -73,7 +74,8 @@ def headline(
         level = STABLE
     sentence = _sentence(level, flagged, changed, scores, performance, outcome)
     sentence += _small_file(level, rows, columns)
-    return level, sentence, _advice(level, flagged, worse, prior), changed, major
+    values = outcome is not None and outcome.kind == "values"
+    return level, sentence, _advice(level, flagged, worse, prior, values), changed, major
 
 
 def _small_file(level: str, rows: int, columns: Sequence[ColumnDrift]) -> str:
@@ -120,7 +122,8 @@ def _sentence(level: str, flagged: Sequence[ColumnDrift], changed: float,
     return f"This data differs {strength} from the training data: {what}."
 
 
-def _advice(level: str, flagged: Sequence[ColumnDrift], worse: bool, prior: bool) -> str:
+def _advice(level: str, flagged: Sequence[ColumnDrift], worse: bool, prior: bool,
+            values: bool = False) -> str:
     if level == STABLE:
         return "No action needed; check again with the next file."
     integrity = [c for c in flagged if c.integrity and not c.newer_period]
@@ -128,7 +131,10 @@ def _advice(level: str, flagged: Sequence[ColumnDrift], worse: bool, prior: bool
     if integrity:
         steps.append("check how the data was extracted (" + _names(
             [c.name for c in integrity]) + " show missing, unreadable or unknown values)")
-    if prior:
+    if prior and values:
+        steps.append("retrain the model with recent rows and their outcomes: the outcome "
+                     "itself moved, so its predictions are off even where the inputs are not")
+    elif prior:
         steps.append("retrain the model with recent rows and their outcomes: the outcome mix "
                      "changed, so its probabilities are off even where the inputs are not")
     elif level == MAJOR or worse:
