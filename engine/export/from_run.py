@@ -155,6 +155,11 @@ def run_facts(project: Project, run: RunRecord, schema: Any, name: str) -> Model
         metrics["holdout"][summary["name"]] = summary.get("holdout")
         metrics["cross_validation"][summary["name"]] = summary.get("cv_mean")
         metrics["baseline"][summary["name"]] = summary.get("baseline")
+    if threshold is not None and run.problem.task.value == "binary":
+        from engine.evaluation.result import ThresholdChoice
+
+        # The figures at the threshold the `decision` output uses (the table is at 0.5).
+        metrics["at_threshold"] = ThresholdChoice.from_dict(threshold).figures()
     importances = {
         item["feature"]: float(item["mean"]) for item in evaluation.get("importances", [])
     }
