@@ -21,8 +21,7 @@ its NuGet (Microsoft.ML.OnnxRuntime) and Maven (com.microsoft.onnxruntime:onnxru
 packages under the same version numbers, so the C# and Java snippets name this one. Those two
 snippets are not run here (no .NET or onnxruntime for Java in Gristmill's tests); the
 Python and JavaScript ones are."""
-UNTESTED = ("Untested here: Gristmill's own tests run the Python and JavaScript examples, "
-            "not this one.")
+UNTESTED = "Untested here: Gristmill's tests run the Python and JavaScript examples only."
 PACK_ABOVE = 20  # more inputs than this: several map entries per line
 WIDTH = 96
 
@@ -315,9 +314,8 @@ def java_snippet(metadata: ModelMetadata, model_file: str) -> str:
                  "+ java.util.Arrays.toString(scores));"]
     body += ["    } finally {", "        for (OnnxTensor tensor : feed.values()) tensor.close();",
              "    }", "}"]
-    lines = [f"// Maven: com.microsoft.onnxruntime:onnxruntime:{ONNXRUNTIME_VERSION}"
-             f"  (Gradle: implementation 'com.microsoft.onnxruntime:onnxruntime:"
-             f"{ONNXRUNTIME_VERSION}')", f"// {UNTESTED}"]
+    lines = [f"// Maven or Gradle: com.microsoft.onnxruntime:onnxruntime:{ONNXRUNTIME_VERSION}",
+             f"// {UNTESTED}"]
     if any(not ch.isascii() for ch in "".join(body)):
         lines += ["// Save as UTF-8 (javac -encoding UTF-8): the names are not plain ASCII."]
     lines += [

@@ -186,3 +186,36 @@ def test_hand_edited_metadata_is_refused(exported_package, tmp_path: Path, field
         expected = "does not match its graph"
     with pytest.raises(ModelFileError, match=expected):
         read_metadata(model)
+
+
+def test_the_card_states_the_metrics_at_the_decision_threshold(exported_project) -> None:
+    """The card's precision, recall, F1 and accuracy are the holdout's at the stored
+    threshold (the one the `decision` output uses), not at 0.5, and say where it was chosen."""
+    from engine.api import open_project
+    from engine.evaluation.result import Evaluation
+    from engine.evaluation.threshold import outcome_at
+
+    project_path, folder, name = exported_project
+    with open_project(project_path) as project:
+        run = project.list_runs()[-1]
+        stored, _threshold = project.load_evaluation(run.id)
+    analysis = Evaluation.from_dict(stored).thresholds
+    threshold = read_metadata(onnx.load(str(folder / f"{name}.onnx"))).threshold
+    assert threshold == analysis.choice.threshold
+
+    def figures(value: float) -> list[str]:
+        point = outcome_at(analysis, value)
+        accuracy = (point.tp + point.tn) / analysis.rows
+        return [f"{v:.4g}" for v in (point.precision, point.recall, point.f1, accuracy)]
+
+    card = (folder / f"{name}.card.md").read_text(encoding="utf-8")
+    section = card.split("### At the decision threshold\n")[1].split("\n### ")[0]
+    row = next(line for line in section.splitlines() if line.startswith("| 0") or
+               line.startswith("| 1"))
+    shown = [cell.strip() for cell in row.strip("|").split("|")]
+    assert shown == figures(threshold)
+    if figures(0.5) != figures(threshold):
+        assert shown != figures(0.5)
+    assert f"**{threshold:.4g}**" in section
+    assert "chosen on out-of-fold predictions of the training rows" in section
+    assert f"measured on the {analysis.rows:,} held-out rows" in section
