@@ -219,3 +219,27 @@ def test_the_card_states_the_metrics_at_the_decision_threshold(exported_project)
     assert f"**{threshold:.4g}**" in section
     assert "chosen on out-of-fold predictions of the training rows" in section
     assert f"measured on the {analysis.rows:,} held-out rows" in section
+
+
+def test_the_drift_check_reads_in_the_models_own_chunk_size(exported_package, monkeypatch):
+    """Drift streams the new file in the chunks batch scoring uses (engine.export.chunk_size),
+    not a fixed 100,000 rows: one rule for the model's memory."""
+    from dataclasses import replace
+
+    from engine.export.scoring_model import load_scoring_model
+    from engine.monitor.check import check_drift
+    from engine.sources import stream
+    from engine.sources.base import FileSource
+
+    folder, name = exported_package
+    model = replace(load_scoring_model(folder / f"{name}.onnx"), chunk_rows=1_500)
+    asked: list[int] = []
+    real = stream.open_tracked_stream
+
+    def recording(source, job, *, chunk_rows, password=None):
+        asked.append(chunk_rows)
+        return real(source, job, chunk_rows=chunk_rows, password=password)
+
+    monkeypatch.setattr(stream, "open_tracked_stream", recording)
+    report = check_drift(model, FileSource(str(folder.parent / "churn_accents.csv")))
+    assert asked == [1_500] and report.rows > 1_500
