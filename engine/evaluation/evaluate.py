@@ -2,8 +2,9 @@
 
 The pipeline takes the raw model-input columns (``X_holdout``) and is judged beside a fitted
 baseline (majority class or mean) with the same interface. A binary model's threshold is
-chosen on out-of-fold scores of the training rows (``X_train``) and reported on the holdout. Importance and partial
-dependence run through the whole pipeline, so they name the user's own columns.
+chosen on out-of-fold scores of the training rows (``X_train``) and reported on the
+holdout. Importance and partial dependence run through the whole pipeline, so they name the
+user's own columns.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from engine.errors import InputError
 from engine.evaluation import curves as cv
 from engine.evaluation import metrics as mt
 from engine.evaluation.importance import partial_dependence, permutation_importance
-from engine.evaluation.result import BusinessValue, Evaluation, Importance, PartialDependence
 from engine.evaluation.out_of_fold import OUT_OF_FOLD_FOLDS, out_of_fold_scores
+from engine.evaluation.result import BusinessValue, Evaluation, Importance, PartialDependence
 from engine.evaluation.rethreshold import threshold_note
 from engine.evaluation.threshold import analyse_thresholds, choose_on
 from engine.evaluation.unsupervised import evaluate_anomaly, evaluate_clustering
@@ -280,8 +281,9 @@ def evaluate_model(
     (precision or recall) or ``costs`` (value), on out-of-fold scores of the training rows
     ``X_train``/``y_train`` (``threshold_folds`` stratified folds, i.e. that many extra fits:
     :data:`engine.evaluation.out_of_fold.OUT_OF_FOLD_FITS` by default), and reported on the
-    holdout; without training rows it is chosen on the holdout, with a note. Raises :class:`InputError` on bad input
-    and :class:`engine.jobs.Cancelled` when the job is cancelled.
+    holdout; without training rows it is chosen on the holdout, with a note. Raises
+    :class:`InputError` on bad input and :class:`engine.jobs.Cancelled` when the job is
+    cancelled.
     """
     task = str(task)
     job = job or Job()

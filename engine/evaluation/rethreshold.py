@@ -1,8 +1,9 @@
 """Choosing the threshold again from a stored evaluation, without the model or the data.
 
 The threshold analysis keeps the four counts (TP, FP, TN, FN) at every candidate threshold,
-on the holdout and on the out-of-fold scores of the training rows, so new business values or a new rule need no re-scoring: the window's threshold slider and
-``gristmill evaluate --threshold-rule`` both come here, and the choice is stored for export.
+on the holdout and on the out-of-fold scores of the training rows, so new business values or
+a new rule need no re-scoring: the window's threshold slider and ``gristmill evaluate
+--threshold-rule`` both come here, and the choice is stored for export.
 """
 
 from __future__ import annotations

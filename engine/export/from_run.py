@@ -90,7 +90,8 @@ def export_run(
         outcomes=None if y_all is None else list(np.asarray(y_all, dtype=object)),
         job=job.sub(0.1, 0.9),
         rules=reading_rules(
-            opened.frame, inputs, file_spelling=_file_spelling(project, run.source_id)
+            opened.frame, inputs, file_spelling=_file_spelling(project, run.source_id),
+            date_orders=_date_orders(project, run.source_id, inputs),
         ),
     )
     job.step(0.9, "Writing the package", force=True)
@@ -112,6 +113,15 @@ def export_run(
     )
     job.done(f"Exported to {files.model}")
     return ExportResult(files=files, exported=exported, run_id=run.id, export_id=export_id)
+
+
+def _date_orders(project: Project, source_id: int, inputs: Any) -> dict[str, str]:
+    """The order of day and month each date input was read in from the training source."""
+    from engine.export.source_cells import training_date_orders
+
+    dates = [column.name for column in inputs if column.kind == "date"]
+    source = next((s.source for s in project.list_sources() if s.id == source_id), None)
+    return training_date_orders(source, dates) if dates and source is not None else {}
 
 
 def _file_spelling(project: Project, source_id: int) -> tuple[str, str | None] | None:
