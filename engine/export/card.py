@@ -35,6 +35,12 @@ FILE_ROLES = {
     "golden": "example rows with the outputs this model gives for them: score them in your "
     "integration and compare",
     "card": "this card",
+    "golden_raw": "up to 50 held-out rows as the training data holds them, before "
+    "Gristmill's reading rules (from a delimited text file every cell exactly as written, "
+    "same delimiter; from Parquet, Excel, JSON lines or a database each typed cell in its "
+    "text form: `.` as decimal mark, `True`/`False`, ISO 8601 timestamps in UTC, empty when "
+    "missing), then `expected:` columns with what `gristmill score` writes for them: run "
+    "your reading of raw cells (or the reference readers) on it and compare",
 }
 
 

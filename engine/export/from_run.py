@@ -95,15 +95,14 @@ def export_run(
         ),
     )
     job.step(0.9, "Writing the package", force=True)
-    files = write_package(exported, inputs, folder, safe_name(facts.name), force=force)
-    if current_hash == run.data_hash:  # rows are matched by position with the source file
-        from engine.export.golden_raw import write_raw_golden
+    raw: Any = "the table changed since the model was trained"
+    if current_hash == run.data_hash:  # rows are matched by position with the source
+        from engine.export.golden_raw import raw_golden_rows
 
         source = next((s.source for s in project.list_sources() if s.id == run.source_id), None)
-        write_raw_golden(
-            source, [int(i) for i in split.holdout_rows], len(opened.frame), files.model,
-            files.model.with_name(files.model.name.removesuffix(".onnx") + ".golden_raw.csv"),
-        )
+        raw = raw_golden_rows(source, [int(i) for i in split.holdout_rows], len(opened.frame))
+    files = write_package(exported, inputs, folder, safe_name(facts.name), force=force,
+                          raw_golden=raw)
     export_id = project.save_export(
         run.id,
         facts.name,
