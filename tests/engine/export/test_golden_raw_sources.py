@@ -119,14 +119,29 @@ def test_raw_rows_of_every_kind_expect_what_the_model_gave_them(trained, kind, t
     expected = np.array([float(r[column]) for r in golden[1:]], dtype=np.float32)
     trained_on = _in_memory(model, sources[kind])[POSITIONS]
     assert int((expected != trained_on).sum()) == 0
-    # The Python reference reader reads the same raw cells the same way.
-    scores = tmp_path / f"{kind}_reader.csv"
-    subprocess.run([sys.executable, str(out / "m.score.py"), str(path), str(scores)],
-                   check=True, capture_output=True)
-    theirs = pd.read_csv(scores, dtype=str, keep_default_na=False)
-    assert list(theirs["churned"]) == [r[golden[0].index(EXPECTED + "churned")]
-                                       for r in golden[1:]]
-    assert int((theirs["probability of yes"].astype(np.float32).to_numpy() != expected).sum()) == 0
+    # The reference readers read the same raw cells the same way.
+    for language, command in _readers(out).items():
+        scores = tmp_path / f"{kind}_{language}.csv"
+        subprocess.run([*command, str(path), str(scores)], check=True, capture_output=True)
+        theirs = pd.read_csv(scores, dtype=str, keep_default_na=False)
+        assert list(theirs["churned"]) == [r[golden[0].index(EXPECTED + "churned")]
+                                           for r in golden[1:]], language
+        probability = theirs["probability of yes"].astype(np.float32).to_numpy()
+        assert int((probability != expected).sum()) == 0, language
+
+
+def _readers(package: Path) -> dict[str, list[str]]:
+    import shutil
+
+    readers = {"python": [sys.executable, str(package / "m.score.py")]}
+    modules = Path(__file__).resolve().parents[2] / "node" / "node_modules"
+    node = shutil.which("node")
+    if node and (modules / "onnxruntime-node").is_dir():
+        link = package / "node_modules"
+        if not link.exists():
+            link.symlink_to(modules, target_is_directory=True)
+        readers["javascript"] = [node, str(package / "m.score.mjs")]
+    return readers
 
 
 def test_rows_that_no_longer_match_are_not_written(trained, tmp_path) -> None:
