@@ -46,12 +46,11 @@ MISSING_TOKENS = tuple(sorted(MISSING_SPELLINGS | {t.lower() for t in TEXT_MISSI
 CURRENCY_SIGNS = "$€£"
 YEAR_FIRST, DAY_FIRST, MONTH_FIRST = "year first", "day first", "month first"
 DATE_ORDERS = (YEAR_FIRST, DAY_FIRST, MONTH_FIRST)
+_OPEN = " as training read it, also where a file's dates leave it open (every day 12 or less)"
 ORDER_WORDS = {
     YEAR_FIRST: ", year first (2024-01-31)",
-    DAY_FIRST: ", day before month (31/01/2024) as in the training file, also where a file's "
-    "dates leave it open (every day 12 or less)",
-    MONTH_FIRST: ", month before day (01/31/2024) as in the training file, also where a "
-    "file's dates leave it open (every day 12 or less)",
+    DAY_FIRST: ", day first (31/01/2024)" + _OPEN,
+    MONTH_FIRST: ", month first (01/31/2024)" + _OPEN,
 }
 DATE_UNIT = "days since 1970-01-01 00:00 UTC, as float (fractions are the time of day)"
 DEFAULT_SPELLING: tuple[str, str | None] = (".", None)
