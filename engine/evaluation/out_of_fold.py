@@ -6,6 +6,10 @@ model gave to rows it did not learn from *within the training rows* (a clone of 
 pipeline fitted on k-1 stratified folds scores the k-th), and the holdout only reports the
 outcome at that threshold (:mod:`engine.evaluation.evaluate`).
 
+The folds are stratified and shuffled even when the holdout is the newest rows (a
+time-ordered split): the threshold is a cut on the scores' distribution, and the holdout
+still reports how it does on the newest rows.
+
 This costs :data:`OUT_OF_FOLD_FITS` extra fits of the chosen pipeline on (k-1)/k of the
 training rows; the training budget reserves them (a run's time budget covers the
 evaluation too).
