@@ -175,7 +175,7 @@ class CellRules:
             )
             return f"text as written; {head} (\"\"){codes}"
         order = ORDER_WORDS.get(self.date_order or "", "")
-        return f"date{order} as {self.date_unit}; {head} (NaN)"
+        return f"date{order}; sent as {self.date_unit}; {head} (NaN)"
 
 
 def default_tokens(kind: str) -> tuple[str, ...]:
