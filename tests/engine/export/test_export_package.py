@@ -253,21 +253,3 @@ def test_a_raw_golden_file_gristmill_did_not_write_is_kept_without_force(tmp_pat
     with pytest.raises(InputError, match=r"m\.golden_raw\.csv"):
         refuse_foreign_files(tmp_path, "m")
 
-
-def test_the_raw_golden_file_goes_through_an_exclusive_temporary_name(exported_project,
-                                                                        tmp_path) -> None:
-    """A link planted at NAME.golden_raw.csv is replaced (with --force), never written
-    through; the file is the new model's, written before anything moved into place."""
-    project, _folder, name = exported_project
-    out = tmp_path / "package"
-    out.mkdir()
-    victim = tmp_path / "victim.txt"
-    victim.write_text("keep", encoding="utf-8")
-    (out / f"{name}.golden_raw.csv").symlink_to(victim)
-    assert main(["export", "--project", str(project), "--out", str(out), "--name", name,
-                 "--force", "--quiet"]) == 0
-    raw = out / f"{name}.golden_raw.csv"
-    assert victim.read_text(encoding="utf-8") == "keep"
-    assert raw.is_file() and not raw.is_symlink()
-    assert "expected:churned" in raw.read_text(encoding="utf-8").splitlines()[0]
-    assert not [p for p in out.iterdir() if p.name.endswith(".partial")]

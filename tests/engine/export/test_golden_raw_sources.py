@@ -73,8 +73,13 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, o
                  "--project", str(project), "--models", "linear", "--max-trials", "1",
                  "--seed", "2", "--quiet"]) == EXIT_OK
     out = folder / "package"
+    out.mkdir()
+    # A link planted at the raw golden file's name must be replaced (--force), never written
+    # through: the file goes through an exclusive temporary name like the other four.
+    (folder / "victim.txt").write_text("keep", encoding="utf-8")
+    (out / "m.golden_raw.csv").symlink_to(folder / "victim.txt")
     assert main(["export", "--project", str(project), "--out", str(out), "--name", "m",
-                 "--quiet"]) == EXIT_OK
+                 "--force", "--quiet"]) == EXIT_OK
     return out, sources
 
 
@@ -96,7 +101,11 @@ def _golden(path: Path) -> list[list[str]]:
 
 def test_the_export_writes_typed_raw_golden_rows(trained) -> None:
     out, _sources = trained
-    golden = _golden(out / "m.golden_raw.csv")
+    raw = out / "m.golden_raw.csv"
+    assert raw.is_file() and not raw.is_symlink()
+    assert (out.parent / "victim.txt").read_text(encoding="utf-8") == "keep"
+    assert not [p for p in out.iterdir() if p.name.endswith(".partial")]
+    golden = _golden(raw)
     assert golden[0] == ["amount", "plan", "active", "signed", "churned",
                          "expected:churned", "expected:probability of yes"]
     assert 0 < len(golden) - 1 <= 50
