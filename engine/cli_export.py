@@ -95,13 +95,18 @@ def run_export(args: argparse.Namespace) -> int:
     out.write(f"{result.files.parity}\n")
     for role, path in _roles(result.files).items():
         out.write(f"  {role:<9} {path}\n")
+    if result.files.golden_raw_note:
+        out.write(f"No raw golden rows: {result.files.golden_raw_note}.\n")
     return EXIT_OK
 
 
 def _roles(files: Any) -> dict[str, Path]:
-    return {
+    roles = {
         "model": files.model,
         "metadata": files.metadata,
         "golden": files.golden,
         "card": files.card,
     }
+    if files.golden_raw is not None:
+        roles["golden_raw"] = files.golden_raw
+    return roles

@@ -1,8 +1,10 @@
 """One call that evaluates a fitted pipeline on the holdout and returns an :class:`Evaluation`.
 
 The pipeline takes the raw model-input columns (``X_holdout``) and is judged beside a fitted
-baseline (majority class or mean) with the same interface. Importance and partial
-dependence run through the whole pipeline, so they name the user's own columns.
+baseline (majority class or mean) with the same interface. A binary model's threshold is
+chosen on out-of-fold scores of the training rows (``X_train``) and reported on the
+holdout. Importance and partial dependence run through the whole pipeline, so they name the
+user's own columns.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from engine.errors import InputError
 from engine.evaluation import curves as cv
 from engine.evaluation import metrics as mt
 from engine.evaluation.importance import partial_dependence, permutation_importance
+from engine.evaluation.out_of_fold import OUT_OF_FOLD_FOLDS, out_of_fold_scores
 from engine.evaluation.result import BusinessValue, Evaluation, Importance, PartialDependence
 from engine.evaluation.rethreshold import threshold_note
-from engine.evaluation.threshold import analyse_thresholds, choose_threshold
+from engine.evaluation.threshold import analyse_thresholds, choose_on
 from engine.evaluation.unsupervised import evaluate_anomaly, evaluate_clustering
 from engine.jobs import Job
 
@@ -81,6 +84,7 @@ def _binary(
     pipeline: Any, frame: pd.DataFrame, y: np.ndarray, baseline: Any, positive_class: str | None,
     cv_scores: dict[str, tuple[float, float]], rule: str, target: float | None,
     costs: BusinessValue | None, seed: int, top: int, job: Job,
+    train: tuple[pd.DataFrame, np.ndarray] | None = None, folds: int = OUT_OF_FOLD_FOLDS,
 ) -> Evaluation:
     classes = [str(c) for c in pipeline.classes_]
     notes: list[str] = []
@@ -118,8 +122,22 @@ def _binary(
     else:
         notes.append("The holdout holds only one class, so ROC and precision-recall curves "
                      "cannot be drawn.")
-    analysis = analyse_thresholds(is_pos, scores, costs=costs)
-    choice = choose_threshold(analysis, rule, target)
+    out_of_fold = None
+    if train is None:
+        notes.append("No training rows were given, so the threshold is chosen on the holdout "
+                     "rows that also report it.")
+    else:
+        oof, why = out_of_fold_scores(pipeline, train[0], train[1], positive, folds=folds,
+                                      seed=seed, job=job.sub(0.1, 0.2))
+        if oof is None:
+            notes.append(f"The threshold is chosen on the holdout: {why}.")
+        else:
+            out_of_fold = analyse_thresholds(np.asarray(train[1]).astype(str) == positive, oof,
+                                             costs=costs)
+    cuts = () if out_of_fold is None else [p.threshold for p in out_of_fold.points]
+    analysis = replace(analyse_thresholds(is_pos, scores, costs=costs, extra_cuts=cuts),
+                       out_of_fold=out_of_fold)
+    choice = choose_on(analysis, rule, target)
     analysis = replace(analysis, choice=choice)
     predicted = np.where(scores >= choice.threshold, positive, negative)
     confusion = cv.confusion_matrix(truth, predicted, [negative, positive], choice.threshold)
@@ -250,6 +268,9 @@ def evaluate_model(
     seed: int = 0,
     top_features: int = TOP_FEATURES,
     job: Job | None = None,
+    X_train: pd.DataFrame | None = None,  # noqa: N803
+    y_train: np.ndarray | None = None,
+    threshold_folds: int = OUT_OF_FOLD_FOLDS,
 ) -> Evaluation:
     """Evaluate a fitted pipeline on the holdout rows.
 
@@ -257,8 +278,12 @@ def evaluate_model(
     ``cv_scores`` maps metric names (ours, or scikit-learn scorer names such as
     "neg_log_loss") to per-fold scores. For a binary task the threshold is chosen by
     ``threshold_rule`` ("f1", "precision", "recall", "value") with ``threshold_target``
-    (precision or recall) or ``costs`` (value). Raises :class:`InputError` on bad input
-    and :class:`engine.jobs.Cancelled` when the job is cancelled.
+    (precision or recall) or ``costs`` (value), on out-of-fold scores of the training rows
+    ``X_train``/``y_train`` (``threshold_folds`` stratified folds, i.e. that many extra fits:
+    :data:`engine.evaluation.out_of_fold.OUT_OF_FOLD_FITS` by default), and reported on the
+    holdout; without training rows it is chosen on the holdout, with a note. Raises
+    :class:`InputError` on bad input and :class:`engine.jobs.Cancelled` when the job is
+    cancelled.
     """
     task = str(task)
     job = job or Job()
@@ -273,8 +298,10 @@ def evaluate_model(
         summary, unknown = mt.cv_summary(cv_scores)
         y = np.asarray(y_holdout)
         if task == "binary":
+            train = None if X_train is None or y_train is None else (X_train, y_train)
             result = _binary(pipeline, frame, y, baseline, positive_class, summary,
-                             threshold_rule, threshold_target, costs, seed, top_features, job)
+                             threshold_rule, threshold_target, costs, seed, top_features, job,
+                             train, threshold_folds)
         elif task == "multiclass":
             result = _multiclass(pipeline, frame, y, baseline, summary, seed, top_features, job)
         else:

@@ -135,13 +135,24 @@ class ThresholdPoint:
         )
 
 
+CHOSEN_OUT_OF_FOLD = "out-of-fold"
+"""The threshold was chosen on out-of-fold scores of the training rows (the default)."""
+CHOSEN_ON_HOLDOUT = "holdout"
+"""The threshold was chosen on the holdout (older runs, or too few rows for the folds)."""
+CHOSEN_BY_HAND = "by hand"
+"""The user set the threshold (the window's slider)."""
+
+
 @dataclass(frozen=True)
 class ThresholdChoice:
     """The threshold picked by a rule and why, in words.
 
     ``rule`` is "f1", "precision", "recall" or "value"; ``target`` the precision or recall
     asked for. ``target_reached`` is False when the rule could not be met and the choice
-    fell back to the best F1 (``reason`` says so).
+    fell back to the best F1 (``reason`` says so). ``point`` is the holdout's outcome at the
+    threshold (what is reported); ``chosen_on`` says where the threshold was chosen
+    (:data:`CHOSEN_OUT_OF_FOLD`, :data:`CHOSEN_ON_HOLDOUT` or :data:`CHOSEN_BY_HAND`) and
+    ``chosen_point`` is the outcome there (out-of-fold; None when it is ``point``).
     """
 
     threshold: float
@@ -150,6 +161,8 @@ class ThresholdChoice:
     point: ThresholdPoint
     target: float | None = None
     target_reached: bool = True
+    chosen_on: str = CHOSEN_ON_HOLDOUT
+    chosen_point: ThresholdPoint | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -159,10 +172,13 @@ class ThresholdChoice:
             "point": self.point.to_dict(),
             "target": self.target,
             "target_reached": self.target_reached,
+            "chosen_on": self.chosen_on,
+            "chosen_point": None if self.chosen_point is None else self.chosen_point.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ThresholdChoice:
+        chosen_point = data.get("chosen_point")
         return cls(
             threshold=float(data["threshold"]),
             rule=data["rule"],
@@ -170,18 +186,42 @@ class ThresholdChoice:
             point=ThresholdPoint.from_dict(data["point"]),
             target=data.get("target"),
             target_reached=bool(data.get("target_reached", True)),
+            chosen_on=str(data.get("chosen_on", CHOSEN_ON_HOLDOUT)),
+            chosen_point=None if chosen_point is None else ThresholdPoint.from_dict(chosen_point),
         )
+
+    def figures(self) -> dict[str, Any]:
+        """The holdout's precision, recall, F1 and accuracy at this threshold, and where the
+        threshold was chosen (what the model card states beside the ``decision`` output)."""
+        point = self.point
+        rows = point.tp + point.fp + point.tn + point.fn
+        return {
+            "threshold": self.threshold,
+            "precision": point.precision,
+            "recall": point.recall,
+            "f1": point.f1,
+            "accuracy": (point.tp + point.tn) / rows if rows else None,
+            "rows": rows,
+            "chosen_on": self.chosen_on,
+            "measured_on": "holdout",
+        }
 
 
 @dataclass(frozen=True)
 class ThresholdAnalysis:
-    """Outcomes across thresholds (ascending) on the holdout, and the chosen one."""
+    """Outcomes across thresholds (ascending) on the holdout, and the chosen one.
+
+    ``out_of_fold`` holds the same outcomes on the out-of-fold scores of the training rows,
+    where rules choose the threshold (None for older runs); the holdout's cuts include every
+    out-of-fold cut, so the holdout outcome at a chosen threshold is exact.
+    """
 
     points: tuple[ThresholdPoint, ...]
     rows: int
     positives: int
     costs: BusinessValue | None = None
     choice: ThresholdChoice | None = None
+    out_of_fold: ThresholdAnalysis | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -190,18 +230,21 @@ class ThresholdAnalysis:
             "positives": self.positives,
             "costs": self.costs.to_dict() if self.costs else None,
             "choice": self.choice.to_dict() if self.choice else None,
+            "out_of_fold": self.out_of_fold.to_dict() if self.out_of_fold else None,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ThresholdAnalysis:
         costs = data.get("costs")
         choice = data.get("choice")
+        out_of_fold = data.get("out_of_fold")
         return cls(
             points=tuple(ThresholdPoint.from_dict(p) for p in data["points"]),
             rows=int(data["rows"]),
             positives=int(data["positives"]),
             costs=BusinessValue.from_dict(costs) if costs else None,
             choice=ThresholdChoice.from_dict(choice) if choice else None,
+            out_of_fold=ThresholdAnalysis.from_dict(out_of_fold) if out_of_fold else None,
         )
 
 

@@ -1,8 +1,9 @@
 """Choosing the threshold again from a stored evaluation, without the model or the data.
 
 The threshold analysis keeps the four counts (TP, FP, TN, FN) at every candidate threshold,
-so new business values or a new rule need no re-scoring: the window's threshold slider and
-``gristmill evaluate --threshold-rule`` both come here, and the choice is stored for export.
+on the holdout and on the out-of-fold scores of the training rows, so new business values or
+a new rule need no re-scoring: the window's threshold slider and ``gristmill evaluate
+--threshold-rule`` both come here, and the choice is stored for export.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from engine.evaluation.result import (
     ThresholdChoice,
     ThresholdPoint,
 )
-from engine.evaluation.threshold import _check_costs, choose_threshold
+from engine.evaluation.threshold import _check_costs, choose_on
 
 _NOTE_START = "Accuracy, precision, recall and F1 in the metrics table use the default threshold"
 
@@ -40,7 +41,8 @@ def with_threshold_note(notes: list[str], choice: ThresholdChoice) -> list[str]:
 
 
 def with_costs(analysis: ThresholdAnalysis, costs: BusinessValue | None) -> ThresholdAnalysis:
-    """The same analysis with expected values for ``costs`` (None removes them)."""
+    """The same analysis with expected values for ``costs`` (None removes them), its
+    out-of-fold outcomes too."""
     if costs is not None:
         _check_costs(costs)
     points = []
@@ -55,7 +57,8 @@ def with_costs(analysis: ThresholdAnalysis, costs: BusinessValue | None) -> Thre
             )
             per_row = value / analysis.rows if analysis.rows else None
         points.append(replace(point, expected_value=value, value_per_row=per_row))
-    return replace(analysis, points=tuple(points), costs=costs, choice=None)
+    folds = None if analysis.out_of_fold is None else with_costs(analysis.out_of_fold, costs)
+    return replace(analysis, points=tuple(points), costs=costs, choice=None, out_of_fold=folds)
 
 
 def rechoose_threshold(
@@ -65,14 +68,18 @@ def rechoose_threshold(
     target: float | None = None,
     costs: BusinessValue | None = None,
 ) -> Evaluation:
-    """The evaluation with a threshold chosen by ``rule`` and its confusion matrix updated."""
+    """The evaluation with a threshold chosen by ``rule`` and its confusion matrix updated.
+
+    As in training, the rule chooses on the stored out-of-fold outcomes when the run has
+    them, and the holdout reports the outcome at that threshold (:func:`choose_on`).
+    """
     if evaluation.thresholds is None or evaluation.confusion is None:
         raise InputError(
             f"A {evaluation.task} model has no decision threshold to choose.",
             "Thresholds apply to yes/no (binary) models.",
         )
     analysis = with_costs(evaluation.thresholds, costs or evaluation.thresholds.costs)
-    choice = choose_threshold(analysis, rule, target)
+    choice = choose_on(analysis, rule, target)
     negative, positive = evaluation.confusion.labels
     return replace(
         evaluation,

@@ -10,12 +10,12 @@ on every slider move.
 
 from __future__ import annotations
 
-import bisect
 import math
 from dataclasses import replace
 
 from engine.errors import InputError
 from engine.evaluation.result import (
+    CHOSEN_BY_HAND,
     BusinessValue,
     ConfusionMatrix,
     Evaluation,
@@ -24,6 +24,7 @@ from engine.evaluation.result import (
     ThresholdPoint,
 )
 from engine.evaluation.rethreshold import with_costs, with_threshold_note
+from engine.evaluation.threshold import outcome_at
 
 MANUAL = "manual"
 """The rule name of a threshold chosen by hand."""
@@ -40,26 +41,7 @@ def point_at(analysis: ThresholdAnalysis, value: float) -> ThresholdPoint:
             f"A threshold is a probability between 0 and 1 (got {value!r}).",
             "For 30% enter 0.3.",
         )
-    points = analysis.points
-    if not points:
-        raise InputError("There are no thresholds to choose from.")
-    cuts = [point.threshold for point in points]
-    index = bisect.bisect_left(cuts, float(value))
-    if index < len(points):
-        return points[index]
-    positives, negatives = analysis.positives, analysis.rows - analysis.positives
-    value_total = per_row = None
-    if analysis.costs is not None:
-        value_total = float(
-            negatives * analysis.costs.true_negative_value
-            - positives * analysis.costs.false_negative_cost
-        )
-        per_row = value_total / analysis.rows if analysis.rows else None
-    return ThresholdPoint(
-        threshold=float(value), precision=0.0, recall=0.0, f1=0.0,
-        tp=0, fp=0, tn=negatives, fn=positives,
-        expected_value=value_total, value_per_row=per_row,
-    )
+    return outcome_at(analysis, value)
 
 
 def describe_pick(point: ThresholdPoint, rows: int) -> str:
@@ -94,6 +76,7 @@ def pick_threshold(
         rule=MANUAL,
         reason=describe_pick(point, analysis.rows),
         point=point,
+        chosen_on=CHOSEN_BY_HAND,
     )
     negative, positive = evaluation.confusion.labels
     return replace(

@@ -35,6 +35,12 @@ FILE_ROLES = {
     "golden": "example rows with the outputs this model gives for them: score them in your "
     "integration and compare",
     "card": "this card",
+    "golden_raw": "up to 50 held-out rows as the training data holds them, before "
+    "Gristmill's reading rules (from a delimited text file every cell exactly as written, "
+    "same delimiter; from Parquet, Excel, JSON lines or a database each typed cell in its "
+    "text form: `.` as decimal mark, `True`/`False`, ISO 8601 timestamps in UTC, empty when "
+    "missing), then `expected:` columns with what `gristmill score` writes for them: run "
+    "your reading of raw cells (or the reference readers) on it and compare",
 }
 
 
@@ -198,6 +204,7 @@ def _metrics(m: ModelMetadata) -> list[str]:
         cells = [_metric_value(sets[key].get(name)) for key in sets]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines.append("")
+    lines += _at_threshold(m)
     importances = ((m.reference or {}).get("importances") or {}).items()
     ranked = sorted(((v, k) for k, v in importances if _finite(v)), reverse=True)
     if ranked:
@@ -207,6 +214,35 @@ def _metrics(m: ModelMetadata) -> list[str]:
                   "| Column | Importance |", "|---|---|"]
         lines += [f"| {_code(k)} | {v:.4g} |" for v, k in ranked[:TOP_IMPORTANCES]] + [""]
     return lines
+
+
+CHOSEN_WORDS = {
+    "out-of-fold": "chosen on out-of-fold predictions of the training rows (each row scored "
+    "by a model fitted without it), not on the rows below",
+    "holdout": "chosen on these same held-out rows, so the figures below flatter it a little",
+    "by hand": "set by hand",
+}
+
+
+def _at_threshold(m: ModelMetadata) -> list[str]:
+    """Precision, recall, F1 and accuracy at the threshold the `decision` output uses."""
+    figures = (m.metrics or {}).get("at_threshold")
+    if m.task != "binary" or not isinstance(figures, Mapping) or m.threshold is None:
+        return []
+    rows = figures.get("rows")
+    where = f"the {rows:,} held-out rows" if isinstance(rows, int) else "the held-out rows"
+    chosen = CHOSEN_WORDS.get(str(figures.get("chosen_on")), "chosen when the model was built")
+    names = ("precision", "recall", "f1", "accuracy")
+    return [
+        "### At the decision threshold", "",
+        f"The `decision` output flags a row when its probability is at least "
+        f"**{m.threshold:.4g}** (`gristmill score` decides the same way). That threshold was "
+        f"{chosen}; measured on {where} it gives:", "",
+        "| Precision | Recall | F1 | Accuracy |", "|---|---|---|---|",
+        "| " + " | ".join(_metric_value(figures.get(name)) for name in names) + " |", "",
+        "Accuracy, precision, recall and F1 in the table above are at the default cut of 0.5; "
+        "these are the ones your decisions will see.", "",
+    ]
 
 
 def _limitations(m: ModelMetadata) -> list[str]:

@@ -15,6 +15,13 @@ from typing import Any
 
 from engine.export.metadata import ModelMetadata
 
+ONNXRUNTIME_VERSION = "1.32.0"
+"""The onnxruntime Gristmill pins and tests with (pyproject.toml). ONNX Runtime publishes
+its NuGet (Microsoft.ML.OnnxRuntime) and Maven (com.microsoft.onnxruntime:onnxruntime)
+packages under the same version numbers, so the C# and Java snippets name this one. Those two
+snippets are not run here (no .NET or onnxruntime for Java in Gristmill's tests); the
+Python and JavaScript ones are."""
+UNTESTED = "Untested here: Gristmill's tests run the Python and JavaScript examples only."
 PACK_ABOVE = 20  # more inputs than this: several map entries per line
 WIDTH = 96
 
@@ -189,7 +196,8 @@ def csharp_snippet(metadata: ModelMetadata, model_file: str) -> str:
     numbers, texts = _split(metadata, lambda v: _number(v) + "f",
                             lambda d: f"Days({d.year}, {d.month}, {d.day})")
     lines = [
-        "// dotnet add package Microsoft.ML.OnnxRuntime", "using System;",
+        f"// dotnet add package Microsoft.ML.OnnxRuntime --version {ONNXRUNTIME_VERSION}",
+        f"// {UNTESTED}", "using System;",
         "using System.Collections.Generic;", "using System.Linq;", "using System.Text.Json;",
         "using Microsoft.ML.OnnxRuntime;", "using Microsoft.ML.OnnxRuntime.Tensors;", "",
         f"using var session = new InferenceSession({cs_str(model_file)});",
@@ -306,7 +314,8 @@ def java_snippet(metadata: ModelMetadata, model_file: str) -> str:
                  "+ java.util.Arrays.toString(scores));"]
     body += ["    } finally {", "        for (OnnxTensor tensor : feed.values()) tensor.close();",
              "    }", "}"]
-    lines = ["// Maven: com.microsoft.onnxruntime:onnxruntime"]
+    lines = [f"// Maven or Gradle: com.microsoft.onnxruntime:onnxruntime:{ONNXRUNTIME_VERSION}",
+             f"// {UNTESTED}"]
     if any(not ch.isascii() for ch in "".join(body)):
         lines += ["// Save as UTF-8 (javac -encoding UTF-8): the names are not plain ASCII."]
     lines += [

@@ -90,19 +90,19 @@ def export_run(
         outcomes=None if y_all is None else list(np.asarray(y_all, dtype=object)),
         job=job.sub(0.1, 0.9),
         rules=reading_rules(
-            opened.frame, inputs, file_spelling=_file_spelling(project, run.source_id)
+            opened.frame, inputs, file_spelling=_file_spelling(project, run.source_id),
+            date_orders=_date_orders(project, run.source_id, inputs),
         ),
     )
     job.step(0.9, "Writing the package", force=True)
-    files = write_package(exported, inputs, folder, safe_name(facts.name), force=force)
-    if current_hash == run.data_hash:  # rows are matched by position with the source file
-        from engine.export.golden_raw import write_raw_golden
+    raw: Any = "the table changed since the model was trained"
+    if current_hash == run.data_hash:  # rows are matched by position with the source
+        from engine.export.golden_raw import raw_golden_rows
 
         source = next((s.source for s in project.list_sources() if s.id == run.source_id), None)
-        write_raw_golden(
-            source, [int(i) for i in split.holdout_rows], len(opened.frame), files.model,
-            files.model.with_name(files.model.name.removesuffix(".onnx") + ".golden_raw.csv"),
-        )
+        raw = raw_golden_rows(source, [int(i) for i in split.holdout_rows], len(opened.frame))
+    files = write_package(exported, inputs, folder, safe_name(facts.name), force=force,
+                          raw_golden=raw)
     export_id = project.save_export(
         run.id,
         facts.name,
@@ -112,6 +112,15 @@ def export_run(
     )
     job.done(f"Exported to {files.model}")
     return ExportResult(files=files, exported=exported, run_id=run.id, export_id=export_id)
+
+
+def _date_orders(project: Project, source_id: int, inputs: Any) -> dict[str, str]:
+    """The order of day and month each date input was read in from the training source."""
+    from engine.export.source_cells import training_date_orders
+
+    dates = [column.name for column in inputs if column.kind == "date"]
+    source = next((s.source for s in project.list_sources() if s.id == source_id), None)
+    return training_date_orders(source, dates) if dates and source is not None else {}
 
 
 def _file_spelling(project: Project, source_id: int) -> tuple[str, str | None] | None:
@@ -155,6 +164,11 @@ def run_facts(project: Project, run: RunRecord, schema: Any, name: str) -> Model
         metrics["holdout"][summary["name"]] = summary.get("holdout")
         metrics["cross_validation"][summary["name"]] = summary.get("cv_mean")
         metrics["baseline"][summary["name"]] = summary.get("baseline")
+    if threshold is not None and run.problem.task.value == "binary":
+        from engine.evaluation.result import ThresholdChoice
+
+        # The figures at the threshold the `decision` output uses (the table is at 0.5).
+        metrics["at_threshold"] = ThresholdChoice.from_dict(threshold).figures()
     importances = {
         item["feature"]: float(item["mean"]) for item in evaluation.get("importances", [])
     }

@@ -94,8 +94,10 @@ class ModelMetadata:
     ``classes`` is the order of the ``probabilities`` columns; ``threshold`` is the decision
     threshold on the positive class's probability (binary only; ``None`` elsewhere).
     ``metrics`` maps "holdout", "cross_validation" and "baseline" to ``{metric: value}`` and
-    "primary" to the metric the search optimised. ``reference`` is the drift reference
-    profile of :mod:`engine.export.reference`.
+    "primary" to the metric the search optimised; a binary model's "at_threshold" holds the
+    holdout's precision, recall, F1 and accuracy at ``threshold`` and where that threshold
+    was chosen (:meth:`engine.evaluation.result.ThresholdChoice.figures`). ``reference`` is
+    the drift reference profile of :mod:`engine.export.reference`.
     """
 
     name: str

@@ -1,8 +1,9 @@
 """The export package on disk: the model, its metadata, its golden rows and its card.
 
-``NAME.onnx``, ``NAME.model.json``, ``NAME.golden.csv`` and ``NAME.card.md`` are written to
-temporary names first and moved into place only when all four exist, so a failed export
-never leaves a half package or replaces a previous good one with a broken one.
+``NAME.onnx``, ``NAME.model.json``, ``NAME.golden.csv``, ``NAME.card.md``, the reference
+readers and (when the training source can still be read) ``NAME.golden_raw.csv`` are written
+to exclusive temporary names first and moved into place only when all exist, so a failed
+export never leaves a half package or replaces a previous good one with a broken one.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.errors import InputError
 from engine.export.build import ExportedModel
 from engine.recipe.inputs import InputColumn
+
+if TYPE_CHECKING:
+    from engine.export.golden_raw import RawRows
 
 SUFFIXES = {
     "model": ".onnx",
@@ -27,6 +32,8 @@ READER_SUFFIX = ".score.py"
 """The reference reader (:mod:`engine.export.reader_python`), written beside the four files."""
 NODE_READER_SUFFIX = ".score.mjs"
 """The JavaScript reference reader (``engine/export/reader_node.mjs``, onnxruntime-node)."""
+RAW_GOLDEN_SUFFIX = ".golden_raw.csv"
+"""Held-out rows as the training source holds them (:mod:`engine.export.golden_raw`)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class PackageFiles:
     golden: Path
     card: Path
     parity: str
+    golden_raw: Path | None = None  # None: not written (``golden_raw_note`` says why)
+    golden_raw_note: str | None = None
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -76,7 +85,7 @@ def refuse_foreign_files(folder: str | Path, stem: str) -> None:
 
     from engine.export.metadata import FORMAT
 
-    suffixes = [*SUFFIXES.values(), READER_SUFFIX, NODE_READER_SUFFIX]
+    suffixes = [*SUFFIXES.values(), READER_SUFFIX, NODE_READER_SUFFIX, RAW_GOLDEN_SUFFIX]
     final = [Path(folder) / f"{stem}{suffix}" for suffix in suffixes]
     present = [path for path in final if path.exists() or path.is_symlink()]
     if not present:
@@ -101,9 +110,13 @@ def write_package(
     name: str,
     *,
     force: bool = False,
+    raw_golden: RawRows | str | None = None,
 ) -> PackageFiles:
     """Write the files of ``exported`` (model, sidecar, golden, card, readers) into ``folder``.
 
+    ``raw_golden`` are the held-out records for ``NAME.golden_raw.csv`` (scored by the new
+    model before anything is moved into place), or why there are none: then an earlier
+    export's raw golden file is removed, since it belongs to another model.
     The folder is created if needed. Files of the same names that an earlier export wrote are
     replaced; others only with ``force`` (:func:`refuse_foreign_files`).
     """
@@ -111,6 +124,7 @@ def write_package(
 
     from engine.export.card import model_card
     from engine.export.golden import write_golden_csv
+    from engine.export.golden_raw import RawRows, write_raw_golden
 
     folder = Path(folder)
     try:
@@ -128,6 +142,10 @@ def write_package(
         "reader": folder / f"{stem}{READER_SUFFIX}",
         "node_reader": folder / f"{stem}{NODE_READER_SUFFIX}",
     }
+    raw_path = folder / f"{stem}{RAW_GOLDEN_SUFFIX}"
+    raw = raw_golden if isinstance(raw_golden, RawRows) else None
+    if raw is not None:
+        readers["golden_raw"] = raw_path
     temporary: dict[str, Path] = {}
     parity = exported.parity.summary()
     try:
@@ -139,8 +157,11 @@ def write_package(
         temporary["model"].write_bytes(exported.model.SerializeToString())
         temporary["metadata"].write_text(exported.metadata.to_json() + "\n", encoding="utf-8")
         write_golden_csv(exported.golden, inputs, temporary["golden"])
+        if raw is not None:  # scored by the new model, still under its temporary name
+            write_raw_golden(raw, temporary["model"], temporary["golden_raw"])
+        shown = {**final, **({"golden_raw": raw_path} if raw is not None else {})}
         card = model_card(
-            exported.metadata, parity=parity, files={r: p.name for r, p in final.items()}
+            exported.metadata, parity=parity, files={r: p.name for r, p in shown.items()}
         )
         temporary["card"].write_text(card, encoding="utf-8")
         from engine.export import reader_python
@@ -153,6 +174,8 @@ def write_package(
             temporary[role].write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
         for role, path in temporary.items():
             os.replace(path, {**final, **readers}[role])
+        if raw is None and (raw_path.is_file() or raw_path.is_symlink()):
+            raw_path.unlink()  # an earlier export's rows, for another model
     except OSError as error:
         raise InputError(
             f"The package could not be written to {str(folder)!r} ({error.strerror or error}).",
@@ -161,4 +184,6 @@ def write_package(
     finally:
         for path in temporary.values():
             path.unlink(missing_ok=True)
-    return PackageFiles(parity=parity, **final)
+    note = raw_golden if isinstance(raw_golden, str) else None
+    return PackageFiles(parity=parity, golden_raw=raw_path if raw is not None else None,
+                        golden_raw_note=note, **final)

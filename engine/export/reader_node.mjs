@@ -85,11 +85,14 @@ export function readCategories(cells, rules) {
   });
 }
 
-/** Rule `date`: days since 1970-01-01 UTC; ISO dates, or day/month/year with the order the
- * column proves (a first part above 12 proves day first; the default). */
+/** Rule `date`: days since 1970-01-01 UTC; ISO dates, or day/month/year in the order stored
+ * in the rules (`date_order`: the order training read the column in, also for a file whose
+ * dates leave it open); a model without it: the order the column proves (a first part above
+ * 12 proves day first; the default). */
 export function readDates(cells, rules) {
   const missing = new Set(rules.missing_tokens);
   const texts = cells.map((c) => c.trim());
+  const stored = { 'day first': true, 'month first': false }[rules.date_order];
   let dayVotes = 0;
   let monthVotes = 0;
   for (const text of texts.slice(0, CHUNK_FIRST)) {
@@ -98,15 +101,17 @@ export function readDates(cells, rules) {
     if (Number(m[1]) > 12 && Number(m[3]) <= 12) dayVotes += 1;
     if (Number(m[3]) > 12 && Number(m[1]) <= 12) monthVotes += 1;
   }
-  const dayFirst = dayVotes >= monthVotes;
+  const dayFirst = stored === undefined ? dayVotes >= monthVotes : stored;
   return texts.map((text) => {
     if (missing.has(text.toLowerCase())) return NaN;
     let y, mo, d, h, mi, s;
+    let ms = 0;
     const iso = ISO.exec(text);
     const dmy = DMY.exec(text);
     if (iso) {
       [y, mo, d] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
       [h, mi, s] = [iso[4], iso[5], iso[6]].map((v) => Number(v || 0));
+      ms = Number(`0.${iso[7] || "0"}`) * 1000;
     } else if (dmy) {
       const [a, b] = [Number(dmy[1]), Number(dmy[3])];
       y = Number(dmy[4]);
@@ -115,7 +120,7 @@ export function readDates(cells, rules) {
     } else {
       return NaN;
     }
-    const stamp = Date.UTC(y, mo - 1, d, h, mi, s);
+    const stamp = Date.UTC(y, mo - 1, d, h, mi, s) + ms;
     const back = new Date(stamp);
     if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return NaN; // 31/02
     return float32(stamp / 86400000);

@@ -107,16 +107,20 @@ def read_categories(cells: list[str], rules: dict) -> list[str]:
 
 
 def read_dates(cells: list[str], rules: dict) -> list[float]:
-    """Rule ``date``: days since 1970-01-01 UTC (float); ISO dates, or day/month/year with
-    the order proven by the column (a first part above 12 proves day first; default)."""
+    """Rule ``date``: days since 1970-01-01 UTC (float); ISO dates, or day/month/year in the
+    order stored in the rules (``date_order``: the order training read the column in, also
+    for a file whose dates leave it open, every day 12 or less); a model without it: the
+    order proven by the column (a first part above 12 proves day first; default)."""
     import datetime as dt
 
     missing = set(rules["missing_tokens"])
     texts = [c.strip() for c in cells]
-    parts = [_DMY.match(t) for t in texts[:CHUNK_FIRST]]
-    day_votes = sum(1 for m in parts if m and int(m[1]) > 12 and int(m[3]) <= 12)
-    month_votes = sum(1 for m in parts if m and int(m[3]) > 12 and int(m[1]) <= 12)
-    day_first = day_votes >= month_votes
+    day_first = {"day first": True, "month first": False}.get(rules.get("date_order") or "")
+    if day_first is None:
+        parts = [_DMY.match(t) for t in texts[:CHUNK_FIRST]]
+        day_votes = sum(1 for m in parts if m and int(m[1]) > 12 and int(m[3]) <= 12)
+        month_votes = sum(1 for m in parts if m and int(m[3]) > 12 and int(m[1]) <= 12)
+        day_first = day_votes >= month_votes
     epoch = dt.datetime(1970, 1, 1)
     out = []
     for text in texts:
@@ -128,14 +132,16 @@ def read_dates(cells: list[str], rules: dict) -> list[float]:
             if iso:
                 y, mo, d = int(iso[1]), int(iso[2]), int(iso[3])
                 h, mi, s = (int(iso[i] or 0) for i in (4, 5, 6))
+                micro = int((iso[7] or "0")[:6].ljust(6, "0"))
             elif dmy:
                 a, b, y = int(dmy[1]), int(dmy[3]), int(dmy[4])
                 d, mo = (a, b) if day_first else (b, a)
                 h, mi, s = (int(dmy[i] or 0) for i in (5, 6, 7))
+                micro = 0
             else:
                 out.append(math.nan)
                 continue
-            stamp = dt.datetime(y, mo, d, h, mi, s)
+            stamp = dt.datetime(y, mo, d, h, mi, s, micro)
         except ValueError:
             out.append(math.nan)
             continue

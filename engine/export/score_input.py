@@ -8,8 +8,9 @@ dates are written, day or month first) and counts, without keeping any rows:
   default one, currency and percent signs removed (as the loader does), yes/no words as 1/0
   (as :mod:`engine.recipe.inputs` does); cells spelled like a missing value are missing, any
   other cell that is not a number is a *conversion failure* (fed as missing, and counted);
-- dates: the spelling (and day or month first) is chosen on the first chunk with the loader's
-  rules, then every chunk is read the same way; fed as days since 1970 (float);
+- dates: the spelling is chosen on the first chunk with the loader's rules, and day or month
+  first is the order training stored in the rules (a model without it: chosen on the first
+  chunk), then every chunk is read the same way; fed as days since 1970 (float);
 - categories: text, ``""`` for missing; values not among the categories the model knows are
   counted as *unseen* (they score like a rare or unknown category).
 
@@ -27,11 +28,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.recipe.cells import (
+    DAY_FIRST,
+    MONTH_FIRST,
     CellRules,
     blank_missing,
     category_text,
     choose_spelling,
     integer_code_text,
+    order_proofs,
     parse_numbers,
     to_float32,
 )
@@ -107,7 +111,9 @@ class ColumnConverter:
         self._known = pa.array(list(spec.categories), pa.large_string())
         self._family: DateFamily | None = None
         self._family_decided = False
-        self._day_first: bool | None = None
+        # The order training stored in the rules; None: decided on the first chunk.
+        order = spec.rules.date_order if spec.rules is not None else None
+        self._day_first: bool | None = {DAY_FIRST: True, MONTH_FIRST: False}.get(order or "")
         self._sample: list[str] = []
 
     def convert(self, series: pd.Series, *, arrow_text: bool = False) -> Any:
@@ -222,10 +228,8 @@ class ColumnConverter:
         else:
             parts = _extract(text, self._family.pattern)
             if self._day_first is None:  # decided once, on the first chunk (loader's rule)
-                a, b, matched = parts["a"], parts["b"], parts["matched"]
-                proves_day = matched & (a > 12) & (a <= 31) & (b >= 1) & (b <= 12)
-                proves_month = matched & (b > 12) & (b <= 31) & (a >= 1) & (a <= 12)
-                self._day_first = int(proves_day.sum()) >= int(proves_month.sum())
+                day, month = order_proofs(parts)
+                self._day_first = day >= month
             month, day = (parts["b"], parts["a"]) if self._day_first else (parts["a"], parts["b"])
             micros = _micros(parts, month=month, day=day)
         bad = micros == NAT

@@ -35,7 +35,6 @@ from engine.monitor.tally import CategoricalTally, NumericTally, RowSample
 from engine.monitor.verdict import SMALL_FILE_ROWS, headline
 from engine.sources.base import Source
 
-DEFAULT_CHUNK_ROWS = 100_000
 _MEDIAN_SAMPLE = 20_000  # rows kept for medians and percentiles of the new data
 
 
@@ -44,15 +43,17 @@ def check_drift(
     source: Source,
     *,
     settings: DriftSettings | None = None,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     password: str | None = None,
 ) -> DriftReport:
     """Compare ``source`` with the drift reference of ``model`` (a path or a loaded model).
 
-    Raises ModelFileError for a model without a drift reference, InputError for data the
-    model cannot read (missing columns, no rows), Cancelled when ``cancel`` is set.
+    ``chunk_rows`` rows are read at a time; None: the model's own chunk size, the rule
+    batch scoring uses (:mod:`engine.export.chunk_size`). Raises ModelFileError for a model
+    without a drift reference, InputError for data the model cannot read (missing columns,
+    no rows), Cancelled when ``cancel`` is set.
     """
     from engine.sources.stream import open_tracked_stream
 
@@ -62,7 +63,9 @@ def check_drift(
     reference = _reference_of(model)
     job = Job(progress, cancel)
     started = time.monotonic()
-    stream, read = open_tracked_stream(source, job, chunk_rows=chunk_rows, password=password)
+    stream, read = open_tracked_stream(
+        source, job, chunk_rows=chunk_rows or model.chunk_rows, password=password
+    )
     with stream:
         columns = list(stream.columns)
         extra = check_columns(model.inputs, columns, stream.label, "check again")

@@ -17,7 +17,9 @@ The rules, per input column:
   number written with decimals (``1.0``, the way a spreadsheet or pandas writes codes in a
   column with blanks) is the code ``1``;
 - dates: days since 1970-01-01 00:00 UTC as float, read in the column's order of day, month
-  and year.
+  and year: the order training decided (:class:`DateOrderVote`, the loader's rule over the
+  whole training column) is stored in the rules, so a new file whose dates are all ambiguous
+  (every day 12 or less) is read the way training read it.
 """
 
 from __future__ import annotations
@@ -42,6 +44,14 @@ TEXT_MISSING_TOKENS: tuple[str, ...] = NULL_SPELLINGS
 MISSING_TOKENS = tuple(sorted(MISSING_SPELLINGS | {t.lower() for t in TEXT_MISSING_TOKENS}))
 """Cells of a numeric or date column that are missing, case ignored."""
 CURRENCY_SIGNS = "$€£"
+YEAR_FIRST, DAY_FIRST, MONTH_FIRST = "year first", "day first", "month first"
+DATE_ORDERS = (YEAR_FIRST, DAY_FIRST, MONTH_FIRST)
+_OPEN = " as training read it, also where a file's dates leave it open (every day 12 or less)"
+ORDER_WORDS = {
+    YEAR_FIRST: ", year first (2024-01-31)",
+    DAY_FIRST: ", day first (31/01/2024)" + _OPEN,
+    MONTH_FIRST: ", month first (01/31/2024)" + _OPEN,
+}
 DATE_UNIT = "days since 1970-01-01 00:00 UTC, as float (fractions are the time of day)"
 DEFAULT_SPELLING: tuple[str, str | None] = (".", None)
 
@@ -164,8 +174,8 @@ class CellRules:
                 "(1.0 is '1')" if self.integer_codes else ""
             )
             return f"text as written; {head} (\"\"){codes}"
-        order = f", {self.date_order}" if self.date_order else ""
-        return f"date{order} as {self.date_unit}; {head} (NaN)"
+        order = ORDER_WORDS.get(self.date_order or "", "")
+        return f"date{order}; sent as {self.date_unit}; {head} (NaN)"
 
 
 def default_tokens(kind: str) -> tuple[str, ...]:
@@ -267,3 +277,51 @@ def to_float32(values: np.ndarray) -> np.ndarray:
         out = np.asarray(values, dtype="float64").astype(np.float32)
     out[~np.isfinite(out)] = np.nan
     return out
+
+
+def order_proofs(parts: dict[str, np.ndarray]) -> tuple[int, int]:
+    """How many dates of a day/month/year spelling prove the day first (a first part above
+    12) and how many prove the month first (a second part above 12): the loader's votes."""
+    a, b, matched = parts["a"], parts["b"], parts["matched"]
+    proves_day = matched & (a > 12) & (a <= 31) & (b >= 1) & (b <= 12)
+    proves_month = matched & (b > 12) & (b <= 31) & (a >= 1) & (a <= 12)
+    return int(proves_day.sum()), int(proves_month.sum())
+
+
+class DateOrderVote:
+    """The order of day and month in a column of date text, counted chunk by chunk.
+
+    The loader's rule: the spelling is chosen on the first chunk's sample; the order that
+    more dates prove wins, and day first when none (or as many) prove either. Training
+    stores the outcome (:attr:`order`) in the column's :class:`CellRules`.
+    """
+
+    def __init__(self) -> None:
+        self.family: Any = None
+        self._decided = False
+        self.day = self.month = 0
+
+    def add(self, text: pa.Array) -> None:
+        """Count one chunk of cells (text, missing spellings included)."""
+        from engine.sources.date_formats import detect_family
+        from engine.sources.date_reading import _extract
+
+        text = blank_missing(pc.utf8_trim_whitespace(text))
+        present = text.drop_null()
+        if not self._decided and len(present):
+            step = max(1, len(present) // 2000)
+            self.family, self._decided = detect_family(present[::step].to_pylist()), True
+        if self.family is None or self.family.year_first or not len(present):
+            return
+        day, month = order_proofs(_extract(present, self.family.pattern))
+        self.day += day
+        self.month += month
+
+    @property
+    def order(self) -> str | None:
+        """:data:`YEAR_FIRST`, :data:`DAY_FIRST`, :data:`MONTH_FIRST`; None: not date text."""
+        if self.family is None:
+            return None
+        if self.family.year_first:
+            return YEAR_FIRST
+        return DAY_FIRST if self.day >= self.month else MONTH_FIRST

@@ -109,11 +109,14 @@ def reading_rules(
     inputs: Sequence[InputColumn],
     *,
     file_spelling: tuple[str, str | None] | None = None,
+    date_orders: dict[str, str] | None = None,
 ) -> dict[str, CellRules]:
     """How each input's raw cells are read, from the loaded training table ``frame``.
 
     ``file_spelling`` is the training file's (decimal mark, thousands separator) when it was a
-    delimited text file: its numeric columns were read in that spelling.
+    delimited text file: its numeric columns were read in that spelling. ``date_orders``
+    gives, per date column written as text, the order of day and month training read it in
+    (:class:`engine.recipe.cells.DateOrderVote`); scoring reads every file in that order.
     """
     import pandas as pd
 
@@ -134,7 +137,9 @@ def reading_rules(
         elif column.kind == "categorical":
             rules[column.name] = CellRules("categorical", integer_codes=integer_codes(series))
         else:
-            rules[column.name] = CellRules("date")
+            rules[column.name] = CellRules(
+                "date", date_order=(date_orders or {}).get(column.name)
+            )
     return rules
 
 

@@ -68,6 +68,11 @@ def train_and_evaluate(
             for name, values in folds.items()
             if canonical_name(name)[0] in METRIC_INFO
         }
+    train_x = train_y = None
+    if problem.task.value == "binary":  # its threshold is chosen on out-of-fold scores
+        from engine.evaluation.out_of_fold import training_rows
+
+        train_x, train_y = training_rows(frame, result)
     evaluation = evaluate_model(
         problem.task.value,
         result.pipeline,
@@ -78,6 +83,8 @@ def train_and_evaluate(
         cv_scores=cv_scores or None,
         seed=settings.seed,
         job=job.sub(0.8, 1.0),
+        X_train=train_x,
+        y_train=train_y,
     )
     result.timings["evaluate_seconds"] = time.perf_counter() - clock
     evaluation.notes[:0] = result.notes

@@ -32,6 +32,7 @@ class Fitted:
     x_train: pd.DataFrame
     x_holdout: pd.DataFrame
     y_holdout: np.ndarray | None
+    y_train: np.ndarray | None = None
 
 
 def _split(loader: Any, *, classes: bool) -> tuple[pd.DataFrame, pd.DataFrame, Any, Any]:
@@ -46,7 +47,7 @@ def _classifier(loader: Any) -> Fitted:
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500, C=0.1))
     baseline = make_pipeline(DummyClassifier(strategy="prior"))
     return Fitted(model.fit(x_train, y_train), baseline.fit(x_train, y_train), x_train,
-                  x_holdout, y_holdout)
+                  x_holdout, y_holdout, y_train)
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +74,7 @@ def cancer_evaluation(cancer: Fitted) -> Evaluation:
         "binary", cancer.model, cancer.x_holdout, cancer.y_holdout, baseline=cancer.baseline,
         positive_class="malignant",
         cv_scores={"roc_auc": [0.97, 0.99], "neg_log_loss": [-0.10, -0.14]},
+        X_train=cancer.x_train, y_train=cancer.y_train,
     )
 
 

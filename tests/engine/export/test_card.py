@@ -373,3 +373,38 @@ def test_javascript_snippet_scores_the_real_model(
                          timeout=120)
     assert run.returncode == 0, run.stderr
     _check_output(run.stdout, _expected_lines(folder, described))
+
+
+def test_csharp_and_java_name_the_pinned_onnxruntime_and_say_they_are_untested() -> None:
+    """The .NET and Java packages are named at the version of the onnxruntime Gristmill pins
+    and tests with, and both snippets say plainly that they are not run here."""
+    import tomllib
+
+    from engine.export.card_snippets import ONNXRUNTIME_VERSION
+
+    project = tomllib.loads((Path(__file__).resolve().parents[3] / "pyproject.toml")
+                            .read_text(encoding="utf-8"))
+    pins = [d for d in project["project"]["dependencies"] if d.startswith("onnxruntime==")]
+    assert pins == [f"onnxruntime=={ONNXRUNTIME_VERSION}"]
+    text = card("binary")
+    csharp, java = snippet(text, "C#"), snippet(text, "Java")
+    assert f"dotnet add package Microsoft.ML.OnnxRuntime --version {ONNXRUNTIME_VERSION}" \
+        in csharp
+    assert f"com.microsoft.onnxruntime:onnxruntime:{ONNXRUNTIME_VERSION}" in java
+    for code in (csharp, java):
+        assert "Untested here" in code
+
+
+def test_the_card_gives_the_figures_at_the_threshold_and_where_it_was_chosen() -> None:
+    figures = {"threshold": 0.42, "precision": 0.6123, "recall": 0.7412, "f1": 0.6706,
+               "accuracy": 0.8011, "rows": 1000, "chosen_on": "out-of-fold",
+               "measured_on": "holdout"}
+    base = metadata("binary")
+    text = model_card(base.with_changes(metrics={**base.metrics, "at_threshold": figures}),
+                      parity=PARITY, files=FILES)
+    section = text.split("### At the decision threshold\n")[1].split("\n### ")[0]
+    assert "| 0.6123 | 0.7412 | 0.6706 | 0.8011 |" in section
+    assert "**0.42**" in section and "`decision` output" in section
+    assert "chosen on out-of-fold predictions of the training rows" in section
+    assert "measured on the 1,000 held-out rows" in section
+    assert "### At the decision threshold" not in card("binary")  # older models: no figures

@@ -186,3 +186,70 @@ def test_hand_edited_metadata_is_refused(exported_package, tmp_path: Path, field
         expected = "does not match its graph"
     with pytest.raises(ModelFileError, match=expected):
         read_metadata(model)
+
+
+def test_the_card_states_the_metrics_at_the_decision_threshold(exported_project) -> None:
+    """The card's precision, recall, F1 and accuracy are the holdout's at the stored
+    threshold (the one the `decision` output uses), not at 0.5, and say where it was chosen."""
+    from engine.api import open_project
+    from engine.evaluation.result import Evaluation
+    from engine.evaluation.threshold import outcome_at
+
+    project_path, folder, name = exported_project
+    with open_project(project_path) as project:
+        run = project.list_runs()[-1]
+        stored, _threshold = project.load_evaluation(run.id)
+    analysis = Evaluation.from_dict(stored).thresholds
+    threshold = read_metadata(onnx.load(str(folder / f"{name}.onnx"))).threshold
+    assert threshold == analysis.choice.threshold
+
+    def figures(value: float) -> list[str]:
+        point = outcome_at(analysis, value)
+        accuracy = (point.tp + point.tn) / analysis.rows
+        return [f"{v:.4g}" for v in (point.precision, point.recall, point.f1, accuracy)]
+
+    card = (folder / f"{name}.card.md").read_text(encoding="utf-8")
+    section = card.split("### At the decision threshold\n")[1].split("\n### ")[0]
+    row = next(line for line in section.splitlines() if line.startswith("| 0") or
+               line.startswith("| 1"))
+    shown = [cell.strip() for cell in row.strip("|").split("|")]
+    assert shown == figures(threshold)
+    if figures(0.5) != figures(threshold):
+        assert shown != figures(0.5)
+    assert f"**{threshold:.4g}**" in section
+    assert "chosen on out-of-fold predictions of the training rows" in section
+    assert f"measured on the {analysis.rows:,} held-out rows" in section
+
+
+def test_the_drift_check_reads_in_the_models_own_chunk_size(exported_package, monkeypatch):
+    """Drift streams the new file in the chunks batch scoring uses (engine.export.chunk_size),
+    not a fixed 100,000 rows: one rule for the model's memory."""
+    from dataclasses import replace
+
+    from engine.export.scoring_model import load_scoring_model
+    from engine.monitor.check import check_drift
+    from engine.sources import stream
+    from engine.sources.base import FileSource
+
+    folder, name = exported_package
+    model = replace(load_scoring_model(folder / f"{name}.onnx"), chunk_rows=1_500)
+    asked: list[int] = []
+    real = stream.open_tracked_stream
+
+    def recording(source, job, *, chunk_rows, password=None):
+        asked.append(chunk_rows)
+        return real(source, job, chunk_rows=chunk_rows, password=password)
+
+    monkeypatch.setattr(stream, "open_tracked_stream", recording)
+    report = check_drift(model, FileSource(str(folder.parent / "churn_accents.csv")))
+    assert asked == [1_500] and report.rows > 1_500
+
+
+def test_a_raw_golden_file_gristmill_did_not_write_is_kept_without_force(tmp_path) -> None:
+    from engine.errors import InputError
+    from engine.export.package import refuse_foreign_files
+
+    (tmp_path / "m.golden_raw.csv").write_text("mine\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"m\.golden_raw\.csv"):
+        refuse_foreign_files(tmp_path, "m")
+

@@ -1,6 +1,7 @@
 """Acceptance of the one input contract: a model scores its own training file exactly as it
 was trained, and the drift check finds nothing changed in it, for files with every reading
-rule in play (integer codes with blanks, Y/N, None tokens, $1,200, 1.234,5, dd/mm/yyyy)."""
+rule in play (integer codes with blanks, Y/N, None tokens, $1,200, 1.234,5, dd/mm/yyyy and
+mm/dd/yyyy); a new file whose dates are all ambiguous is read in the training's order."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ def comma_file(folder: Path) -> Path:
     data = _table(3)
     data["fee"] = [f"${v:,}" for v in data["fee"]]  # type: ignore[attr-defined]
     data["score"] = [f"{v:.3f}" for v in data["score"]]  # type: ignore[attr-defined]
+    data["signed"] = [f"{v[3:5]}/{v[:2]}/{v[6:]}" for v in data["signed"]]  # type: ignore[attr-defined]
     path = folder / "comma.csv"
     pd.DataFrame(data).to_csv(path, index=False)
     return path
@@ -101,9 +103,32 @@ def test_the_training_file_scores_as_trained_and_shows_no_drift(tmp_path, make, 
     drift = json.loads(report.read_text(encoding="utf-8"))
     flagged = [c["name"] for c in drift["columns"] if c["status"] != "stable" or c["integrity"]]
     assert flagged == []
-    for command in _readers(out).values():
+    readers = _readers(out)
+    for command in readers.values():
         assert _reference_reader_differences(command, data, scores_path, tmp_path) == 0
     _check_raw_golden(out / "m.golden_raw.csv", data, tmp_path)
+    _check_ambiguous_dates(model, data, readers, tmp_path)
+
+
+def _check_ambiguous_dates(model: Path, data: Path, readers: dict[str, list[str]],
+                           tmp_path: Path) -> None:
+    """The rows whose date leaves day and month open, alone in a new file, score as the same
+    rows did in the training file: the order training decided is stored in the rules."""
+    delimiter = ";" if data.name.startswith("semicolon") else ","
+    table = pd.read_csv(data, sep=delimiter, dtype=str, keep_default_na=False)
+    parts = table["signed"].str.split("/", expand=True).astype(int)
+    ambiguous = ((parts[0] <= 12) & (parts[1] <= 12)).to_numpy()
+    assert 0 < ambiguous.sum() < len(table)
+    subset = tmp_path / f"ambiguous{data.suffix}"
+    table[ambiguous].to_csv(subset, sep=delimiter, index=False)
+    out = tmp_path / "ambiguous_scores.csv"
+    assert main(["score", str(model), str(subset), "--out", str(out), "-q"]) == EXIT_OK
+    scores = pd.read_csv(out)
+    column = next(c for c in scores.columns if c.startswith("probability") and "yes" in c)
+    expected = _in_memory(model, data)[ambiguous]
+    assert int((scores[column].to_numpy(np.float32) != expected).sum()) == 0
+    for command in readers.values():
+        assert _reference_reader_differences(command, subset, out, tmp_path) == 0
 
 
 def _check_raw_golden(raw: Path, data: Path, tmp_path: Path) -> None:

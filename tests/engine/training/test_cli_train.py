@@ -195,12 +195,15 @@ def test_evaluate_chooses_the_threshold_by_business_value_and_stores_it(
         stored, threshold = project.load_evaluation(1)
     evaluation = Evaluation.from_dict(stored)
     analysis = evaluation.thresholds
-    best = max(analysis.points, key=lambda p: p.expected_value)
-    # Checked by hand from the stored counts: the chosen point has the highest value.
+    # Checked by hand from the stored counts: the rule chooses on the out-of-fold outcomes
+    # of the training rows (the highest value there), the holdout reports that threshold.
+    best = max(analysis.out_of_fold.points, key=lambda p: p.expected_value)
     assert threshold["threshold"] == pytest.approx(best.threshold)
     assert best.expected_value == 50 * best.tp - 10 * best.fp - 200 * best.fn
+    held = next(p for p in analysis.points if p.threshold == best.threshold)
+    assert held.expected_value == 50 * held.tp - 10 * held.fp - 200 * held.fn
     tn_fp, fn_tp = evaluation.confusion.counts
-    assert (tn_fp[1], fn_tp[0], fn_tp[1]) == (best.fp, best.fn, best.tp)
+    assert (tn_fp[1], fn_tp[0], fn_tp[1]) == (held.fp, held.fn, held.tp)
     # Missing amounts are refused with what to give.
     assert main(["evaluate", "--project", str(copy), "--threshold-rule", "value",
                  "--fp-cost", "10"]) == EXIT_INPUT
