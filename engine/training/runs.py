@@ -68,6 +68,7 @@ def train_and_evaluate(
             for name, values in folds.items()
             if canonical_name(name)[0] in METRIC_INFO
         }
+    plots = _dependence_plots(result)
     evaluation = evaluate_model(
         problem.task.value,
         result.pipeline,
@@ -77,11 +78,40 @@ def train_and_evaluate(
         positive_class=problem.positive_class,
         cv_scores=cv_scores or None,
         seed=settings.seed,
+        top_features=plots,
         job=job.sub(0.8, 1.0),
     )
     result.timings["evaluate_seconds"] = time.perf_counter() - clock
     evaluation.notes[:0] = result.notes
     return RunOutcome(result, evaluation)
+
+
+def _dependence_plots(result: TrainingResult) -> int:
+    """How many partial-dependence plots the evaluation draws: all of them without a time
+    budget, else as many as the time left allows (one pass measured here, on the model just
+    fitted, in the process and under the load the evaluation will see)."""
+    from engine.training.budget import (
+        DEPENDENCE_PLOTS,
+        EVALUATION_ROWS,
+        FINISH_SECONDS,
+        dependence_plots,
+        evaluation_fits,
+    )
+
+    if result.deadline is None or not result.problem.task.supervised:
+        return DEPENDENCE_PLOTS
+    rows = result.x_holdout.iloc[:EVALUATION_ROWS]
+    clock = time.perf_counter()
+    if result.problem.task.classification:
+        result.pipeline.predict_proba(rows)
+    else:
+        result.pipeline.predict(rows)
+    one_pass = max(time.perf_counter() - clock, result.main_pass)
+    left = result.deadline - time.monotonic() - FINISH_SECONDS / 2
+    fits = evaluation_fits(result.problem.task)
+    return dependence_plots(
+        left, one_pass, len(result.inputs), fits, result.timings.get("refit_seconds", 0.0)
+    )
 
 
 def split_summary(result: TrainingResult) -> dict[str, Any]:

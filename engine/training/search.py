@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.jobs import Cancelled, Job
+from engine.training.budget import FamilySpeed
 from engine.training.candidate import CandidateSpec, FitContext
 from engine.training.leaderboard import (
     DONE,
@@ -185,6 +186,9 @@ def run_search(
         schedule = RandomSchedule(candidates, max_trials)
     running: dict[int, FitTask] = {}
     speed = FamilySpeed(search_rows)
+    for entry in leaderboard.entries:  # scored in the main process while the workers started
+        if entry.trial > 0:
+            speed.observe_entry(entry)
     ended_by = "completed"
 
     def record(
@@ -246,10 +250,12 @@ def run_search(
                     break
                 running[task.spec.trial] = task
                 pool.submit(worker, "cv", task.spec.to_dict(), threads, task.rows)
-            if not pool.busy():
+            if not pool.busy() and not pool.starting():
                 if speed.too_slow:
                     ended_by = "time budget"
                 break
+            if not pool.busy() and not pool.idle() and schedule.exhausted():
+                break  # nothing more to fit: no need to wait for workers still starting
             for worker, message in pool.poll(_POLL_SECONDS):
                 kind = message[0]
                 if kind in ("ready", "fold"):
@@ -262,8 +268,8 @@ def run_search(
                 if kind == "done":
                     status = DONE if task.final else SCREENED
                     note = "" if task.final else f"compared on {task.rows:,} rows first"
-                    speed.observe(task.spec.family, task.rows, message[2]["seconds"])
                     record(task.spec, status, message[2], note, None if task.final else task.rows)
+                    speed.observe_entry(leaderboard.entry(trial))
                     schedule.report(task, leaderboard.entry(trial).cv_mean)
                     continue
                 if kind == "failed":
@@ -312,27 +318,6 @@ def run_search(
 
 
 _MAX_SKIPS = 50  # proposals looked at per free worker before the search gives up for now
-
-
-class FamilySpeed:
-    """Seconds per cross-validation row each family took so far, to foresee a fit's length.
-
-    A family's fastest candidate sets its rate (its cheapest configuration: the one any later
-    candidate of the family can at best match), scaled linearly to the rows asked for.
-    """
-
-    def __init__(self, search_rows: int) -> None:
-        self._search_rows = max(1, search_rows)
-        self._rate: dict[str, float] = {}
-        self.too_slow: dict[str, tuple[float, float]] = {}  # family -> (expected, left) seconds
-
-    def observe(self, family: str, rows: int | None, seconds: float) -> None:
-        rate = seconds / (rows or self._search_rows)
-        self._rate[family] = min(rate, self._rate.get(family, rate))
-
-    def expected(self, family: str, rows: int | None) -> float | None:
-        rate = self._rate.get(family)
-        return None if rate is None else rate * (rows or self._search_rows)
 
 
 def _skip_reason(key: str, ended_by: str, speed: FamilySpeed) -> str:

@@ -1,0 +1,172 @@
+"""The time budget's arithmetic: what the run needs after the search, from measured times.
+
+One owner for the timings a budget decision rests on. A candidate's cross-validation
+measures, per fold, how long its fit and its prediction of the check rows took
+(``LeaderboardEntry.fit_seconds`` and ``predict_seconds``, medians over the folds); every
+foresight here is derived from those two numbers and from the cost of one prediction pass
+measured in the main process (where the evaluation runs, under the same load):
+
+- the refit of the best candidate on every training row: its fold fit time, scaled to the
+  rows (:func:`refit_seconds`);
+- the evaluation on the holdout: a fixed number of prediction passes (scoring, permutation
+  importance: 3 per column, partial dependence: 20 per plotted column) plus the fits of the
+  chosen pipeline the evaluation makes on the training rows (:func:`evaluation_seconds`);
+- how many partial-dependence plots fit in the time left (:func:`dependence_plots`), so a
+  short budget is kept by drawing fewer plots rather than by overrunning;
+- a family's foreseen cross-validation length, from its fastest candidate so far
+  (:class:`FamilySpeed`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine.problem.definition import Task
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from engine.training.leaderboard import LeaderboardEntry
+
+    Folds = tuple[tuple[np.ndarray, np.ndarray], ...]
+
+REFIT_MARGIN = 1.3  # a refit runs alone, but fits do not always scale linearly with rows
+FINISH_SECONDS = 2.0  # stopping the workers, the baseline, storing: 1-2 s measured
+EVALUATION_ROWS = 2_000  # the evaluation's importances predict at most this many rows a pass
+DEPENDENCE_POINTS = 20  # partial dependence: one pass per grid point of a plotted column
+DEPENDENCE_PLOTS = 4  # plots the evaluation draws when there is time (its TOP_FEATURES)
+MIN_DEPENDENCE_PLOTS = 1  # reserved during the search; more are drawn if time allows
+IMPORTANCE_REPEATS = 3  # permutation importance shuffles each column this many times
+# A pass of the evaluation also copies and shuffles the rows and scores them; on a machine at
+# load 10 on 2 cores one pass measured between 0.3x and 2x a cross-validation prediction.
+EVALUATION_FACTOR = 1.0
+
+# Fits of the chosen pipeline on the training rows that the evaluation makes itself (the
+# out-of-fold predictions a binary model's threshold is chosen on). engine.evaluation is
+# adding them (OUT_OF_FOLD_FITS, 3-5 fits); until it defines the number, none is reserved.
+# THIS is the one place the budget counts them: see evaluation_fits().
+EVALUATION_FITS_FALLBACK = 0
+
+
+def evaluation_fits(task: Task) -> int:
+    """Fits of the chosen pipeline the evaluation makes on the training rows for ``task``."""
+    if task is not Task.BINARY:
+        return 0
+    try:  # the evaluation's own constant, once it exists
+        from engine.evaluation.threshold import OUT_OF_FOLD_FITS  # type: ignore[attr-defined]
+    except ImportError:
+        return EVALUATION_FITS_FALLBACK
+    return int(OUT_OF_FOLD_FITS)
+
+
+def _fold_shares(best: LeaderboardEntry, folds: Folds) -> tuple[int, int]:
+    """The fit rows and check rows of one of ``best``'s folds (cut to its rows if screened)."""
+    fit_rows, check_rows = max(1, len(folds[0][0])), max(1, len(folds[0][1]))
+    if best.rows is not None:  # screened: its folds were cut to ``rows`` rows
+        share = min(1.0, best.rows / (fit_rows + check_rows))
+        fit_rows, check_rows = max(1, int(fit_rows * share)), max(1, int(check_rows * share))
+    return fit_rows, check_rows
+
+
+def fold_fit_seconds(best: LeaderboardEntry, folds: Folds) -> float:
+    """One fold's fit of ``best`` (measured; older boards: derived from the total time)."""
+    if best.fit_seconds > 0.0:
+        return best.fit_seconds
+    folds_run = max(1, len(best.fold_scores) or len(folds))
+    return max(0.0, best.seconds / folds_run - best.predict_seconds)
+
+
+def refit_seconds(best: LeaderboardEntry, train_rows: int, folds: Folds) -> float:
+    """The refit's foreseen length: one fold's measured fit time, scaled to ``train_rows``."""
+    if not folds:
+        return 0.0
+    fit_rows, _check = _fold_shares(best, folds)
+    return fold_fit_seconds(best, folds) * train_rows / fit_rows * REFIT_MARGIN
+
+
+def pass_seconds(
+    best: LeaderboardEntry | None, folds: Folds, main_pass: float = 0.0
+) -> float:
+    """One prediction pass of the evaluation (at most :data:`EVALUATION_ROWS` rows): the
+    candidate's measured prediction scaled to those rows, and never less than ``main_pass``,
+    a pass measured in the main process (the pipeline's fixed cost under the current load)."""
+    if best is None or not folds:
+        return main_pass * EVALUATION_FACTOR
+    _fit, check_rows = _fold_shares(best, folds)
+    # A pass costs its fixed overhead (pandas, the pipeline's steps) plus time per row.
+    scaled = best.predict_seconds * max(0.2, min(1.0, EVALUATION_ROWS / check_rows))
+    return max(scaled, main_pass) * EVALUATION_FACTOR
+
+
+def evaluation_seconds(
+    one_pass: float, columns: int, plots: int, fits: int = 0, refit: float = 0.0
+) -> float:
+    """The evaluation's foreseen length: scoring the holdout and the baseline, permutation
+    importance (3 shuffles per column), ``plots`` partial-dependence plots, and ``fits`` fits
+    of the chosen pipeline on (most of) the training rows, each about ``refit`` seconds."""
+    passes = 2 + IMPORTANCE_REPEATS * columns + plots * DEPENDENCE_POINTS
+    return one_pass * passes + fits * refit
+
+
+def finish_seconds(
+    best: LeaderboardEntry | None,
+    train_rows: int,
+    folds: Folds,
+    columns: int = 0,
+    *,
+    main_pass: float = 0.0,
+    task: Task = Task.REGRESSION,
+) -> float:
+    """Seconds the run needs after the search for ``best``: its refit on ``train_rows`` rows,
+    the evaluation with :data:`MIN_DEPENDENCE_PLOTS` plots and the evaluation's own fits, and
+    the rest (:data:`FINISH_SECONDS`)."""
+    if best is None or not folds:
+        return FINISH_SECONDS
+    refit = refit_seconds(best, train_rows, folds)
+    evaluation = evaluation_seconds(
+        pass_seconds(best, folds, main_pass), columns, MIN_DEPENDENCE_PLOTS,
+        evaluation_fits(task), refit,
+    )
+    return refit + evaluation + FINISH_SECONDS
+
+
+def dependence_plots(seconds_left: float, one_pass: float, columns: int, fits: int = 0,
+                     refit: float = 0.0) -> int:
+    """How many partial-dependence plots (up to :data:`DEPENDENCE_PLOTS`) the evaluation can
+    draw in ``seconds_left`` (at least :data:`MIN_DEPENDENCE_PLOTS`: it was reserved)."""
+    for plots in range(DEPENDENCE_PLOTS, MIN_DEPENDENCE_PLOTS, -1):
+        if evaluation_seconds(one_pass, columns, plots, fits, refit) <= seconds_left:
+            return plots
+    return MIN_DEPENDENCE_PLOTS
+
+
+class FamilySpeed:
+    """Seconds per cross-validation row each family took so far, to foresee a fit's length.
+
+    A family's fastest candidate sets its rate (its cheapest configuration: the one any later
+    candidate of the family can at best match), scaled linearly to the rows asked for. It
+    reads the board's entries, so the times measured once are the only ones kept.
+    """
+
+    def __init__(self, search_rows: int) -> None:
+        self._search_rows = max(1, search_rows)
+        self._rate: dict[str, float] = {}
+        self.too_slow: dict[str, tuple[float, float]] = {}  # family -> (expected, left) seconds
+
+    def observe(self, family: str, rows: int | None, seconds: float) -> None:
+        rate = seconds / (rows or self._search_rows)
+        self._rate[family] = min(rate, self._rate.get(family, rate))
+
+    def observe_entry(self, entry: LeaderboardEntry) -> None:
+        """Learn from a scored or screened candidate of the board."""
+        if entry.seconds > 0.0 and (entry.scored or entry.screened):
+            self.observe(entry.family, entry.rows, entry.seconds)
+
+    def expected(self, family: str, rows: int | None) -> float | None:
+        rate = self._rate.get(family)
+        return None if rate is None else rate * (rows or self._search_rows)
+
+    def cost(self, family: str) -> float | None:
+        """Seconds one cross-validation of the family's cheapest candidate takes on all the
+        search rows (None: not measured yet)."""
+        return self.expected(family, None)
