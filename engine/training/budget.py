@@ -37,9 +37,9 @@ DEPENDENCE_POINTS = 20  # partial dependence: one pass per grid point of a plott
 DEPENDENCE_PLOTS = 4  # plots the evaluation draws when there is time (its TOP_FEATURES)
 MIN_DEPENDENCE_PLOTS = 1  # reserved during the search; more are drawn if time allows
 IMPORTANCE_REPEATS = 3  # permutation importance shuffles each column this many times
-# A pass of the evaluation also copies and shuffles the rows and scores them; on a machine at
-# load 10 on 2 cores one pass measured between 0.3x and 2x a cross-validation prediction.
-EVALUATION_FACTOR = 1.0
+# A cross-validation's measured prediction is two passes (predict, then predict_proba); an
+# evaluation pass is one (plus a copy of the rows and a score, small beside it).
+EVALUATION_FACTOR = 0.5
 
 # Fits of the chosen pipeline on the training rows that the evaluation makes itself (the
 # out-of-fold predictions a binary model's threshold is chosen on). engine.evaluation is

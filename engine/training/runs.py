@@ -96,6 +96,7 @@ def _dependence_plots(result: TrainingResult) -> int:
         FINISH_SECONDS,
         dependence_plots,
         evaluation_fits,
+        evaluation_seconds,
     )
 
     if result.deadline is None or not result.problem.task.supervised:
@@ -106,12 +107,21 @@ def _dependence_plots(result: TrainingResult) -> int:
         result.pipeline.predict_proba(rows)
     else:
         result.pipeline.predict(rows)
-    one_pass = max(time.perf_counter() - clock, result.main_pass)
+    one_pass = time.perf_counter() - clock
     left = result.deadline - time.monotonic() - FINISH_SECONDS / 2
     fits = evaluation_fits(result.problem.task)
-    return dependence_plots(
-        left, one_pass, len(result.inputs), fits, result.timings.get("refit_seconds", 0.0)
+    refit = result.timings.get("refit_seconds", 0.0)
+    plots = dependence_plots(left, one_pass, len(result.inputs), fits, refit)
+    result.timings["evaluation_pass_seconds"] = one_pass
+    result.timings["evaluation_foreseen_seconds"] = evaluation_seconds(
+        one_pass, len(result.inputs), plots, fits, refit
     )
+    if plots < DEPENDENCE_PLOTS:
+        result.notes.append(
+            f"To keep the time budget, the evaluation draws {plots} partial-dependence "
+            f"plot{'s' if plots != 1 else ''} rather than {DEPENDENCE_PLOTS}."
+        )
+    return plots
 
 
 def split_summary(result: TrainingResult) -> dict[str, Any]:

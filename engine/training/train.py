@@ -62,7 +62,6 @@ class TrainingResult:
     notes: list[str] = field(default_factory=list)
     recipe: dict[str, Any] | None = None  # the best model's recipe as JSON
     deadline: float | None = None  # when the whole run must end (time.monotonic), if ever
-    main_pass: float = 0.0  # one prediction pass measured in this process (seconds)
 
 
 def task_metrics(task: Task, primary: str) -> tuple[str, ...]:
@@ -127,9 +126,12 @@ def train_model(
     )
     pool = WorkerPool(size, spare=spare)
     try:
-        return _train(frame, schema, problem, settings, pool, job, on_update, started, clock)
+        result = _train(frame, schema, problem, settings, pool, job, on_update, started, clock)
     finally:
+        closing = time.perf_counter()
         pool.close()
+    result.timings["close_seconds"] = time.perf_counter() - closing
+    return result
 
 
 def _train(
@@ -185,7 +187,9 @@ def _train(
     plain = replace(context, semi_supervised=False)
     from engine.training.candidate import cross_validate
 
+    mark = time.perf_counter()
     base_result = cross_validate(baseline_spec, plain, x_train, y_train, split.folds)
+    timings["baseline_seconds"] = time.perf_counter() - mark
     board = Leaderboard(problem.metric, higher_is_better(problem.metric)).with_entry(
         LeaderboardEntry(
             trial=0,
@@ -310,7 +314,6 @@ def _train(
         notes=notes,
         recipe=recipe,
         deadline=deadline,
-        main_pass=main_pass[0],
     )
 
 
