@@ -92,8 +92,11 @@ def propose_candidates(
     class_weights: bool = False,
     skip_defaults: frozenset[str] = frozenset(),
     first_trial: int = 1,
+    incumbent: Callable[[], LeaderboardEntry | None] | None = None,
 ) -> Iterator[CandidateSpec]:
-    """Every family's defaults first, then random points family by family, from the seed.
+    """Every family's defaults first, then random points family by family, from the seed;
+    with ``incumbent`` (the best candidate so far), every random point is followed by a
+    local move around it (:mod:`.local_search`, FLAML's CFO).
 
     With ``class_weights`` (the problem suggests them, e.g. for rare classes) weighting is a
     search dimension, never imposed: each family's defaults come without weights first and
@@ -111,9 +114,11 @@ def propose_candidates(
         sample_params,
         weighted,
     )
+    from engine.training.local_search import LocalSearch
 
     families = families_for(task, settings.families)
     rng = np.random.default_rng(settings.seed)
+    local = LocalSearch(np.random.default_rng(settings.seed + 1))
     trial = first_trial - 1
     for item in families:
         if item.key in skip_defaults:
@@ -134,7 +139,14 @@ def propose_candidates(
             params = sample_params(item, task, rng)
             if class_weights and rng.random() < 0.5:
                 params = weighted(item, params)
+            local.seen(item.key, params)
             yield CandidateSpec(trial, item.key, params, settings.seed, recipe)
+            if incumbent is None:
+                continue
+            move = local.propose(incumbent(), trial + 1)
+            if move is not None:
+                trial += 1
+                yield CandidateSpec(trial, move[0], move[1], settings.seed, recipe)
 
 
 def run_search(
@@ -176,6 +188,9 @@ def run_search(
         context.task, settings, settings.recipe, context.class_weights,
         skip_defaults=frozenset(e.family for e in ahead),
         first_trial=max((e.trial for e in leaderboard.entries), default=0) + 1,
+        # Local moves follow the board's best as it changes: only under a time budget, where
+        # the board depends on timing anyway; a trial count alone stays repeatable.
+        incumbent=None if settings.time_budget is None else lambda: leaderboard.best,
     )
     schedule: RandomSchedule | HalvingSchedule
     if HalvingSchedule.wanted(search_rows, settings.strategy):
