@@ -380,7 +380,9 @@ def screen_while_starting(
     keys = [key for key in QUICK_FAMILIES if any(item.key == key for item in chosen)]
     if not keys:
         keys = [chosen[0].key]
-    limit = len(keys)
+    # More than one only under a time budget: with a trial count alone the board must not
+    # depend on how soon the workers start (the same seed gives the same board).
+    limit = len(keys) if settings.time_budget is not None else 1
     if settings.max_trials is not None:  # the workers get their share of the trials
         limit = min(limit, settings.max_trials - pool_size(settings))
     for number, key in enumerate(keys[: max(0, limit)], start=1):
