@@ -187,8 +187,13 @@ def _train(
     plain = replace(context, semi_supervised=False)
     from engine.training.candidate import cross_validate
 
+    search_x, search_y, search_folds = _search_rows(
+        x_train, y_train, split, settings, notes, len(inputs)
+    )
     mark = time.perf_counter()
-    base_result = cross_validate(baseline_spec, plain, x_train, y_train, split.folds)
+    # On the folds the candidates are compared on (one, for a holdout), so the board compares
+    # like with like and a big table's baseline does not cost five passes of every metric.
+    base_result = cross_validate(baseline_spec, plain, search_x, search_y, search_folds)
     timings["baseline_seconds"] = time.perf_counter() - mark
     board = Leaderboard(problem.metric, higher_is_better(problem.metric)).with_entry(
         LeaderboardEntry(
@@ -204,9 +209,6 @@ def _train(
     if on_update is not None:
         on_update(board)
 
-    search_x, search_y, search_folds = _search_rows(
-        x_train, y_train, split, settings, notes, len(inputs)
-    )
     payload = {
         "context": context,
         "x": search_x,
@@ -394,6 +396,9 @@ def screen_while_starting(
         board = quick_screen(
             payload, settings, board, job, should_stop=lambda current=board: should_stop(current),
             family_key=key, trial=number,
+            # Several cheap families on one fold each say more, sooner, than one family on
+            # all the folds; the workers score them on every fold later.
+            max_folds=1 if limit > 1 else None,
         )
         entry = board.entry(number) if board.has(number) else None
         if entry is not None:
@@ -413,6 +418,7 @@ def quick_screen(
     should_stop: Callable[[], bool] | None = None,
     family_key: str = QUICK_FAMILY,
     trial: int = 1,
+    max_folds: int | None = None,
 ) -> Leaderboard:
     """Score one candidate (``family_key``'s defaults, or the first chosen family's) in this
     process on at most :data:`QUICK_ROWS` search rows, and put it on the board as ``trial``.
@@ -434,6 +440,9 @@ def quick_screen(
                          settings.recipe)
     rows = min(len(payload["x"]), QUICK_ROWS)
     x, y, folds = first_rows(payload, rows)
+    total_folds = len(folds)
+    if max_folds is not None:
+        folds = folds[-max_folds:]
     job.step(0.02, f"Scoring {item.label} on {rows:,} rows while the workers start", force=True)
     from threadpoolctl import threadpool_limits
 
@@ -455,7 +464,7 @@ def quick_screen(
         return board.with_entry(LeaderboardEntry(
             trial, item.key, item.label, spec.params, FAILED, message=str(error)[:300]
         ))
-    full = rows >= len(payload["x"]) and len(result["fold_scores"]) == len(folds)
+    full = rows >= len(payload["x"]) and len(result["fold_scores"]) == total_folds
     metric = context.metrics[0]
     return board.with_entry(LeaderboardEntry(
         trial=trial,
@@ -472,14 +481,18 @@ def quick_screen(
         rows=None if full else rows,
         predict_seconds=result["predict_seconds"],
         fit_seconds=result["fit_seconds"],
-        message=_folds_note(len(result["fold_scores"]), len(folds), rows, len(payload["x"])),
+        message=_folds_note(
+            len(result["fold_scores"]), total_folds, rows, len(payload["x"]), len(folds)
+        ),
     ))
 
 
-def _folds_note(done: int, total: int, rows: int, search_rows: int) -> str:
+def _folds_note(done: int, total: int, rows: int, search_rows: int, planned: int) -> str:
     words = [] if rows >= search_rows else [f"compared on {rows:,} rows first"]
-    if done < total:
+    if done < planned:
         words.append(f"scored on {done} of {total} folds before time ran out")
+    elif done < total:
+        words.append(f"scored on {done} of {total} folds first")
     return "; ".join(words)
 
 

@@ -148,3 +148,62 @@ def test_dependence_plots_fit_the_time_left() -> None:
     assert with_fits == evaluation_seconds(one_pass, columns, 4) + 6.0
     assert dependence_plots(with_fits - 0.01, one_pass, columns, 3, 2.0) == 3
     assert np.isclose(evaluation_seconds(one_pass, columns, 1), 5.2)
+
+
+def test_holdout_replaces_k_folds_by_flamls_rule() -> None:
+    from engine.training.train import holdout_wanted
+
+    assert not holdout_wanted(800, 11, 10.0)  # 9,800 cells: k folds fit 10 s
+    assert holdout_wanted(24_000, 11, 10.0)  # 293,000 cells: more than 10 s allow
+    assert not holdout_wanted(24_000, 11, 120.0)
+    assert holdout_wanted(100_000, 2, 3600.0)  # from 100,000 rows always
+    assert not holdout_wanted(1_000_000, 20, None)  # a trial count alone: k folds
+
+
+class _NeverReady:
+    """A pool whose workers never say hello."""
+
+    def poll(self, timeout: float) -> list[Any]:
+        return []
+
+    def idle(self) -> list[Any]:
+        return []
+
+    def busy(self) -> list[Any]:
+        return []
+
+
+def _payload(rows: int = 300) -> dict[str, Any]:
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame({"a": rng.normal(size=rows), "b": rng.normal(size=rows)})
+    y = np.where(x["a"] + rng.normal(scale=0.5, size=rows) > 0, "yes", "no").astype(object)
+    positions = np.arange(rows)
+    folds = tuple((positions[positions % 3 != k], positions[positions % 3 == k]) for k in range(3))
+    inputs = (InputColumn("a", "numeric"), InputColumn("b", "numeric"))
+    context = FitContext(Task.BINARY, inputs, ("roc_auc",), ("no", "yes"), "yes")
+    return {"context": context, "x": x, "y": y, "folds": folds, "order": positions}
+
+
+def test_while_no_worker_holds_the_data_cheap_candidates_are_scored_here() -> None:
+    from engine.training.train import screen_while_starting
+
+    board = Leaderboard("roc_auc", True)
+    families = ("linear", "lightgbm", "knn")
+
+    def screen(budget: float | None) -> Leaderboard:
+        return screen_while_starting(
+            _NeverReady(), _payload(), SearchSettings(time_budget=budget, families=families),  # type: ignore[arg-type]
+            board, Job(), None, should_stop=lambda current: False, main_pass=[0.0],
+        )
+
+    timed = screen(60.0)  # under a budget: every cheap family, one fold each
+    assert [(e.trial, e.family, len(e.fold_scores)) for e in timed.entries] == [
+        (1, "linear", 1), (2, "lightgbm", 1)
+    ]
+    assert all(e.status == "screened" and "1 of 3 folds first" in e.message for e in timed.entries)
+    counted = screen(None)  # a trial count alone: the first candidate, on every fold
+    assert [(e.trial, e.family, len(e.fold_scores), e.status) for e in counted.entries] == [
+        (1, "linear", 3, DONE)
+    ]
