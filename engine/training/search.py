@@ -158,13 +158,15 @@ def run_search(
     on_update: Callable[[Leaderboard], None] | None = None,
     *,
     search_rows: int = 0,
+    search_folds: int = 0,
     deadline: float | None = None,
     reserve: Callable[[Leaderboard], float] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> SearchOutcome:
     """Cross-validate candidates in parallel until done, out of time or cancelled.
 
-    ``search_rows`` is how many rows the workers hold (it decides successive halving).
+    ``search_rows`` is how many rows the workers hold (it decides successive halving), and
+    ``search_folds`` how many folds a full cross-validation has.
     ``deadline`` (on ``clock``) is when the whole run must end; the search stops
     ``reserve(board)`` seconds before it, the time the refit of the board's best and the
     evaluation are expected to need. Without a deadline, ``settings.time_budget`` from now
@@ -203,7 +205,7 @@ def run_search(
     speed = FamilySpeed(search_rows)
     for entry in leaderboard.entries:  # scored in the main process while the workers started
         if entry.trial > 0:
-            speed.observe_entry(entry)
+            speed.observe_entry(entry, search_folds)
     ended_by = "completed"
 
     def record(

@@ -245,6 +245,7 @@ def _train(
         job.sub(0.02, 0.9),
         on_update,
         search_rows=len(search_x),
+        search_folds=len(search_folds),
         deadline=deadline,
         reserve=reserve,
         clock=clock,

@@ -6,7 +6,13 @@ import numpy as np
 
 from engine.problem.definition import Task
 from engine.recipe.inputs import InputColumn
-from engine.training.budget import FINISH_SECONDS, REFIT_MARGIN, FamilySpeed, finish_seconds
+from engine.training.budget import (
+    FINISH_SECONDS,
+    REFIT_MARGIN,
+    FamilySpeed,
+    finish_seconds,
+    refit_seconds,
+)
 from engine.training.candidate import CandidateSpec, FitContext, build_pipeline
 from engine.training.leaderboard import DONE, SCREENED, Leaderboard, LeaderboardEntry
 from engine.training.search import SearchSettings, propose_candidates
@@ -63,6 +69,25 @@ def test_family_speed_foresees_a_fit_from_the_fastest_one_seen() -> None:
     speed.observe("random_forest", None, 90.0)
     assert speed.expected("random_forest", None) == 18.0
     assert speed.expected("random_forest", 3_000) == 6.0
+    # Boosting's fixed cost per tree dominates small fits: its time grows as sqrt(rows).
+    speed.observe("lightgbm", 1_000, 2.0)
+    assert abs(speed.expected("lightgbm", None) - 6.0) < 1e-9
+    # A candidate scored on one fold of three is foreseen at three folds' time.
+    entry = LeaderboardEntry(5, "knn", "k-NN", {}, SCREENED, (0.7,), seconds=1.0, rows=9_000)
+    speed.observe_entry(entry, folds=3)
+    assert speed.expected("knn", None) == 3.0
+
+
+def test_a_boosting_refit_grows_slower_than_its_rows() -> None:
+    folds = ((np.arange(1_600), np.arange(1_600, 2_000)),)
+    boosting = LeaderboardEntry(
+        1, "lightgbm", "LightGBM", {}, DONE, (0.8,), seconds=1.5, fit_seconds=1.0
+    )
+    forest = LeaderboardEntry(
+        2, "random_forest", "Forest", {}, DONE, (0.8,), seconds=1.5, fit_seconds=1.0
+    )
+    assert abs(refit_seconds(boosting, 25_600, folds) - 4.0 * REFIT_MARGIN) < 1e-9
+    assert abs(refit_seconds(forest, 25_600, folds) - 16.0 * REFIT_MARGIN) < 1e-9
 
 
 def _context(class_weights: bool) -> FitContext:
