@@ -1,8 +1,11 @@
 """The search: candidates cross-validated in worker processes under a time budget.
 
 Candidates come in a fixed order from the seed (each family's defaults first, then random
-points of every family's space in turn), so the same seed proposes the same candidates.
-Workers fit them in parallel; each result joins the leaderboard as it arrives and is
+points of every family's space in turn), so the same seed proposes the same candidates;
+under a time budget each random point is followed by a local move around the best candidate
+so far (:mod:`.local_search`, FLAML's CFO). Only workers that hold the data are sent fits
+(:mod:`.workers`). Workers fit them in parallel; each result joins the leaderboard as it
+arrives and is
 announced through the progress callback and ``on_update``. The search ends when the trial
 limit is reached, the time budget runs out (fits still running are stopped and marked
 "timed out") or the user cancels (marked "stopped"); finished candidates are always kept,

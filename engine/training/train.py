@@ -1,8 +1,11 @@
 """Training from a table and a problem to a ranked leaderboard and a fitted best model.
 
-Steps, each reported through the job: prepare the model inputs and the split; score the
-baseline; search (:mod:`.search`) in worker processes; refit the best candidate on every
-training row; fit the baseline the same way. The holdout rows are never seen by the search
+Steps, each reported through the job: start the worker processes (their imports overlap
+what follows); prepare the model inputs, the split and the folds the search compares on (one,
+a holdout, when k folds do not fit the budget); score the baseline; score cheap candidates in
+this process while no worker holds the data; search (:mod:`.search`) in the workers; refit
+the best candidate on every training row; fit the baseline the same way. The time budget's
+arithmetic is in :mod:`.budget`. The holdout rows are never seen by the search
 or the refit: evaluation (:mod:`engine.evaluation`) uses them.
 
 Cancel: the first press stops the search within 2 seconds and keeps what finished; the best
