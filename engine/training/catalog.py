@@ -293,3 +293,33 @@ def sample_params(item: ModelFamily, task: Task, rng: Any) -> dict[str, Any]:
     if item.key == "elastic_net":
         params.pop("alpha" if task is not Task.REGRESSION else "C")
     return params
+
+
+def local_step(
+    item: ModelFamily, params: dict[str, Any], name: str, direction: int
+) -> dict[str, Any] | None:
+    """``params`` with parameter ``name`` moved one notch in ``direction`` (+1 up, -1 down):
+    the next choice, a factor of 2 on a log scale, a tenth of the range on a linear one, one
+    (or a tenth of the range) for integers. None when the move leaves the space."""
+    import math
+
+    space = item.space.get(name)
+    if space is None or name not in params:
+        return None
+    value = params[name]
+    if space.kind == "choice":
+        if value not in space.choices:
+            return None
+        index = space.choices.index(value) + direction
+        if not 0 <= index < len(space.choices):
+            return None
+        moved: Any = space.choices[index]
+    elif space.kind == "log":
+        moved = float(f"{float(value) * 2.0 ** direction:.4g}")
+    elif space.kind == "int":
+        moved = int(value) + direction * max(1, math.ceil((space.high - space.low) / 10))
+    else:
+        moved = float(f"{float(value) + direction * (space.high - space.low) / 10:.4g}")
+    if space.kind != "choice" and not space.low <= moved <= space.high:
+        return None
+    return {**params, name: moved}

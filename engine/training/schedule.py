@@ -53,6 +53,10 @@ class RandomSchedule:
     def report(self, task: FitTask, score: float | None) -> None:
         """Random search does not look at scores."""
 
+    def exhausted(self) -> bool:
+        """No task will come any more (the trial limit is reached)."""
+        return self._max_trials is not None and self.proposed >= self._max_trials
+
 
 class HalvingSchedule:
     """Batches of ``ETA ** (STAGES - 1)`` candidates, halved (by ``ETA``) stage by stage."""
@@ -100,6 +104,11 @@ class HalvingSchedule:
         self._entered.setdefault(batch, {}).setdefault(0, 0)
         self._entered[batch][0] += 1
         return self._task(spec, 0)
+
+    def exhausted(self) -> bool:
+        """No task will come any more, while no task is running (nothing left to promote)."""
+        limit = self._max_trials is not None and self.proposed >= self._max_trials
+        return limit and not self._promoted
 
     def _task(self, spec: CandidateSpec, stage: int) -> FitTask:
         final = stage == STAGES - 1

@@ -1,8 +1,11 @@
 """The search: candidates cross-validated in worker processes under a time budget.
 
 Candidates come in a fixed order from the seed (each family's defaults first, then random
-points of every family's space in turn), so the same seed proposes the same candidates.
-Workers fit them in parallel; each result joins the leaderboard as it arrives and is
+points of every family's space in turn), so the same seed proposes the same candidates;
+under a time budget each random point is followed by a local move around the best candidate
+so far (:mod:`.local_search`, FLAML's CFO). Only workers that hold the data are sent fits
+(:mod:`.workers`). Workers fit them in parallel; each result joins the leaderboard as it
+arrives and is
 announced through the progress callback and ``on_update``. The search ends when the trial
 limit is reached, the time budget runs out (fits still running are stopped and marked
 "timed out") or the user cancels (marked "stopped"); finished candidates are always kept,
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.jobs import Cancelled, Job
+from engine.training.budget import FamilySpeed
 from engine.training.candidate import CandidateSpec, FitContext
 from engine.training.leaderboard import (
     DONE,
@@ -91,8 +95,11 @@ def propose_candidates(
     class_weights: bool = False,
     skip_defaults: frozenset[str] = frozenset(),
     first_trial: int = 1,
+    incumbent: Callable[[], LeaderboardEntry | None] | None = None,
 ) -> Iterator[CandidateSpec]:
-    """Every family's defaults first, then random points family by family, from the seed.
+    """Every family's defaults first, then random points family by family, from the seed;
+    with ``incumbent`` (the best candidate so far), every random point is followed by a
+    local move around it (:mod:`.local_search`, FLAML's CFO).
 
     With ``class_weights`` (the problem suggests them, e.g. for rare classes) weighting is a
     search dimension, never imposed: each family's defaults come without weights first and
@@ -110,9 +117,11 @@ def propose_candidates(
         sample_params,
         weighted,
     )
+    from engine.training.local_search import LocalSearch
 
     families = families_for(task, settings.families)
     rng = np.random.default_rng(settings.seed)
+    local = LocalSearch(np.random.default_rng(settings.seed + 1))
     trial = first_trial - 1
     for item in families:
         if item.key in skip_defaults:
@@ -133,7 +142,14 @@ def propose_candidates(
             params = sample_params(item, task, rng)
             if class_weights and rng.random() < 0.5:
                 params = weighted(item, params)
+            local.seen(item.key, params)
             yield CandidateSpec(trial, item.key, params, settings.seed, recipe)
+            if incumbent is None:
+                continue
+            move = local.propose(incumbent(), trial + 1)
+            if move is not None:
+                trial += 1
+                yield CandidateSpec(trial, move[0], move[1], settings.seed, recipe)
 
 
 def run_search(
@@ -145,13 +161,15 @@ def run_search(
     on_update: Callable[[Leaderboard], None] | None = None,
     *,
     search_rows: int = 0,
+    search_folds: int = 0,
     deadline: float | None = None,
     reserve: Callable[[Leaderboard], float] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> SearchOutcome:
     """Cross-validate candidates in parallel until done, out of time or cancelled.
 
-    ``search_rows`` is how many rows the workers hold (it decides successive halving).
+    ``search_rows`` is how many rows the workers hold (it decides successive halving), and
+    ``search_folds`` how many folds a full cross-validation has.
     ``deadline`` (on ``clock``) is when the whole run must end; the search stops
     ``reserve(board)`` seconds before it, the time the refit of the board's best and the
     evaluation are expected to need. Without a deadline, ``settings.time_budget`` from now
@@ -175,6 +193,9 @@ def run_search(
         context.task, settings, settings.recipe, context.class_weights,
         skip_defaults=frozenset(e.family for e in ahead),
         first_trial=max((e.trial for e in leaderboard.entries), default=0) + 1,
+        # Local moves follow the board's best as it changes: only under a time budget, where
+        # the board depends on timing anyway; a trial count alone stays repeatable.
+        incumbent=None if settings.time_budget is None else lambda: leaderboard.best,
     )
     schedule: RandomSchedule | HalvingSchedule
     if HalvingSchedule.wanted(search_rows, settings.strategy):
@@ -185,6 +206,9 @@ def run_search(
         schedule = RandomSchedule(candidates, max_trials)
     running: dict[int, FitTask] = {}
     speed = FamilySpeed(search_rows)
+    for entry in leaderboard.entries:  # scored in the main process while the workers started
+        if entry.trial > 0:
+            speed.observe_entry(entry, search_folds)
     ended_by = "completed"
 
     def record(
@@ -246,10 +270,12 @@ def run_search(
                     break
                 running[task.spec.trial] = task
                 pool.submit(worker, "cv", task.spec.to_dict(), threads, task.rows)
-            if not pool.busy():
+            if not pool.busy() and not pool.starting():
                 if speed.too_slow:
                     ended_by = "time budget"
                 break
+            if not pool.busy() and not pool.idle() and schedule.exhausted():
+                break  # nothing more to fit: no need to wait for workers still starting
             for worker, message in pool.poll(_POLL_SECONDS):
                 kind = message[0]
                 if kind in ("ready", "fold"):
@@ -262,8 +288,8 @@ def run_search(
                 if kind == "done":
                     status = DONE if task.final else SCREENED
                     note = "" if task.final else f"compared on {task.rows:,} rows first"
-                    speed.observe(task.spec.family, task.rows, message[2]["seconds"])
                     record(task.spec, status, message[2], note, None if task.final else task.rows)
+                    speed.observe_entry(leaderboard.entry(trial))
                     schedule.report(task, leaderboard.entry(trial).cv_mean)
                     continue
                 if kind == "failed":
@@ -312,27 +338,6 @@ def run_search(
 
 
 _MAX_SKIPS = 50  # proposals looked at per free worker before the search gives up for now
-
-
-class FamilySpeed:
-    """Seconds per cross-validation row each family took so far, to foresee a fit's length.
-
-    A family's fastest candidate sets its rate (its cheapest configuration: the one any later
-    candidate of the family can at best match), scaled linearly to the rows asked for.
-    """
-
-    def __init__(self, search_rows: int) -> None:
-        self._search_rows = max(1, search_rows)
-        self._rate: dict[str, float] = {}
-        self.too_slow: dict[str, tuple[float, float]] = {}  # family -> (expected, left) seconds
-
-    def observe(self, family: str, rows: int | None, seconds: float) -> None:
-        rate = seconds / (rows or self._search_rows)
-        self._rate[family] = min(rate, self._rate.get(family, rate))
-
-    def expected(self, family: str, rows: int | None) -> float | None:
-        rate = self._rate.get(family)
-        return None if rate is None else rate * (rows or self._search_rows)
 
 
 def _skip_reason(key: str, ended_by: str, speed: FamilySpeed) -> str:

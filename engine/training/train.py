@@ -1,8 +1,11 @@
 """Training from a table and a problem to a ranked leaderboard and a fitted best model.
 
-Steps, each reported through the job: prepare the model inputs and the split; score the
-baseline; search (:mod:`.search`) in worker processes; refit the best candidate on every
-training row; fit the baseline the same way. The holdout rows are never seen by the search
+Steps, each reported through the job: start the worker processes (their imports overlap
+what follows); prepare the model inputs, the split and the folds the search compares on (one,
+a holdout, when k folds do not fit the budget); score the baseline; score cheap candidates in
+this process while no worker holds the data; search (:mod:`.search`) in the workers; refit
+the best candidate on every training row; fit the baseline the same way. The time budget's
+arithmetic is in :mod:`.budget`. The holdout rows are never seen by the search
 or the refit: evaluation (:mod:`engine.evaluation`) uses them.
 
 Cancel: the first press stops the search within 2 seconds and keeps what finished; the best
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import InputError
 from engine.jobs import Cancelled, Job
 from engine.problem.definition import Problem, Task
+from engine.training.budget import finish_seconds, refit_seconds
 from engine.training.candidate import CandidateSpec, FitContext, subset_folds
 from engine.training.leaderboard import DONE, FAILED, Leaderboard, LeaderboardEntry
 from engine.training.search import SearchSettings, pool_size, run_search
@@ -60,6 +64,7 @@ class TrainingResult:
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     recipe: dict[str, Any] | None = None  # the best model's recipe as JSON
+    deadline: float | None = None  # when the whole run must end (time.monotonic), if ever
 
 
 def task_metrics(task: Task, primary: str) -> tuple[str, ...]:
@@ -105,27 +110,53 @@ def train_model(
     covers everything from then on, the evaluation included, so the search ends early enough
     to leave the refit and the evaluation the time they are expected to take.
     """
+    if not problem.task.supervised:
+        from engine.training.unsupervised import train_unsupervised
+
+        return train_unsupervised(frame, schema, problem, settings, job=job)
+    _check_columns(frame, problem)
+    started = clock() if started is None else started
+    from engine.training.workers import WorkerPool
+
+    # The workers start first: their interpreters and imports (10-30 s on a busy laptop)
+    # overlap the preparation, the baseline and the first candidates scored here. They get
+    # the data once they said hello; until then the search does not count on them.
+    size = pool_size(settings)
+    # A warm spare for the refit when a deadline can stop the search with every worker busy
+    # (with no more trials than workers, one of them is free for the refit anyway).
+    spare = settings.time_budget is not None and (
+        settings.max_trials is None or settings.max_trials > size
+    )
+    pool = WorkerPool(size, spare=spare)
+    try:
+        result = _train(frame, schema, problem, settings, pool, job, on_update, started, clock)
+    finally:
+        closing = time.perf_counter()
+        pool.close()
+    result.timings["close_seconds"] = time.perf_counter() - closing
+    return result
+
+
+def _train(
+    frame: pd.DataFrame,
+    schema: Schema,
+    problem: Problem,
+    settings: SearchSettings,
+    pool: WorkerPool,
+    job: Job,
+    on_update: Callable[[Leaderboard], None] | None,
+    started: float,
+    clock: Callable[[], float],
+) -> TrainingResult:
+    import numpy as np
 
     from engine.problem.metrics import higher_is_better
     from engine.problem.splits import make_splits
     from engine.problem.task_detection import target_labels
     from engine.recipe.inputs import model_inputs, to_model_frame
-    from engine.training.candidate import (
-        baseline_pipeline,
-        build_pipeline,
-        cross_validate,
-        fit_pipeline,
-    )
+    from engine.training.candidate import baseline_pipeline, build_pipeline, fit_pipeline
     from engine.training.catalog import family
 
-    if not problem.task.supervised:
-        from engine.training.unsupervised import train_unsupervised
-
-        return train_unsupervised(frame, schema, problem, settings, job=job)
-    import numpy as np
-
-    _check_columns(frame, problem)
-    started = clock() if started is None else started
     deadline = None if settings.time_budget is None else started + settings.time_budget
     timings: dict[str, float] = {}
     mark = time.perf_counter()
@@ -157,7 +188,16 @@ def train_model(
 
     baseline_spec = CandidateSpec(0, "baseline", {}, settings.seed)
     plain = replace(context, semi_supervised=False)
-    base_result = cross_validate(baseline_spec, plain, x_train, y_train, split.folds)
+    from engine.training.candidate import cross_validate
+
+    search_x, search_y, search_folds = _search_rows(
+        x_train, y_train, split, settings, notes, len(inputs)
+    )
+    mark = time.perf_counter()
+    # On the folds the candidates are compared on (one, for a holdout), so the board compares
+    # like with like and a big table's baseline does not cost five passes of every metric.
+    base_result = cross_validate(baseline_spec, plain, search_x, search_y, search_folds)
+    timings["baseline_seconds"] = time.perf_counter() - mark
     board = Leaderboard(problem.metric, higher_is_better(problem.metric)).with_entry(
         LeaderboardEntry(
             trial=0,
@@ -172,7 +212,6 @@ def train_model(
     if on_update is not None:
         on_update(board)
 
-    search_x, search_y, search_folds = _search_rows(x_train, y_train, split, settings, notes)
     payload = {
         "context": context,
         "x": search_x,
@@ -184,95 +223,85 @@ def train_model(
         "y_full": y_train,
         "unlabeled": unlabeled,
     }
-    from engine.training.workers import WorkerPool
-
+    pool.provide(payload)
     mark = time.perf_counter()
-    # A warm spare for the refit when a deadline can stop the search with every worker busy.
-    screened = [board]
+    main_pass = [0.0]  # one prediction pass measured in this process (the evaluation's cost)
 
-    def reserve_now() -> float:
-        return finish_seconds(screened[0].best, len(x_train), search_folds, len(inputs))
-
-    def screen() -> None:
-        # While the workers start (seconds on a busy laptop), one cheap candidate is scored
-        # here, on a sample: the run has a real model from its first seconds on. Not when
-        # there are no more trials than workers: they all start at once anyway.
-        few = settings.max_trials is not None and settings.max_trials <= pool_size(settings)
-        if not few and (deadline is None or deadline - finish_seconds(None, 0, ()) - clock() > 0):
-            screened[0] = quick_screen(
-                payload, settings, board, job,
-                should_stop=lambda: deadline is not None and clock() >= deadline - reserve_now(),
-            )
-            if on_update is not None:
-                on_update(screened[0])
-
-    # A warm spare for the refit when a deadline can stop the search with every worker busy
-    # (with no more trials than workers, one of them is free for the refit anyway).
-    size = pool_size(settings)
-    spare = settings.time_budget is not None and (
-        settings.max_trials is None or settings.max_trials > size
-    )
-    pool = WorkerPool(size, payload, spare=spare, while_starting=screen)
-    board = screened[0]
-    try:
-        outcome = run_search(
-            pool,
-            context,
-            settings,
-            board,
-            job.sub(0.02, 0.9),
-            on_update,
-            search_rows=len(search_x),
-            deadline=deadline,
-            reserve=lambda current: finish_seconds(
-                current.best, len(x_train), search_folds, len(inputs)
-            ),
-            clock=clock,
+    def reserve(current: Leaderboard) -> float:
+        return finish_seconds(
+            current.best, len(x_train), search_folds, len(inputs),
+            main_pass=main_pass[0], task=problem.task,
         )
-        timings["search_seconds"] = time.perf_counter() - mark
-        board = outcome.leaderboard
-        best_entry = board.best
-        best_spec = None
-        if best_entry is None:
-            if outcome.ended_by == "cancelled":
-                _continue_after_cancel(job)
-            notes.append(_nothing_finished(outcome.ended_by, settings))
-            pipeline = fit_pipeline(baseline_pipeline(problem.task), x_train, y_train, None, plain)
-        else:
-            best_spec = CandidateSpec(
-                best_entry.trial, best_entry.family, best_entry.params, settings.seed,
-                settings.recipe,
+
+    board = screen_while_starting(
+        pool, payload, settings, board, job, on_update,
+        should_stop=lambda current: deadline is not None
+        and clock() >= deadline - reserve(current),
+        main_pass=main_pass,
+    )
+    timings["in_process_seconds"] = time.perf_counter() - mark
+    outcome = run_search(
+        pool,
+        context,
+        settings,
+        board,
+        job.sub(0.02, 0.9),
+        on_update,
+        search_rows=len(search_x),
+        search_folds=len(search_folds),
+        deadline=deadline,
+        reserve=reserve,
+        clock=clock,
+    )
+    timings["search_seconds"] = time.perf_counter() - mark
+    for part, seconds in pool.timings.items():  # process start, imports, data transfer
+        if seconds == seconds:  # NaN: no worker said hello before the search ended
+            timings[f"workers_{part}_seconds"] = seconds
+    board = outcome.leaderboard
+    best_entry = board.best
+    best_spec = None
+    if best_entry is None:
+        if outcome.ended_by == "cancelled":
+            _continue_after_cancel(job)
+        notes.append(_nothing_finished(outcome.ended_by, settings))
+        pipeline = fit_pipeline(baseline_pipeline(problem.task), x_train, y_train, None, plain)
+    else:
+        best_spec = CandidateSpec(
+            best_entry.trial, best_entry.family, best_entry.params, settings.seed,
+            settings.recipe,
+        )
+        if outcome.ended_by == "cancelled":
+            _continue_after_cancel(job)
+            notes.append(
+                f"The search was stopped after {board.finished} models; the best of "
+                "those was kept."
             )
-            if outcome.ended_by == "cancelled":
-                _continue_after_cancel(job)
-                notes.append(
-                    f"The search was stopped after {board.finished} models; the best of "
-                    "those was kept."
-                )
-            if best_entry.screened:
-                notes.append(
-                    f"No model was compared on all the search rows before the search ended; "
-                    f"the best one compared on {best_entry.rows:,} rows ({best_entry.label}) "
-                    "was refitted on all the training rows."
-                )
-            mark = time.perf_counter()
-            label = family(best_spec.family).label
-            job.step(0.9, f"Refitting {label} on all {len(x_train):,} training rows", force=True)
-            foreseen = refit_seconds(best_entry, len(x_train), search_folds)
-            if foreseen < IN_PROCESS_REFIT or (
-                foreseen < IN_PROCESS_REFIT_NOT_READY and not pool.ready_for_refit()
-            ):
-                # Quicker than handing it to a worker (which may still be starting: 30 s on
-                # a laptop under heavy load was measured), and short enough for Cancel.
+        if best_entry.screened:
+            notes.append(
+                f"No model was compared on all the search rows before the search ended; "
+                f"the best one compared on {best_entry.rows:,} rows ({best_entry.label}) "
+                "was refitted on all the training rows."
+            )
+        mark = time.perf_counter()
+        label = family(best_spec.family).label
+        job.step(0.9, f"Refitting {label} on all {len(x_train):,} training rows", force=True)
+        foreseen = refit_seconds(best_entry, len(x_train), search_folds)
+        if foreseen < IN_PROCESS_REFIT or not pool.ready_for_refit():
+            # Quicker than handing it to a worker, or no worker holds the data yet (they
+            # may still be starting: 30 s on a laptop under heavy load was measured): the
+            # refit is not made to wait for one.
+            from threadpoolctl import threadpool_limits
+
+            # One native thread: OpenMP spinning beside busy processes turned a 353-row
+            # gradient-boosting refit into 29 s at load 10 on 2 cores.
+            with threadpool_limits(limits=1):
                 pipeline = fit_pipeline(
                     build_pipeline(best_spec, context), x_train, y_train, unlabeled, context
                 )
-            else:
-                refit_job = job.sub(0.9, 0.99)
-                pipeline, _seconds = refit_in_worker(pool, best_spec, settings.cores, refit_job)
-            timings["refit_seconds"] = time.perf_counter() - mark
-    finally:
-        pool.close()
+        else:
+            refit_job = job.sub(0.9, 0.99)
+            pipeline, _seconds = refit_in_worker(pool, best_spec, settings.cores, refit_job)
+        timings["refit_seconds"] = time.perf_counter() - mark
     baseline = fit_pipeline(baseline_pipeline(problem.task), x_train, y_train, None, plain)
     recipe = None
     if best_spec is not None:
@@ -295,6 +324,7 @@ def train_model(
         timings=timings,
         notes=notes,
         recipe=recipe,
+        deadline=deadline,
     )
 
 
@@ -303,15 +333,19 @@ def refit_in_worker(
 ) -> tuple[Pipeline, float]:
     """Fit ``spec`` on every training row in a worker, so Cancel still works.
 
+    Waits (checking Cancel) for the worker to hold the data when it is still starting.
     Returns the fitted pipeline and the seconds the fit took.
     """
     from engine.training.catalog import family
 
     worker = pool.refit_worker()
-    pool.submit(worker, "refit", spec.to_dict(), threads)
     label = family(spec.family).label
     started = time.monotonic()
+    sent = False
     while True:
+        if not sent and worker.ready:
+            pool.submit(worker, "refit", spec.to_dict(), threads)
+            sent = True
         job.step(0.0, f"Refitting {label}: {time.monotonic() - started:.0f} s so far")
         for source, message in pool.poll(_POLL_SECONDS):
             if source is not worker or message[0] in ("ready", "fold"):
@@ -323,8 +357,66 @@ def refit_in_worker(
             raise InputError(f"The best model could not be refitted: {reason}.")
 
 
-QUICK_ROWS = 2_000  # the in-process first candidate sees at most this many search rows
-QUICK_FAMILY = "linear"  # the cheapest family that suits every supervised task
+QUICK_ROWS = 2_000  # the in-process candidates see at most this many search rows
+# The cheap candidates scored in this process while no worker holds the data, in this order:
+# a linear model suits every supervised task; the boosting families' defaults are the
+# likeliest winners and fit 2,000 rows in a fraction of a second.
+QUICK_FAMILIES = ("linear", "lightgbm", "hist_gradient_boosting")
+QUICK_FAMILY = QUICK_FAMILIES[0]
+
+
+def screen_while_starting(
+    pool: WorkerPool,
+    payload: dict[str, Any],
+    settings: SearchSettings,
+    board: Leaderboard,
+    job: Job,
+    on_update: Callable[[Leaderboard], None] | None,
+    should_stop: Callable[[Leaderboard], bool],
+    main_pass: list[float],
+) -> Leaderboard:
+    """Score cheap candidates in this process while no worker holds the data yet.
+
+    The first (a linear model's defaults, or the first chosen family's) is always scored,
+    unless there are no more trials than workers (they all start at once anyway); the next
+    of :data:`QUICK_FAMILIES` only while every worker is still starting, so the search never
+    waits for a worker. ``main_pass[0]`` receives the slowest prediction pass measured here:
+    the evaluation runs in this process, under the same load. ``should_stop(board)`` says
+    when time is up.
+    """
+    from engine.training.catalog import families_for
+
+    context: FitContext = payload["context"]
+    chosen = families_for(context.task, settings.families)
+    keys = [key for key in QUICK_FAMILIES if any(item.key == key for item in chosen)]
+    if not keys:
+        keys = [chosen[0].key]
+    # More than one only under a time budget: with a trial count alone the board must not
+    # depend on how soon the workers start (the same seed gives the same board).
+    limit = len(keys) if settings.time_budget is not None else 1
+    if settings.max_trials is not None:  # the workers get their share of the trials
+        limit = min(limit, settings.max_trials - pool_size(settings))
+    for number, key in enumerate(keys[: max(0, limit)], start=1):
+        pool.poll(0.0)  # answer the hellos that arrived: workers get the data
+        if number > 1 and (pool.idle() or pool.busy()):
+            break
+        if should_stop(board):
+            break
+        board = quick_screen(
+            payload, settings, board, job, should_stop=lambda current=board: should_stop(current),
+            family_key=key, trial=number,
+            # Several cheap families on one fold each say more, sooner, than one family on
+            # all the folds; the workers score them on every fold later.
+            max_folds=1 if limit > 1 else None,
+        )
+        entry = board.entry(number) if board.has(number) else None
+        if entry is not None:
+            main_pass[0] = max(main_pass[0], entry.predict_seconds)
+        if on_update is not None:
+            on_update(board)
+        if job.cancel.cancelled:
+            break
+    return board
 
 
 def quick_screen(
@@ -333,9 +425,12 @@ def quick_screen(
     board: Leaderboard,
     job: Job,
     should_stop: Callable[[], bool] | None = None,
+    family_key: str = QUICK_FAMILY,
+    trial: int = 1,
+    max_folds: int | None = None,
 ) -> Leaderboard:
-    """Score the first candidate (a linear model's defaults, or the first chosen family's)
-    in this process on at most :data:`QUICK_ROWS` search rows, and put it on the board.
+    """Score one candidate (``family_key``'s defaults, or the first chosen family's) in this
+    process on at most :data:`QUICK_ROWS` search rows, and put it on the board as ``trial``.
 
     Cheap and bounded (a few tenths of a second), so Cancel is still honoured between folds.
     On all the search rows it is a finished candidate; on a sample it is "screened" with its
@@ -349,28 +444,39 @@ def quick_screen(
 
     context: FitContext = payload["context"]
     families = families_for(context.task, settings.families)
-    item = next((f for f in families if f.key == QUICK_FAMILY), families[0])
-    spec = CandidateSpec(1, item.key, default_params(item, context.task), settings.seed,
+    item = next((f for f in families if f.key == family_key), families[0])
+    spec = CandidateSpec(trial, item.key, default_params(item, context.task), settings.seed,
                          settings.recipe)
     rows = min(len(payload["x"]), QUICK_ROWS)
     x, y, folds = first_rows(payload, rows)
+    total_folds = len(folds)
+    if max_folds is not None:
+        folds = folds[-max_folds:]
     job.step(0.02, f"Scoring {item.label} on {rows:,} rows while the workers start", force=True)
+    from threadpoolctl import threadpool_limits
+
     try:
-        result = cross_validate(
-            spec, context, x, y, folds, payload.get("unlabeled"),
-            on_fold=lambda number, total: job.step(0.02, f"{item.label}: fold {number}/{total}"),
-            should_stop=should_stop,
-        )
+        # One thread, as in a worker: the workers are starting beside it, and native thread
+        # pools (BLAS, OpenMP) spinning on a busy machine made a 2,000-row linear fit 10x
+        # slower (2.5 s a fold at load 10 on 2 cores).
+        with threadpool_limits(limits=1):
+            result = cross_validate(
+                spec, context, x, y, folds, payload.get("unlabeled"),
+                on_fold=lambda number, total: job.step(
+                    0.02, f"{item.label}: fold {number}/{total}"
+                ),
+                should_stop=should_stop,
+            )
     except Cancelled:  # the search that follows sees the press and ends at once
         return board
     except Exception as error:  # a failed candidate is a board entry, as in the workers
         return board.with_entry(LeaderboardEntry(
-            1, item.key, item.label, spec.params, FAILED, message=str(error)[:300]
+            trial, item.key, item.label, spec.params, FAILED, message=str(error)[:300]
         ))
-    full = rows >= len(payload["x"]) and len(result["fold_scores"]) == len(folds)
+    full = rows >= len(payload["x"]) and len(result["fold_scores"]) == total_folds
     metric = context.metrics[0]
     return board.with_entry(LeaderboardEntry(
-        trial=1,
+        trial=trial,
         family=item.key,
         label=item.label,
         params=spec.params,
@@ -384,69 +490,22 @@ def quick_screen(
         rows=None if full else rows,
         predict_seconds=result["predict_seconds"],
         fit_seconds=result["fit_seconds"],
-        message=_folds_note(len(result["fold_scores"]), len(folds), rows, len(payload["x"])),
+        message=_folds_note(
+            len(result["fold_scores"]), total_folds, rows, len(payload["x"]), len(folds)
+        ),
     ))
 
 
-def _folds_note(done: int, total: int, rows: int, search_rows: int) -> str:
+def _folds_note(done: int, total: int, rows: int, search_rows: int, planned: int) -> str:
     words = [] if rows >= search_rows else [f"compared on {rows:,} rows first"]
-    if done < total:
+    if done < planned:
         words.append(f"scored on {done} of {total} folds before time ran out")
+    elif done < total:
+        words.append(f"scored on {done} of {total} folds first")
     return "; ".join(words)
 
 
-REFIT_MARGIN = 1.3  # a refit runs alone, but fits do not always scale linearly with rows
-FINISH_SECONDS = 2.0  # stopping the workers, the baseline, storing: 1-2 s measured
-EVALUATION_ROWS = 2_000  # the evaluation's importances predict at most this many rows a pass
-DEPENDENCE_PASSES = 80  # partial dependence: 4 columns x 20 grid points, one pass each
-# A pass of the evaluation also copies and shuffles the rows and scores them; on a machine at
-# load 10 on 2 cores one pass measured between 0.3x and 2x a cross-validation prediction.
-EVALUATION_FACTOR = 1.0
-
-
 IN_PROCESS_REFIT = 0.5  # a refit foreseen shorter than this runs in this process
-IN_PROCESS_REFIT_NOT_READY = 2.0  # ... or shorter (Cancel's 2 s) while no worker is ready yet
-
-
-def refit_seconds(
-    best: LeaderboardEntry,
-    train_rows: int,
-    folds: tuple[tuple[np.ndarray, np.ndarray], ...],
-) -> float:
-    """The refit's foreseen length: one fold's measured fit time, scaled to ``train_rows``."""
-    if not folds:
-        return 0.0
-    fit_rows = max(1, len(folds[0][0]))
-    if best.rows is not None:  # screened: its folds were cut to ``rows`` rows
-        fit_rows = max(1, int(fit_rows * min(1.0, best.rows / (fit_rows + len(folds[0][1])))))
-    per_fold = best.fit_seconds
-    if per_fold <= 0.0:  # stored before fit times were measured
-        folds_run = max(1, len(best.fold_scores) or len(folds))
-        per_fold = max(0.0, best.seconds / folds_run - best.predict_seconds)
-    return per_fold * train_rows / fit_rows * REFIT_MARGIN
-
-
-def finish_seconds(
-    best: LeaderboardEntry | None,
-    train_rows: int,
-    folds: tuple[tuple[np.ndarray, np.ndarray], ...],
-    columns: int = 0,
-) -> float:
-    """Seconds the run needs after the search for ``best``: its refit on ``train_rows`` rows
-    (from its measured cross-validation time, scaled to the rows), the evaluation (about
-    ``3 x columns + 80`` prediction passes, from its measured prediction time) and the rest.
-    """
-    if best is None or not folds:
-        return FINISH_SECONDS
-    check_rows = max(1, len(folds[0][1]))
-    if best.rows is not None:  # screened: its folds were cut to ``rows`` rows
-        share = min(1.0, best.rows / (len(folds[0][0]) + check_rows))
-        check_rows = max(1, int(check_rows * share))
-    refit = refit_seconds(best, train_rows, folds)
-    # A pass costs its fixed overhead (pandas, the pipeline's steps) plus time per row.
-    per_pass = best.predict_seconds * max(0.2, min(1.0, EVALUATION_ROWS / check_rows))
-    evaluation = per_pass * (1 + 3 * columns + DEPENDENCE_PASSES) * EVALUATION_FACTOR
-    return refit + evaluation + FINISH_SECONDS
 
 
 def category_counts(x_train: pd.DataFrame, inputs: tuple[InputColumn, ...]) -> dict[str, int]:
@@ -467,19 +526,47 @@ def _continue_after_cancel(job: Job) -> None:
         raise Cancelled()
 
 
+HOLDOUT_ROWS = 100_000  # FLAML's CV_HOLDOUT_THRESHOLD: from this many rows, one fold
+HOLDOUT_CELLS_PER_HOUR = 10_000_000  # FLAML's SMALL_LARGE_THRES: rows x columns per hour
+
+
+def holdout_wanted(rows: int, columns: int, budget: float | None) -> bool:
+    """Whether the search scores candidates on one fold (a holdout) instead of k folds:
+    FLAML's ``eval_method="auto"`` rule. From 100,000 rows, or when rows x columns / 0.9
+    exceeds ten million per hour of budget (10 s: about 28,000 cells, 60 s: 167,000).
+    Without a time budget (a trial count alone), always k folds."""
+    if budget is None:
+        return False
+    return rows >= HOLDOUT_ROWS or rows * columns / 0.9 >= HOLDOUT_CELLS_PER_HOUR * (
+        budget / 3600
+    )
+
+
 def _search_rows(
     x_train: pd.DataFrame,
     y_train: np.ndarray,
     split: SplitPlan,
     settings: SearchSettings,
     notes: list[str],
+    columns: int = 0,
 ) -> tuple[pd.DataFrame, np.ndarray, tuple[tuple[np.ndarray, np.ndarray], ...]]:
-    """The rows the search cross-validates on: all of them, or a seeded sample of big tables."""
+    """The rows and folds the search compares models on: all rows and folds; one fold (a
+    holdout) when k folds do not fit the budget; fewer folds on big tables; a seeded sample
+    of the rows on very big ones."""
     import numpy as np
 
     rows = len(x_train)
     folds = split.folds
-    if rows > BIG_SEARCH_ROWS and len(folds) > BIG_SEARCH_FOLDS:
+    if len(folds) > 1 and holdout_wanted(rows, columns, settings.time_budget):
+        # As FLAML does: k fits per candidate do not fit the budget, so one fold of the split
+        # is the holdout every candidate is compared on (the last: for a time split, newest).
+        folds = folds[-1:]
+        notes.append(
+            f"With {rows:,} training rows and {columns} columns in {settings.time_budget:g} s, "
+            f"models were compared on one of the {len(split.folds)} folds (a holdout), not "
+            "on all of them."
+        )
+    elif rows > BIG_SEARCH_ROWS and len(folds) > BIG_SEARCH_FOLDS:
         # On big tables a fold's score is already stable; fewer folds leave time for more
         # candidates within the budget.
         folds = folds[-BIG_SEARCH_FOLDS:]  # the last folds: for a time split, the newest

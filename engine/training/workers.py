@@ -15,9 +15,9 @@ is a small candidate description, and only the final refit sends a fitted pipeli
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -27,18 +27,13 @@ _JOIN_SECONDS = 1.0
 
 
 def worker_main(conn: Connection) -> None:
-    """The loop of one worker process: receive the data once, then fit what it is sent."""
+    """The loop of one worker process: import, say hello, receive the data once, then fit
+    what it is sent."""
     import signal
 
     # Ctrl-C in a terminal reaches the whole process group; only the parent decides what a
     # Cancel means (stop the search, keep the best), and it kills workers when needed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Take the data off the pipe before the slow imports below: the parent's send blocks
-    # until it is read, and the parent must keep checking Cancel.
-    try:
-        setup = conn.recv_bytes()
-    except EOFError:
-        return
     # Convergence and similar warnings from candidate fits would flood the terminal or the
     # log; a candidate that converged badly simply scores badly on the leaderboard.
     import warnings
@@ -55,9 +50,16 @@ def worker_main(conn: Connection) -> None:
     from engine.training.candidate import CandidateSpec, build_pipeline, cross_validate
     from engine.training.candidate import fit_pipeline as fit
 
+    # Hello first, data second: the imports above take 10-30 s on a busy laptop, and the
+    # parent sends the data only to a worker that said hello, so its send never blocks on
+    # them and the search never counts on a worker that is still starting.
+    try:
+        conn.send(("ready",))
+        setup = conn.recv_bytes()
+    except (EOFError, OSError):  # the parent went away (or closed the pool) meanwhile
+        return
     # The same decoding conn.recv() does; data between our own processes, never a file.
     data: dict[str, Any] = ForkingPickler.loads(setup)[1]
-    conn.send(("ready",))
     while True:
         try:
             message = conn.recv()
@@ -134,55 +136,80 @@ class Worker:
     conn: Connection
     busy_with: int | None = None
     started_at: float = 0.0
-    ready: bool = False  # its imports are done (it said "ready")
+    hello: bool = False  # its imports are done: it said hello and waits for the data
+    ready: bool = False  # it holds the data: it can be sent fits
 
 
 class WorkerPool:
-    """A fixed number of spawned workers that all hold the same training data."""
+    """A fixed number of spawned workers that all hold the same training data.
+
+    Workers are started first and sent the data only once they said hello (their imports
+    done), from :meth:`poll`: the parent never blocks on a child that is still starting, and
+    the processes can be started before the data exists (:meth:`provide` gives it later).
+    Only workers holding the data count as idle; the others are "starting".
+    """
 
     def __init__(
         self,
         size: int,
-        payload: dict[str, Any],
+        payload: dict[str, Any] | None = None,
         spare: bool = False,
-        while_starting: Callable[[], None] | None = None,
     ) -> None:
-        """Start ``size`` workers (and a ``spare`` for the refit) and send them the data.
-
-        ``while_starting`` runs once the processes are started and before the data is sent:
-        the children's interpreters start meanwhile (seconds on a busy laptop).
-        """
-        from multiprocessing.reduction import ForkingPickler
-
+        """Start ``size`` workers (and a ``spare`` for the refit); ``payload`` is the data
+        (None: :meth:`provide` gives it later)."""
         self._context = multiprocessing.get_context("spawn")
-        # Start every child first, so their imports overlap, then send the data. The data is
-        # serialized once (it can be hundreds of MB) and the same bytes go to every worker.
+        self._payload: bytes | None = None
+        self._created = time.monotonic()
+        # Seconds, for the run's timings: starting the processes, until the first hello
+        # (interpreter and imports), and sending the data (all workers together).
+        self.timings = {"start": 0.0, "hello": math.nan, "send": 0.0}
         self.workers = [self._start() for _ in range(max(1, size))]
         # The spare waits, warm, for the final refit: when time runs out every search worker
         # may be busy (and is killed), and starting a fresh process then costs seconds of the
         # budget (10 s and more on a loaded laptop).
         self.spare: Worker | None = self._start() if spare else None
-        if while_starting is not None:
-            try:
-                while_starting()
-            except BaseException:
-                self.close()
-                raise
-        self._payload = bytes(ForkingPickler.dumps(("setup", payload)))
-        for worker in [*self.workers, *([self.spare] if self.spare else [])]:
-            self._send_data(worker)
+        self.timings["start"] = time.monotonic() - self._created
+        if payload is not None:
+            self.provide(payload)
 
-    def _spawn(self) -> Worker:
-        worker = self._start()
-        self._send_data(worker)
-        return worker
+    def provide(self, payload: dict[str, Any]) -> None:
+        """The training data: serialized once (it can be hundreds of MB), the same bytes go
+        to every worker that said hello, now or later."""
+        from multiprocessing.reduction import ForkingPickler
+
+        self._payload = bytes(ForkingPickler.dumps(("setup", payload)))
+        self.poll(0.0)
+        for worker in self._all():
+            if worker.hello and not worker.ready:
+                self._send_data(worker)
+
+    def _all(self) -> list[Worker]:
+        return [*self.workers, *([self.spare] if self.spare is not None else [])]
 
     def _send_data(self, worker: Worker) -> None:
+        """Send the data to a worker that said hello (it is waiting for it: no long block)."""
+        if self._payload is None:
+            return
+        sending = time.monotonic()
         try:
             worker.conn.send_bytes(self._payload)
-        except OSError as error:  # BrokenPipeError: the child died while starting
-            self.workers = [w for w in self.workers if w is not worker] + [worker]
-            self.close()
+        except OSError:  # BrokenPipeError: the child died; poll reports it
+            return
+        self.timings["send"] += time.monotonic() - sending
+        worker.ready = True
+
+    def first_ready_seconds(self) -> float:
+        """Seconds from the pool's start to the first hello (NaN: no worker said hello)."""
+        return self.timings["hello"]
+
+    def _start(self) -> Worker:
+        parent_end, child_end = self._context.Pipe(duplex=True)
+        process = self._context.Process(
+            target=worker_main, args=(child_end,), daemon=True, name="gristmill-fit"
+        )
+        try:
+            process.start()
+        except Exception as error:  # e.g. a script without the __main__ guard
             from engine.errors import GristmillError
 
             raise GristmillError(
@@ -190,34 +217,35 @@ class WorkerPool:
                 "If you call Gristmill from your own script, put the calls under "
                 "'if __name__ == \"__main__\":'; otherwise see the log for details.",
             ) from error
-
-    def _start(self) -> Worker:
-        parent_end, child_end = self._context.Pipe(duplex=True)
-        process = self._context.Process(
-            target=worker_main, args=(child_end,), daemon=True, name="gristmill-fit"
-        )
-        process.start()
         child_end.close()
         return Worker(process, parent_end)
 
     def idle(self) -> list[Worker]:
-        return [worker for worker in self.workers if worker.busy_with is None]
+        """Search workers that hold the data and fit nothing now."""
+        return [w for w in self.workers if w.busy_with is None and w.ready]
 
     def busy(self) -> list[Worker]:
         return [worker for worker in self.workers if worker.busy_with is not None]
 
+    def starting(self) -> list[Worker]:
+        """Search workers that do not hold the data yet (still importing, or just said hello)."""
+        return [w for w in self.workers if not w.ready and w.process.is_alive()]
+
     def submit(
         self, worker: Worker, kind: str, spec: dict[str, Any], threads: int, rows: int | None = None
     ) -> None:
-        """Send a fit: ``rows`` limits a cross-validation to that many search rows."""
+        """Send a fit to a ready worker: ``rows`` limits a cross-validation to that many rows."""
         worker.conn.send((kind, spec, threads, rows))
         worker.busy_with = int(spec["trial"])
         worker.started_at = time.monotonic()
 
     def poll(self, timeout: float) -> list[tuple[Worker, tuple[Any, ...]]]:
-        """Messages that arrived within ``timeout`` seconds; a dead worker gives ("died",)."""
+        """Messages that arrived within ``timeout`` seconds; a dead worker gives ("died",).
+
+        A hello ("ready") is answered here with the data (when there is data yet).
+        """
         waitables: dict[Any, Worker] = {}
-        for worker in [*self.workers, *([self.spare] if self.spare is not None else [])]:
+        for worker in self._all():
             waitables[worker.conn] = worker
             waitables[worker.process.sentinel] = worker
         events: list[tuple[Worker, tuple[Any, ...]]] = []
@@ -227,7 +255,11 @@ class WorkerPool:
                 try:
                     while worker.conn.poll():
                         message = worker.conn.recv()
-                        worker.ready = worker.ready or message[0] == "ready"
+                        if message[0] == "ready" and not worker.hello:
+                            worker.hello = True
+                            if math.isnan(self.timings["hello"]):
+                                self.timings["hello"] = time.monotonic() - self._created
+                            self._send_data(worker)
                         events.append((worker, message))
                 except (EOFError, OSError):
                     events.append((worker, ("died",)))
@@ -240,7 +272,7 @@ class WorkerPool:
     def replace(self, worker: Worker) -> Worker:
         """Kill ``worker`` (stuck, too slow or dead) and start a fresh one in its place."""
         self._kill(worker)
-        fresh = self._spawn()
+        fresh = self._start()
         self.workers[self.workers.index(worker)] = fresh
         return fresh
 
@@ -250,26 +282,29 @@ class WorkerPool:
         self.workers.remove(worker)
 
     def add(self) -> Worker:
-        """Start one more worker (with the same data)."""
-        worker = self._spawn()
+        """Start one more worker (it gets the same data once it said hello)."""
+        worker = self._start()
         self.workers.append(worker)
         return worker
 
     def ready_for_refit(self) -> bool:
-        """Whether an idle worker (or the spare) has finished its imports."""
-        self.poll(0.0)  # collect the "ready" messages that arrived
+        """Whether an idle worker (or the spare) holds the data, so a refit starts at once."""
+        self.poll(0.0)  # collect the hellos that arrived, and answer them with the data
         spare = [self.spare] if self.spare is not None else []
         return any(worker.ready for worker in [*self.idle(), *spare])
 
     def refit_worker(self) -> Worker:
-        """An idle worker for the final refit: a search worker, the spare, or a new one."""
+        """A worker for the final refit: an idle one holding the data, the spare, or (when
+        every one is busy or still starting) a starting one or a new one."""
+        self.poll(0.0)
         if self.idle():
-            return sorted(self.idle(), key=lambda worker: not worker.ready)[0]
+            return self.idle()[0]
         if self.spare is not None and self.spare.process.is_alive():
             worker, self.spare = self.spare, None
             self.workers.append(worker)
             return worker
-        return self.add()
+        free = [w for w in self.workers if w.busy_with is None and w.process.is_alive()]
+        return free[0] if free else self.add()
 
     def close(self) -> None:
         """Stop every worker at once: busy ones are killed, idle ones asked to leave."""
@@ -277,7 +312,7 @@ class WorkerPool:
             self.workers.append(self.spare)
             self.spare = None
         for worker in self.workers:
-            if worker.busy_with is None and worker.process.is_alive():
+            if worker.busy_with is None and worker.ready and worker.process.is_alive():
                 with contextlib.suppress(BrokenPipeError, OSError):
                     worker.conn.send(("stop",))
             else:

@@ -14,9 +14,10 @@ import pytest
 from sklearn.dummy import DummyClassifier
 
 from engine.jobs import CancelToken, Job
+from engine.training.budget import FINISH_SECONDS
 from engine.training.leaderboard import SCREENED, SKIPPED
 from engine.training.search import SearchSettings
-from engine.training.train import FINISH_SECONDS, train_model
+from engine.training.train import train_model
 
 # Trains real models: the Qt-blocked re-run in tests/test_codebase.py leaves it out.
 pytestmark = pytest.mark.slow

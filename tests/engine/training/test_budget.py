@@ -6,10 +6,16 @@ import numpy as np
 
 from engine.problem.definition import Task
 from engine.recipe.inputs import InputColumn
+from engine.training.budget import (
+    FINISH_SECONDS,
+    REFIT_MARGIN,
+    FamilySpeed,
+    finish_seconds,
+    refit_seconds,
+)
 from engine.training.candidate import CandidateSpec, FitContext, build_pipeline
 from engine.training.leaderboard import DONE, SCREENED, Leaderboard, LeaderboardEntry
-from engine.training.search import FamilySpeed, SearchSettings, propose_candidates
-from engine.training.train import FINISH_SECONDS, REFIT_MARGIN, finish_seconds
+from engine.training.search import SearchSettings, propose_candidates
 
 
 def _entry(trial: int, status: str, scores: tuple[float, ...], rows: int | None = None):
@@ -42,11 +48,15 @@ def test_the_refit_reserve_scales_the_measured_fit_time_to_all_rows() -> None:
     refit = 0.6 * 10 * REFIT_MARGIN
     assert reserve > refit and reserve < refit + 1.0 + FINISH_SECONDS
     assert finish_seconds(None, 8_000, folds) == FINISH_SECONDS
-    # The evaluation predicts about 3 passes per column plus 80: from one fold's prediction.
+    # The evaluation predicts 2 + 3 passes per column + 20 per dependence plot (one plot is
+    # reserved), each half a fold's measured prediction (predict and predict_proba).
     predicting = LeaderboardEntry(
         1, "linear", "Linear", {}, DONE, (0.7,) * 5, seconds=3.5, predict_seconds=0.1
     )
-    assert abs(finish_seconds(predicting, 8_000, folds, columns=10) - reserve - 11.1) < 1e-6
+    assert abs(finish_seconds(predicting, 8_000, folds, columns=10) - reserve - 2.6) < 1e-6
+    # A pass measured in the main process (where the evaluation runs) is the floor.
+    slow = finish_seconds(predicting, 8_000, folds, columns=10, main_pass=0.3)
+    assert abs(slow - reserve - 3 * 2.6) < 1e-6
     # The same time measured on a ninth of the rows foresees a longer refit.
     screened = _entry(2, SCREENED, (0.7,) * 5, rows=111)
     assert finish_seconds(screened, 8_000, folds) > 5 * refit
@@ -59,6 +69,25 @@ def test_family_speed_foresees_a_fit_from_the_fastest_one_seen() -> None:
     speed.observe("random_forest", None, 90.0)
     assert speed.expected("random_forest", None) == 18.0
     assert speed.expected("random_forest", 3_000) == 6.0
+    # Boosting's fixed cost per tree dominates small fits: its time grows as sqrt(rows).
+    speed.observe("lightgbm", 1_000, 2.0)
+    assert abs(speed.expected("lightgbm", None) - 6.0) < 1e-9
+    # A candidate scored on one fold of three is foreseen at three folds' time.
+    entry = LeaderboardEntry(5, "knn", "k-NN", {}, SCREENED, (0.7,), seconds=1.0, rows=9_000)
+    speed.observe_entry(entry, folds=3)
+    assert speed.expected("knn", None) == 3.0
+
+
+def test_a_boosting_refit_grows_slower_than_its_rows() -> None:
+    folds = ((np.arange(1_600), np.arange(1_600, 2_000)),)
+    boosting = LeaderboardEntry(
+        1, "lightgbm", "LightGBM", {}, DONE, (0.8,), seconds=1.5, fit_seconds=1.0
+    )
+    forest = LeaderboardEntry(
+        2, "random_forest", "Forest", {}, DONE, (0.8,), seconds=1.5, fit_seconds=1.0
+    )
+    assert abs(refit_seconds(boosting, 25_600, folds) - 4.0 * REFIT_MARGIN) < 1e-9
+    assert abs(refit_seconds(forest, 25_600, folds) - 16.0 * REFIT_MARGIN) < 1e-9
 
 
 def _context(class_weights: bool) -> FitContext:

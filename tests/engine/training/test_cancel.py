@@ -59,10 +59,11 @@ def test_cancel_mid_fit_returns_within_two_seconds(big_table, big_problem) -> No
 
     assert latency < 2.0, f"Cancel took {latency:.2f} s"
     assert result.ended_by == "cancelled"
-    # Nothing had finished in the workers; the first candidate, scored on 2,000 rows while
-    # they started, is the result (anytime), refitted on every training row.
+    # Nothing had finished in the workers (fits they had begun are "stopped"; a worker still
+    # starting was sent none); the first candidate, scored on 2,000 rows while they started,
+    # is the result (anytime), refitted on every training row.
     statuses = {e.trial: e.status for e in result.leaderboard.entries if e.family != "baseline"}
-    assert statuses.pop(1) == SCREENED and set(statuses.values()) == {STOPPED}
+    assert statuses.pop(1) == SCREENED and set(statuses.values()) <= {STOPPED}
     assert result.best is not None and result.best.trial == 1
     assert result.pipeline.predict(result.x_holdout[:5]).shape == (5,)
 
