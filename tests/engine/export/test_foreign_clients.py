@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,10 +60,30 @@ def node() -> list[str]:
     return [str(executable), str(NODE_SCRIPT)]
 
 
+def _wait_for_ci_setup(marker: str) -> None:
+    """Wait until .ci/run's background install of the old onnxruntime has ended.
+
+    .ci/run installs that virtualenv beside the README's own install and test run rather than
+    before it (it is a download of a minute or more), and names a marker file it writes when the
+    install ends: ``MARKER`` holding ``ok`` or the install's exit code. This waits on that
+    event, not on a clock: however slow the machine, the install either ends or CI's own limit
+    stops the run.
+    """
+    if not marker:
+        return
+    path = Path(marker)
+    while not path.is_file():
+        time.sleep(1)
+    outcome = path.read_text(encoding="utf-8").strip()
+    if outcome != "ok":
+        _unavailable(f"the old onnxruntime's install failed ({outcome}); see .ci/run's log")
+
+
 @pytest.fixture(scope="module")
 def old_ort() -> list[str]:
     """The command that runs the old-onnxruntime client (``+ [DIR, NAME]``)."""
     given = os.environ.get("GRISTMILL_OLD_ORT_PYTHON", "")
+    _wait_for_ci_setup(os.environ.get("GRISTMILL_OLD_ORT_READY", ""))
     if not given:
         _unavailable(
             "no old onnxruntime to test with: set GRISTMILL_OLD_ORT_PYTHON to the Python of a "
