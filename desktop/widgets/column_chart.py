@@ -1,8 +1,9 @@
 """A picture of one column's values, drawn from its profile (no data is read again).
 
 Columns treated as numbers or dates: the profile's histogram. Categories (numbers treated as
-categories too), yes/no, text and identifiers: a bar chart of the most frequent values, with the rest as "other values". Either way a grey bar
-"missing" shows the share of rows without a value. The figure is a plain matplotlib Figure
+categories too), yes/no, text and identifiers: a bar chart of the most frequent values, with
+the rest as "other values". Either way a grey bar "missing" shows the share of rows without
+a value. The figure is a plain matplotlib Figure
 (no pyplot), so it can be built anywhere; :class:`ColumnChart` puts it on a Qt canvas.
 """
 
