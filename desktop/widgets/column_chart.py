@@ -87,7 +87,8 @@ def _histogram(axes: Axes, column: ColumnProfile, ticks: int = 5) -> None:
 
 
 def _filled(axes: Axes, column: ColumnProfile) -> None:
-    names = [f"with a value ({column.distinct:,} different)", "missing"]
+    # Two short lines: one long label took most of a narrow chart's width.
+    names = [f"with a value\n({column.distinct:,} different)", "missing"]
     axes.barh([1, 0], [column.count, column.missing], color=[BAR_COLOR, MISSING_COLOR])
     axes.set_yticks([1, 0], names)
     axes.set_xlabel("rows", fontsize=8)
