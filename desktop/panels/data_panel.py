@@ -83,7 +83,9 @@ class DataPanel(QWidget):
             "SQL Server or DuckDB into the project."
         )
         self.add_database_button.clicked.connect(self.choose_database)
-        buttons = QHBoxLayout()
+        # Stacked, not side by side: two buttons in a row made the pane 195 px wide, taken
+        # from the profile's Summary column at 1,280 px.
+        buttons = QVBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.add_database_button)
         left = QVBoxLayout()
@@ -113,9 +115,11 @@ class DataPanel(QWidget):
         profile_split.addWidget(self.profile_view)
         profile_split.addWidget(self.column_detail)
         profile_split.setChildrenCollapsible(False)
-        profile_split.setStretchFactor(0, 3)
-        profile_split.setStretchFactor(1, 2)
-        profile_split.setSizes([560, 400])  # room for the chart from the start
+        # The table first (its Summary column must stay readable at 1,280 px); the chart
+        # takes what is left, and everything extra on a wide screen is shared 2:1.
+        profile_split.setStretchFactor(0, 2)
+        profile_split.setStretchFactor(1, 1)
+        profile_split.setSizes([700, 280])
         profile_page = QWidget()
         profile_layout = QVBoxLayout(profile_page)
         profile_layout.setContentsMargins(0, 0, 0, 0)
@@ -142,7 +146,7 @@ class DataPanel(QWidget):
         splitter.setChildrenCollapsible(False)  # the sources and their buttons stay in reach
         left_widget.setMinimumWidth(left_widget.minimumSizeHint().width())
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([180, 1000])
+        splitter.setSizes([left_widget.minimumWidth(), 1000])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)

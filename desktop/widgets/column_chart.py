@@ -1,8 +1,9 @@
 """A picture of one column's values, drawn from its profile (no data is read again).
 
-Numbers and dates: the profile's histogram. Categories, yes/no, text and identifiers: a bar
-chart of the most frequent values, with the rest as "other values". Either way a grey bar
-"missing" shows the share of rows without a value. The figure is a plain matplotlib Figure
+Columns treated as numbers or dates: the profile's histogram. Categories (numbers treated as
+categories too), yes/no, text and identifiers: a bar chart of the most frequent values, with
+the rest as "other values". Either way a grey bar "missing" shows the share of rows without
+a value. The figure is a plain matplotlib Figure
 (no pyplot), so it can be built anywhere; :class:`ColumnChart` puts it on a Qt canvas.
 """
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 TOP_BARS = 8  # categories drawn; the rest are summed as "other values"
 BAR_COLOR = "#4c78a8"
 MISSING_COLOR = "#9e9e9e"
+HISTOGRAM_KINDS = (ColumnKind.NUMERIC, ColumnKind.DATETIME)  # drawn as a histogram
 
 
 def column_figure(column: ColumnProfile, width: float = 4.6, height: float = 3.0) -> Figure:
@@ -42,7 +44,11 @@ def draw_column(axes: Axes, column: ColumnProfile, *, title: str = "", small: bo
     ``small`` (the all-columns overview) uses smaller type and drops the axis words.
     """
     total = column.count + column.missing
-    if column.histogram is not None and column.histogram.counts:
+    # The kind decides the picture, not the stored numbers: a column of numbers the user (or
+    # the profile) treats as a category (a 1-5 score) has a histogram in its profile too, but
+    # a category is drawn as its values.
+    if column.kind in HISTOGRAM_KINDS and column.histogram is not None and (
+            column.histogram.counts):
         _histogram(axes, column, ticks=3 if small else 5)
     elif column.kind == ColumnKind.IDENTIFIER or column.distinct == column.count > bars:
         _filled(axes, column)  # every value different: a bar per value says nothing
@@ -81,7 +87,8 @@ def _histogram(axes: Axes, column: ColumnProfile, ticks: int = 5) -> None:
 
 
 def _filled(axes: Axes, column: ColumnProfile) -> None:
-    names = [f"with a value ({column.distinct:,} different)", "missing"]
+    # Two short lines: one long label took most of a narrow chart's width.
+    names = [f"with a value\n({column.distinct:,} different)", "missing"]
     axes.barh([1, 0], [column.count, column.missing], color=[BAR_COLOR, MISSING_COLOR])
     axes.set_yticks([1, 0], names)
     axes.set_xlabel("rows", fontsize=8)

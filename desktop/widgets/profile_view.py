@@ -48,7 +48,7 @@ _HEADER_TIPS = [
     "Things to check before modelling; select the row to read each in full, with what to do.",
 ]
 KIND_COLUMN = 1
-
+SUMMARY_COLUMN = 4
 
 
 class ProfileModel(QAbstractTableModel):
@@ -209,7 +209,10 @@ class ProfileView(QTableView):
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        # The Summary takes the room left by the short columns (the warnings are short words;
+        # their full sentences are beside the table), so it is what a narrow window trims last.
+        header.setSectionResizeMode(SUMMARY_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
 
     def set_profile(self, profile: TableProfile | None) -> None:
         """Show ``profile`` (``None`` empties the grid) and size the columns to the text.
@@ -230,12 +233,11 @@ class ProfileView(QTableView):
             if row >= 0:
                 self.setCurrentIndex(self.profile_model.index(row, 0))
         if profile is not None:
-            for section in range(len(HEADERS) - 1):
-                self.resizeColumnToContents(section)
-            # The summary can be long; cap it so the warnings stay in view.
-            self.setColumnWidth(4, min(self.columnWidth(4), 300))
+            for section in range(len(HEADERS)):
+                if section != SUMMARY_COLUMN:
+                    self.resizeColumnToContents(section)
             # Room for the combo's arrow when the kind is edited.
-            self.setColumnWidth(KIND_COLUMN, max(self.columnWidth(KIND_COLUMN), 120))
+            self.setColumnWidth(KIND_COLUMN, max(self.columnWidth(KIND_COLUMN), 105))
 
     def selected_column(self) -> ColumnProfile | None:
         """The profile of the selected column (None: no row is selected)."""

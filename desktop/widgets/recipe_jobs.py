@@ -47,12 +47,14 @@ class RecipeContext:
 
 @dataclass(frozen=True)
 class Preview:
-    """The features a recipe gives on the sample: names, the first rows, rows used."""
+    """The features a recipe gives on the sample: names, the first rows, rows used, and the
+    names in words (:func:`desktop.widgets.feature_words.feature_words`), in the same order."""
 
     names: tuple[str, ...] = ()
     head: pd.DataFrame | None = None
     rows: int = 0
     error: str = ""
+    words: tuple[str, ...] = ()
 
 
 def context_job(
@@ -132,6 +134,9 @@ def preview_job(
         return Preview(error=str(error))
     except ValueError as error:
         return Preview(error=f"The recipe cannot be applied to the table's rows: {error}")
+    from desktop.widgets.feature_words import feature_words
+
     head = pd.DataFrame(np.asarray(matrix[:SHOWN_ROWS]), columns=list(names))
+    kinds = [(column.name, column.kind) for column in inputs]
     job.done("Preview ready")
-    return Preview(names, head, len(x))
+    return Preview(names, head, len(x), words=tuple(feature_words(n, kinds) for n in names))

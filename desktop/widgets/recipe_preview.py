@@ -7,8 +7,9 @@ A recipe the engine refuses is explained in words instead.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.theme import error_style
@@ -17,6 +18,28 @@ from desktop.widgets.table_model import DataFrameModel, data_grid
 if TYPE_CHECKING:
     from desktop.widgets.recipe_jobs import Preview
 
+
+class FeatureModel(DataFrameModel):
+    """The transformed rows, headed by each feature's name in words ("region = Central");
+    the technical name (``region_Central``) is the header's tooltip."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent=parent)
+        self.words: dict[str, str] = {}
+
+    def headerData(  # noqa: N802 - Qt API
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        frame = self.frame
+        if (orientation != Qt.Orientation.Horizontal or frame is None
+                or not 0 <= section < frame.shape[1]):
+            return super().headerData(section, orientation, role)
+        name = str(frame.columns[section])
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.words.get(name, name)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"The model knows this feature as {name}"
+        return None
 
 
 class RecipePreview(QWidget):
@@ -33,7 +56,7 @@ class RecipePreview(QWidget):
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(error_style())
-        self.model = DataFrameModel(parent=self)
+        self.model = FeatureModel(parent=self)
         self.grid = data_grid(self.model)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -62,6 +85,7 @@ class RecipePreview(QWidget):
             f"(fitted on {result.rows:,} rows; the first {rows} shown)."
         )
         self.summary.setToolTip("\n".join(names))
+        self.model.words = dict(zip(names, result.words, strict=False))
         self.model.set_frame(result.head)
         self.grid.resizeColumnsToContents()
 

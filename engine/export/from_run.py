@@ -222,7 +222,12 @@ def _score_reference_rows(
     (the model did not learn them, so it is not over-confident there) when those are a random
     sample of the table; a time-ordered holdout holds only the newest rows, whose scores
     differ from the table's as a whole (newest customers churn more), so then every row is
-    scored.
+    scored. Measured on the sample's churn table (time-ordered by signup date, linear and
+    gradient boosting): against the newest fifth's scores alone, ``churn_next_quarter.csv``
+    (2,000 customers of the table's own distribution) reads Major, scores PSI 0.36 at
+    p = 4e-41, and ``test_next_quarter_is_stable`` fails; with every row scored it is Stable.
+    The in-sample part is the lesser bias for such models; a memorising one would feel it
+    (``tests/engine/monitor/test_reference_rows.py``).
     """
     from engine.problem.definition import SplitKind
 

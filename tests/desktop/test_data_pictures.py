@@ -87,6 +87,28 @@ def test_a_visible_kind_chooser_changes_the_kind(qtbot, panel: DataPanel) -> Non
     assert project.load_schema(source_id)["amount"].kind.value == "categorical"
 
 
+def test_a_number_treated_as_a_category_is_drawn_as_its_values(qtbot, panel: DataPanel) -> None:
+    """The chart follows the kind: numbers chosen as a category (a 1-5 score) keep a histogram
+    in their profile, but a category is drawn as bars of its values, in both views."""
+    _select(panel, "amount")
+    combo = panel.column_detail.kind_combo
+    with qtbot.waitSignal(panel.table_opened, timeout=WAIT):
+        combo.setCurrentIndex(combo.findData("categorical"))
+        combo.activated.emit(combo.currentIndex())
+    column = next(c for c in panel.profile_view.profile_model.profile.columns
+                  if c.name == "amount")
+    assert column.kind.value == "categorical" and column.histogram is not None
+    _select(panel, "amount")
+    labels = [t.get_text() for t in panel.column_detail.chart.figure.axes[0].get_yticklabels()]
+    assert labels[:3] == [value for value, _count in column.top_values[:3]]
+    assert any(label.startswith("other values") for label in labels)
+    panel.tabs.tabBar().setCurrentIndex(panel.tabs.indexOf(panel.overview))
+    qtbot.waitUntil(lambda: panel.overview.figure is not None, timeout=WAIT)
+    names = list(panel.overview.columns)
+    small = panel.overview.figure.axes[names.index("amount")]
+    assert [t.get_text() for t in small.get_yticklabels()][:3] == labels[:3]
+
+
 def test_a_zero_one_column_reads_the_same_in_data_and_problem(panel: DataPanel) -> None:
     profile = panel.profile_view.profile_model.profile
     row = [column.name for column in profile.columns].index("flag")

@@ -7,9 +7,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtCore import QSettings, Qt, QThreadPool
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QSplitter
 
 from desktop.dialogs import error_dialog
 from desktop.main_window import MainWindow
@@ -106,6 +106,27 @@ def test_opens_the_sample_project_with_its_sources_and_profile(
     assert "Sample - customer churn" in window.windowTitle()
     assert window.recent_projects()[0].endswith("Sample - customer churn.gristmill")
     assert window.runner.running == []
+
+
+def test_the_profile_summary_is_readable_in_a_1280_by_800_window(qtbot, window: MainWindow) -> None:
+    """At 1,280 px the sources pane took 195 px and the Summary column was cut at the view's
+    edge (a scroll bar away); now it is whole in view and wide enough to read."""
+    window.resize(1280, 800)
+    window.open_sample()
+    qtbot.waitUntil(lambda: window.data_panel.has_data, timeout=WAIT)
+    panel, view = window.data_panel, window.data_panel.profile_view
+    qtbot.waitUntil(lambda: view.viewport().width() > 0 and view.columnWidth(4) > 0,
+                    timeout=WAIT)
+    assert window.width() == 1280
+    sources = panel.findChild(QSplitter).widget(0)
+    assert sources.width() <= 150, sources.width()
+    start, width = view.columnViewportPosition(4), view.columnWidth(4)
+    assert view.model().headerData(4, Qt.Orientation.Horizontal) == "Summary"
+    assert width >= 220 and start >= 0 and start + width <= view.viewport().width()
+    # every column in view: nothing hides behind a sideways scroll bar
+    last = view.model().columnCount() - 1
+    assert view.columnViewportPosition(last) + view.columnWidth(last) <= view.viewport().width()
+    assert panel.column_detail.chart.width() >= 240  # the chart keeps room to be read
 
 
 def test_adding_a_file_loads_profiles_and_saves_it(

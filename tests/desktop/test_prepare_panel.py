@@ -110,6 +110,17 @@ def test_it_waits_for_a_problem_then_shows_the_default_recipe_and_its_preview(
     assert panel.preview.model.rowCount() == 20
     assert "monthly_charges is missing" in panel.preview.names
     assert f"{len(panel.preview.names)} features reach the model" in panel.preview.summary.text()
+    # Headers in business words; the technical name in the header's tooltip.
+    model, horizontal = panel.preview.model, Qt.Orientation.Horizontal
+    headers = {name: (model.headerData(i, horizontal), model.headerData(
+        i, horizontal, Qt.ItemDataRole.ToolTipRole)) for i, name in enumerate(panel.preview.names)}
+    assert headers["region_Central"][0] == "region = Central"
+    assert "region_Central" in headers["region_Central"][1]
+    assert headers["payment_method_credit card"][0] == "payment_method = credit card"
+    assert headers["signup_date day_of_week"][0] == "signup_date: day of the week"
+    assert headers["monthly_charges is missing"][0] == "monthly_charges is missing"
+    one_hot = [name for name in headers if name.startswith("plan_")]
+    assert one_hot and all(headers[name][0] == f"plan = {name[5:]}" for name in one_hot)
 
 
 def test_editing_the_steps_changes_the_recipe_and_the_preview(
