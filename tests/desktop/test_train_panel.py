@@ -134,7 +134,14 @@ def test_stop_ends_the_search_quickly_and_keeps_the_finished_model(
     panel.run_finished.connect(finished.append)
     panel.start()
     model = panel.board.board_model
-    qtbot.waitUntil(lambda: model.board is not None and model.board.best is not None, timeout=WAIT)
+    # The linear model is scored first in this process on a sample ("screened") while the
+    # worker starts, then by the worker on all the rows; only then does the worker take the
+    # forest, which is what Cancel must stop.
+    qtbot.waitUntil(
+        lambda: model.board is not None
+        and any(e.family == "linear" and e.status == "done" for e in model.board.entries),
+        timeout=WAIT,
+    )
 
     panel.grab().save("/tmp/train_panel_running.png")
     pressed = time.monotonic()
