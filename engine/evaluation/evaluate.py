@@ -20,7 +20,11 @@ from engine.errors import InputError
 from engine.evaluation import curves as cv
 from engine.evaluation import metrics as mt
 from engine.evaluation.importance import partial_dependence, permutation_importance
-from engine.evaluation.out_of_fold import OUT_OF_FOLD_FOLDS, out_of_fold_scores
+from engine.evaluation.out_of_fold import (
+    OUT_OF_FOLD_FOLDS,
+    out_of_fold_scores,
+    threshold_rows,
+)
 from engine.evaluation.result import BusinessValue, Evaluation, Importance, PartialDependence
 from engine.evaluation.rethreshold import threshold_note
 from engine.evaluation.threshold import analyse_thresholds, choose_on
@@ -127,12 +131,13 @@ def _binary(
         notes.append("No training rows were given, so the threshold is chosen on the holdout "
                      "rows that also report it.")
     else:
-        oof, why = out_of_fold_scores(pipeline, train[0], train[1], positive, folds=folds,
+        x_cut, y_cut = threshold_rows(train[0], train[1], seed)
+        oof, why = out_of_fold_scores(pipeline, x_cut, y_cut, positive, folds=folds,
                                       seed=seed, job=job.sub(0.1, 0.2))
         if oof is None:
             notes.append(f"The threshold is chosen on the holdout: {why}.")
         else:
-            out_of_fold = analyse_thresholds(np.asarray(train[1]).astype(str) == positive, oof,
+            out_of_fold = analyse_thresholds(np.asarray(y_cut).astype(str) == positive, oof,
                                              costs=costs)
     cuts = () if out_of_fold is None else [p.threshold for p in out_of_fold.points]
     analysis = replace(analyse_thresholds(is_pos, scores, costs=costs, extra_cuts=cuts),

@@ -29,7 +29,37 @@ OUT_OF_FOLD_FOLDS = 3
 
 OUT_OF_FOLD_FITS = OUT_OF_FOLD_FOLDS
 """Extra fits of the chosen pipeline the evaluation of a binary model makes (one per fold,
-each on (k-1)/k of the training rows): what the training budget reserves for them."""
+each on (k-1)/k of :func:`threshold_rows`): what the training budget reserves for them."""
+
+OUT_OF_FOLD_MAX_ROWS = 20_000
+"""Training rows the threshold is chosen on, at most (a stratified sample beyond). A cut on
+the scores is placed as well from 20,000 out-of-fold scores as from a million, and three fits
+of the chosen pipeline on all the rows of a large table cost up to three refits (on a
+100,000-row table they were most of what the time budget reserved, and stopped the search
+after its first candidate)."""
+
+
+def threshold_row_count(train_rows: int) -> int:
+    """How many training rows the out-of-fold fits share (what :func:`threshold_rows` keeps)."""
+    return min(train_rows, OUT_OF_FOLD_MAX_ROWS)
+
+
+def threshold_rows(
+    x_train: pd.DataFrame, y_train: np.ndarray, seed: int = 0
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``x_train, y_train`` cut to :data:`OUT_OF_FOLD_MAX_ROWS` rows, stratified by label
+    (the same rows for the same seed), or unchanged when they are no more than that."""
+    if len(x_train) <= OUT_OF_FOLD_MAX_ROWS:
+        return x_train, y_train
+    from sklearn.model_selection import train_test_split
+
+    labels = np.asarray(y_train)
+    keep, _rest = train_test_split(
+        np.arange(len(x_train)), train_size=OUT_OF_FOLD_MAX_ROWS, random_state=seed,
+        stratify=labels.astype(str),
+    )
+    keep = np.sort(keep)
+    return x_train.iloc[keep].reset_index(drop=True), labels[keep]
 
 
 def out_of_fold_scores(

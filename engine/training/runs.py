@@ -108,6 +108,7 @@ def _dependence_plots(result: TrainingResult) -> int:
         EVALUATION_ROWS,
         FINISH_SECONDS,
         dependence_plots,
+        evaluation_fit_seconds,
         evaluation_fits,
         evaluation_seconds,
     )
@@ -123,7 +124,9 @@ def _dependence_plots(result: TrainingResult) -> int:
     one_pass = time.perf_counter() - clock
     left = result.deadline - time.monotonic() - FINISH_SECONDS / 2
     fits = evaluation_fits(result.problem.task)
-    refit = result.timings.get("refit_seconds", 0.0)
+    refit = evaluation_fit_seconds(
+        result.timings.get("refit_seconds", 0.0), len(result.split.train_rows)
+    )
     plots = dependence_plots(left, one_pass, len(result.inputs), fits, refit)
     result.timings["evaluation_pass_seconds"] = one_pass
     result.timings["evaluation_foreseen_seconds"] = evaluation_seconds(

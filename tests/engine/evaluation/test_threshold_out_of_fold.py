@@ -88,3 +88,23 @@ def test_without_training_rows_or_with_too_few_the_holdout_chooses_and_says_so(c
                          X_train=cancer.x_train, y_train=rare)
     assert few.thresholds.choice.chosen_on == "holdout"
     assert any("too few for 3 out-of-fold fits" in note for note in few.notes)
+
+
+def test_large_training_sets_choose_the_threshold_on_a_stratified_capped_sample() -> None:
+    import pandas as pd
+
+    from engine.evaluation.out_of_fold import OUT_OF_FOLD_MAX_ROWS, threshold_rows
+
+    rows = OUT_OF_FOLD_MAX_ROWS + 5_000
+    rng = np.random.default_rng(3)
+    x = pd.DataFrame({"a": rng.normal(size=rows), "b": np.arange(rows)})
+    y = np.where(rng.random(rows) < 0.1, "yes", "no")
+    x_cut, y_cut = threshold_rows(x, y, seed=7)
+    assert len(x_cut) == len(y_cut) == OUT_OF_FOLD_MAX_ROWS
+    # The rows travel with their labels, the class mix is kept, the same seed gives the same rows.
+    assert (y[x_cut["b"].to_numpy()] == y_cut).all()
+    assert abs((y_cut == "yes").mean() - (y == "yes").mean()) < 0.001
+    again, _ = threshold_rows(x, y, seed=7)
+    assert again["b"].equals(x_cut["b"])
+    small, small_y = threshold_rows(x.iloc[:500], y[:500], seed=7)
+    assert len(small) == 500 and small_y is not None

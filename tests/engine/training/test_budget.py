@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.evaluation.out_of_fold import OUT_OF_FOLD_MAX_ROWS
 from engine.problem.definition import Task
 from engine.recipe.inputs import InputColumn
 from engine.training.budget import (
     FINISH_SECONDS,
     REFIT_MARGIN,
     FamilySpeed,
+    evaluation_fit_seconds,
     finish_seconds,
     refit_seconds,
 )
@@ -112,3 +114,25 @@ def test_class_weights_are_a_search_dimension_not_imposed() -> None:
     ]
     unweighted = propose_candidates(Task.BINARY, settings, None, class_weights=False)
     assert all("class_weight" not in next(unweighted).params for _ in range(30))
+
+
+def test_a_large_binary_table_reserves_out_of_fold_fits_on_a_capped_sample() -> None:
+    """The run that exposed it (bench_model_quality, gen100k, 30 s, quiet machine): the linear
+    model screened in-process (0.102 s a fit on 1,600 of 2,000 sampled rows) was the board's
+    best; its refit on 80,000 rows was foreseen at 6.6 s, and the threshold's three out-of-fold
+    fits at three more refits, 29.4 s in all: the search stopped after that one candidate."""
+    folds = ((np.arange(64_000), np.arange(64_000, 80_000)),)  # holdout: one fold
+    best = LeaderboardEntry(
+        1, "linear", "Linear", {}, SCREENED, (0.72,), seconds=0.15, rows=2_000,
+        fit_seconds=0.102, predict_seconds=0.029,
+    )
+    refit = refit_seconds(best, 80_000, folds)
+    assert 6.0 < refit < 7.0  # linear in the rows: the refit's own estimate is unchanged
+    # Each out-of-fold fit is on 2/3 of at most OUT_OF_FOLD_MAX_ROWS rows, foreseen with the
+    # square root of that share (a fit's fixed cost does not shrink with its rows).
+    share = OUT_OF_FOLD_MAX_ROWS * 2 / 3 / 80_000
+    assert evaluation_fit_seconds(refit, 80_000) == refit * share**0.5
+    assert evaluation_fit_seconds(refit, 9_000) == refit * (2 / 3) ** 0.5  # under the cap
+    reserve = finish_seconds(best, 80_000, folds, 11, task=Task.BINARY)
+    assert reserve < 20.0  # it was 29.4 s, the whole of a 30 s budget (now 17.5 s)
+    assert reserve > refit + 3 * evaluation_fit_seconds(refit, 80_000)
