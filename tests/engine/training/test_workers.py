@@ -187,7 +187,7 @@ def _payload(rows: int = 300) -> dict[str, Any]:
 
 
 def test_while_no_worker_holds_the_data_cheap_candidates_are_scored_here() -> None:
-    from engine.training.train import screen_while_starting
+    from engine.training.in_process import screen_while_starting
 
     board = Leaderboard("roc_auc", True)
     families = ("linear", "lightgbm", "knn")
