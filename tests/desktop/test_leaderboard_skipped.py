@@ -15,18 +15,24 @@ from engine.training.leaderboard import (
 )
 
 
-def test_skipped_families_and_screened_results_are_shown_with_their_reason(qapp) -> None:
+def _shown(*entries: LeaderboardEntry) -> LeaderboardModel:
+    """The window's leaderboard model showing a board of ``entries`` (a ROC AUC board)."""
     board = Leaderboard("roc_auc", True)
-    for entry in (
+    for entry in entries:
+        board = board.with_entry(entry)
+    model = LeaderboardModel()
+    model.set_board(board)
+    return model
+
+
+def test_skipped_families_and_screened_results_are_shown_with_their_reason(qapp) -> None:
+    model = _shown(
         LeaderboardEntry(0, "baseline", "Baseline", {}, DONE, (0.5, 0.5)),
         LeaderboardEntry(1, "lightgbm", "LightGBM", {}, SCREENED, (0.8, 0.82), rows=2_000,
                          message="compared on 2,000 rows first"),
         LeaderboardEntry(-1, "knn", "k-nearest neighbours", {}, SKIPPED,
                          message="one fit would take about 40 s and only 3 s were left"),
-    ):
-        board = board.with_entry(entry)
-    model = LeaderboardModel()
-    model.set_board(board)
+    )
     cells = {
         model.index(row, 1).data(): model.index(row, 5).data() for row in range(model.rowCount())
     }
@@ -43,18 +49,14 @@ def test_skipped_families_and_screened_results_are_shown_with_their_reason(qapp)
 
 def test_candidates_without_a_time_show_a_dash_not_zero_seconds(qapp) -> None:
     """Timed-out and skipped rows read "0.0 s", as if the model took no time at all."""
-    board = Leaderboard("roc_auc", True)
-    for entry in (
+    model = _shown(
         LeaderboardEntry(0, "baseline", "Baseline", {}, DONE, (0.5, 0.5), seconds=0.6),
         LeaderboardEntry(1, "linear", "Logistic", {}, DONE, (0.7, 0.72), seconds=3.3),
         LeaderboardEntry(2, "hist_gradient_boosting", "Boosting", {}, TIMED_OUT,
                          message="stopped after 4 s of fitting"),
         LeaderboardEntry(-1, "knn", "k-nearest neighbours", {}, SKIPPED,
                          message="only 3 s were left"),
-    ):
-        board = board.with_entry(entry)
-    model = LeaderboardModel()
-    model.set_board(board)
+    )
     times = {model.index(row, 1).data(): model.index(row, 4).data()
              for row in range(model.rowCount())}
     assert times == {"Logistic": "3.3 s", "Baseline": "0.6 s", "Boosting": "—",
