@@ -27,12 +27,12 @@ from engine.evaluation.out_of_fold import (
 )
 from engine.evaluation.result import BusinessValue, Evaluation, Importance, PartialDependence
 from engine.evaluation.rethreshold import threshold_note
+from engine.evaluation.settings import TOP_FEATURES
 from engine.evaluation.threshold import analyse_thresholds, choose_on
 from engine.evaluation.unsupervised import evaluate_anomaly, evaluate_clustering
 from engine.jobs import Job
 
 TASKS = ("binary", "multiclass", "regression", "clustering", "anomaly")
-TOP_FEATURES = 4
 CHUNK_ROWS = 50_000
 
 

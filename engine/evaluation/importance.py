@@ -14,6 +14,11 @@ import numpy as np
 import pandas as pd
 
 from engine.evaluation.result import Importance, PartialDependence
+from engine.evaluation.settings import (
+    DEPENDENCE_POINTS,
+    IMPORTANCE_REPEATS,
+    MAX_IMPORTANCE_ROWS,
+)
 from engine.jobs import Job
 
 Scorer = Callable[[Any, pd.DataFrame, np.ndarray], float]
@@ -22,7 +27,6 @@ Scorer = Callable[[Any, pd.DataFrame, np.ndarray], float]
 Output = Callable[[Any, pd.DataFrame], np.ndarray]
 """``output(pipeline, frame)``: one value per row (1-D) or one column per class (2-D)."""
 
-MAX_IMPORTANCE_ROWS = 2_000
 MAX_DEPENDENCE_ROWS = 500
 
 
@@ -44,7 +48,7 @@ def permutation_importance(
     y: np.ndarray,
     scorer: Scorer,
     *,
-    repeats: int = 3,
+    repeats: int = IMPORTANCE_REPEATS,
     max_rows: int = MAX_IMPORTANCE_ROWS,
     seed: int = 0,
     job: Job | None = None,
@@ -84,7 +88,9 @@ def is_numeric_column(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
-def dependence_grid(column: pd.Series, points: int = 20, categories: int = 10) -> list[Any]:
+def dependence_grid(
+    column: pd.Series, points: int = DEPENDENCE_POINTS, categories: int = 10
+) -> list[Any]:
     """Values to try: quantiles of a numeric column, or its most frequent categories."""
     if is_numeric_column(column):
         values = column.dropna().to_numpy(dtype=float)

@@ -21,6 +21,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.evaluation.settings import (
+    DEPENDENCE_POINTS,
+    IMPORTANCE_REPEATS,
+    MAX_IMPORTANCE_ROWS,
+    TOP_FEATURES,
+)
 from engine.problem.definition import Task
 
 if TYPE_CHECKING:
@@ -32,11 +38,10 @@ if TYPE_CHECKING:
 
 REFIT_MARGIN = 1.3  # a refit runs alone, but fits do not always scale linearly with rows
 FINISH_SECONDS = 2.0  # stopping the workers, the baseline, storing: 1-2 s measured
-EVALUATION_ROWS = 2_000  # the evaluation's importances predict at most this many rows a pass
-DEPENDENCE_POINTS = 20  # partial dependence: one pass per grid point of a plotted column
-DEPENDENCE_PLOTS = 4  # plots the evaluation draws when there is time (its TOP_FEATURES)
+# The evaluation's own settings (engine.evaluation.settings), under the names used here.
+EVALUATION_ROWS = MAX_IMPORTANCE_ROWS  # an importance pass predicts at most this many rows
+DEPENDENCE_PLOTS = TOP_FEATURES  # plots the evaluation draws when there is time
 MIN_DEPENDENCE_PLOTS = 1  # reserved during the search; more are drawn if time allows
-IMPORTANCE_REPEATS = 3  # permutation importance shuffles each column this many times
 # A cross-validation's measured prediction is two passes (predict, then predict_proba); an
 # evaluation pass is one (plus a copy of the rows and a score, small beside it).
 EVALUATION_FACTOR = 0.5
